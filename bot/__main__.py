@@ -1,0 +1,63 @@
+"""`python -m bot`: start the adapters the settings ask for, on one core and one database.
+
+With no platform token, the console adapter runs on the SQLite file BOT_DATABASE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+
+from bot.adapters.console.adapter import ConsolePort, run_console
+from bot.app import build_core
+from bot.core.i18n import Catalog
+from bot.core.library import PROMPTS_DIR, LibraryError
+from bot.core.ports import SystemClock
+from bot.settings import Settings, load_secret
+
+log = logging.getLogger("bot")
+
+
+async def run(settings: Settings) -> int:
+    secret = load_secret(settings)
+    platforms = settings.platforms
+    if platforms == ["console"]:
+        catalog = Catalog.load(PROMPTS_DIR / "locales")
+        print(catalog.t("en", "console.starting", database=settings.bot_database), flush=True)
+        clock = SystemClock()
+        port = ConsolePort(sys.stdout, clock, catalog, settings.bot_export_dir)
+        core = await build_core(settings.bot_database, {"console": port}, clock=clock, secret=secret)
+        await run_console(core, port, settings.moderators)
+        return 0
+    core = await build_core(settings.bot_database, {}, secret=secret)
+    # Each platform module registers its ChatPort on the core at once and returns the coroutine
+    # that runs the platform; the core starts when every port is in place.
+    runners = [importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings) for name in platforms]
+    await core.start()
+    try:
+        await asyncio.gather(*runners)
+    finally:
+        await core.stop()
+    return 0
+
+
+def main() -> int:
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.bot_log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return asyncio.run(run(settings))
+    except LibraryError as exc:
+        print(f"debate-bot cannot start: prompts/{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

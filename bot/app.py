@@ -1,0 +1,35 @@
+"""Assembly: one core with its services, on one store, for every adapter in the process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.debates import DebateService
+from bot.core.i18n import Catalog
+from bot.core.library import PROMPTS_DIR, load_library
+from bot.core.ports import ChatPort, Clock, SystemClock
+from bot.core.service import Core
+from bot.storage.sqlite import SqliteStore
+
+
+async def build_core(
+    database: str | Path,
+    ports: dict[str, ChatPort],
+    *,
+    clock: Clock | None = None,
+    secret: bytes = b"test-secret",
+    prompts: Path = PROMPTS_DIR,
+) -> Core:
+    """Open the store and wire every service; call `await core.start()` once the ports are ready."""
+    store = await SqliteStore.open(database)
+    core = Core(
+        store=store,
+        ports=ports,
+        clock=clock or SystemClock(),
+        library=load_library(prompts),
+        catalog=Catalog.load(prompts / "locales"),
+        secret=secret,
+    )
+    core.debates = DebateService(core)
+    core.stoppers.append(store.close)
+    return core

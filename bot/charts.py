@@ -1,0 +1,510 @@
+"""Result charts as PNG files: debate opinion shift and poll results.
+
+Made to be read on a phone: large type, high contrast, the Okabe–Ito colour-blind-safe
+palette, and every bar carries a text label, so no information is in colour alone.
+
+Figures are made with the object-oriented ``Figure`` API, not pyplot: nothing is kept in
+pyplot's global figure registry, so there is nothing to leak over many charts, and a chart
+may be drawn from a worker thread (``asyncio.to_thread``). Drawing is serialised by a lock
+because matplotlib's rcParams are global.
+
+Japanese labels need a CJK font: :func:`font_families` looks for one and falls back to
+matplotlib's default (Japanese then shows as empty boxes) with a single logged warning.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import subprocess
+import threading
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
+
+from bot.core.counting import RunoffRound  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+DPI = 100
+DEBATE_SIZE = (1200, 900)
+POLL_SIZE = (1200, 900)
+RANKED_COLUMNS = 2
+RANKED_ROW_HEIGHT = 380  # extra pixels per row of round panels beyond the second
+
+# Okabe–Ito
+PRO = "#0072B2"
+CON = "#D55E00"
+UNDECIDED = "#999999"
+WINNER = "#009E73"
+BAR = "#0072B2"
+ELIMINATED = "#999999"
+INK = "#1A1A1A"
+GRID = "#D0D0D0"
+SIDE_COLOURS = {"pro": PRO, "con": CON, "undecided": UNDECIDED}
+SIDES = ("pro", "con", "undecided")
+
+DEFAULT_FONT = "DejaVu Sans"
+# Families tried first, by name, before asking fontconfig.
+CJK_FAMILIES = (
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "Source Han Sans JP",
+    "IPAexGothic",
+    "IPAGothic",
+    "IPAPGothic",
+    "TakaoGothic",
+    "TakaoPGothic",
+    "VL Gothic",
+    "Hiragino Sans",
+    "Hiragino Kaku Gothic ProN",
+    "Yu Gothic",
+    "Meiryo",
+    "MS Gothic",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK KR",
+    "Droid Sans Fallback",
+    "WenQuanYi Zen Hei",
+)
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+
+_DRAW_LOCK = threading.Lock()
+
+
+# --- fonts ------------------------------------------------------------------------------
+
+
+@functools.cache
+def font_families() -> tuple[str, ...]:
+    """The ``font.family`` list for charts: the default font, then a CJK font if any.
+
+    matplotlib falls back glyph by glyph along this list, so Latin text keeps the default
+    font and Japanese comes from the CJK one. Looked up once per process; when no CJK font
+    is installed, logs one warning and returns the default font alone.
+    """
+    cjk = _find_cjk_family()
+    if cjk is None:
+        log.warning(
+            "no CJK font found (e.g. install fonts-noto-cjk); Japanese chart text will not render"
+        )
+        return (DEFAULT_FONT,)
+    log.info("chart font for Japanese text: %s", cjk)
+    return (DEFAULT_FONT, cjk) if cjk != DEFAULT_FONT else (DEFAULT_FONT,)
+
+
+def _find_cjk_family() -> str | None:
+    installed = _installed_families()
+    for family in CJK_FAMILIES:
+        if family in installed:
+            return family
+    for path in _fontconfig_japanese_files():
+        try:
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.debug("cannot use font %s: %s", path, exc)
+    return None
+
+
+def _installed_families() -> set[str]:
+    return {font.name for font in font_manager.fontManager.ttflist}
+
+
+def _fontconfig_japanese_files() -> list[str]:
+    """Font files fontconfig says cover Japanese (``fc-list :lang=ja``); [] without it."""
+    exe = shutil.which("fc-list")
+    if exe is None:
+        return []
+    try:
+        done = subprocess.run(
+            [exe, ":lang=ja", "file"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.debug("fc-list failed: %s", exc)
+        return []
+    files = (line.strip().rstrip(":").strip() for line in done.stdout.splitlines())
+    return sorted(f for f in files if f.lower().endswith(_FONT_SUFFIXES))
+
+
+# --- debate chart -----------------------------------------------------------------------
+
+
+def debate_chart(
+    path: Path,
+    *,
+    title: str,
+    labels: dict[str, str],
+    pre: dict[str, int],
+    post: dict[str, int],
+    movement: list[tuple[str, str, int]],
+) -> Path:
+    """Draw the pre- vs post-debate vote shares per side and the movement between them.
+
+    Args:
+        path: the PNG file to write (1200x900 px); its folder is created if missing.
+        title: chart title.
+        labels: display names for "pro", "con", "undecided", "pre" and "post" (any
+            language); a missing key shows the key itself.
+        pre: votes per side before the debate ("pro", "con", "undecided"; missing = 0).
+        post: votes per side after the debate.
+        movement: (from side, to side, voters) for voters who voted both times.
+
+    Returns:
+        ``path``.
+    """
+    name = _namer(labels)
+    pre_total = sum(pre.get(side, 0) for side in SIDES)
+    post_total = sum(post.get(side, 0) for side in SIDES)
+    with _figure(path, DEBATE_SIZE) as fig:
+        fig.suptitle(_plain(_wrap(title, 60, 2)), fontsize=28, fontweight="bold", y=0.975)
+        fig.text(
+            0.5,
+            0.875,
+            _plain(f"{name('pre')}: {pre_total}   ·   {name('post')}: {post_total}"),
+            ha="center",
+            fontsize=18,
+        )
+        bars = fig.add_axes((0.09, 0.19, 0.52, 0.63))
+        _draw_shares(bars, name, pre, post, pre_total, post_total)
+        moves = fig.add_axes((0.66, 0.19, 0.32, 0.63))
+        _draw_movement(moves, name, movement)
+    return path
+
+
+def _draw_shares(
+    ax: Axes, name: Callable[[str], str], pre: dict[str, int], post: dict[str, int], pre_total: int, post_total: int
+) -> None:
+    width = 0.38
+    top = 0.0
+    for g, side in enumerate(SIDES):
+        colour = SIDE_COLOURS[side]
+        for offset, votes, total, hatch, alpha in (
+            (-width / 2 - 0.01, pre.get(side, 0), pre_total, "//", 0.45),
+            (width / 2 + 0.01, post.get(side, 0), post_total, None, 1.0),
+        ):
+            share = 100.0 * votes / total if total else 0.0
+            top = max(top, share)
+            ax.bar(
+                g + offset,
+                share,
+                width,
+                color=to_rgba(colour, alpha),
+                edgecolor=colour,
+                linewidth=2.5,
+                hatch=hatch,
+            )
+            ax.text(
+                g + offset,
+                share + 1.5,
+                f"{share:.0f}%\n({votes})",
+                ha="center",
+                va="bottom",
+                fontsize=18,
+                fontweight="bold",
+                linespacing=1.1,
+            )
+    ax.set_ylim(0, min(max(top * 1.3 + 8, 20), 125))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    ax.set_xlim(-0.6, len(SIDES) - 0.4)
+    ax.set_xticks(range(len(SIDES)), [_plain(name(side)) for side in SIDES])
+    ax.tick_params(axis="x", which="major", length=0, pad=36, labelsize=22)
+    for label in ax.get_xticklabels():
+        label.set_fontweight("bold")
+    minor = [g + s * (width / 2 + 0.01) for g in range(len(SIDES)) for s in (-1, 1)]
+    ax.set_xticks(minor, [_plain(name("pre")), _plain(name("post"))] * len(SIDES), minor=True)
+    ax.tick_params(axis="x", which="minor", length=0, pad=6, labelsize=16)
+    ax.tick_params(axis="y", labelsize=16)
+    ax.grid(axis="y", color=GRID, linewidth=1)
+    ax.set_axisbelow(True)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+
+
+def _draw_movement(ax: Axes, name: Callable[[str], str], movement: list[tuple[str, str, int]]) -> None:
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.text(
+        0.0,
+        1.0,
+        _plain(f"{name('pre')} → {name('post')}"),
+        fontsize=22,
+        fontweight="bold",
+        va="top",
+    )
+    rows = sorted(
+        (m for m in movement if m[2] > 0),
+        key=lambda m: (m[0] == m[1], -m[2], _side_order(m[0]), _side_order(m[1])),
+    )[:9]
+    if not rows:
+        ax.text(0.0, 0.85, "—", fontsize=22, va="top")
+        return
+    step = min(0.105, 0.86 / len(rows))
+    for r, (src, dst, count) in enumerate(rows):
+        y = 0.84 - r * step
+        if r % 2 == 0:
+            ax.add_patch(Rectangle((0, y - step / 2), 1, step, color="#F0F0F0", lw=0))
+        for x, side in ((0.0, src), (0.52, dst)):
+            colour = SIDE_COLOURS.get(side, INK)
+            ax.add_patch(Rectangle((x + 0.01, y - 0.018), 0.045, 0.036, color=colour, lw=0))
+            ax.text(x + 0.075, y, _plain(_wrap(name(side), 10, 1)), fontsize=18, va="center")
+        ax.text(0.455, y, "→", fontsize=20, va="center", ha="center", fontweight="bold")
+        ax.text(0.99, y, str(count), fontsize=20, va="center", ha="right", fontweight="bold")
+
+
+def _side_order(side: str) -> int:
+    return SIDES.index(side) if side in SIDES else len(SIDES)
+
+
+# --- poll chart -------------------------------------------------------------------------
+
+
+def poll_chart(
+    path: Path,
+    *,
+    title: str,
+    options: list[str],
+    counts: list[int],
+    winners: list[int],
+    rounds: list[RunoffRound] | None = None,
+    labels: dict[str, str],
+) -> Path:
+    """Draw a poll's results as horizontal bars, the winner(s) highlighted and labelled.
+
+    With ``rounds`` (a ranked poll), draws one panel per instant-runoff round, two panels
+    a row, marking who was eliminated in each round and the winner(s) in the last.
+
+    Args:
+        path: the PNG file to write; its folder is created if missing. 1200x900 px, or for
+            more than four rounds 1200 x (900 + 380 per extra row of two panels).
+        title: chart title.
+        options: option texts.
+        counts: votes per option (first preferences for a ranked poll).
+        winners: winning option indices ([] for none).
+        rounds: the runoff rounds of a ranked poll, or None / [] for a single panel.
+        labels: the texts "votes", "round", "eliminated", "winner" (any language); a
+            missing key falls back to English. An optional "exhausted" text also shows
+            each round's exhausted ballots.
+
+    Returns:
+        ``path``.
+    """
+    text = {"votes": "votes", "round": "Round", "eliminated": "eliminated", "winner": "winner"}
+    text.update(labels)
+    rounds = rounds or []
+    size = poll_chart_size(len(rounds))
+    with _figure(path, size) as fig:
+        _poll_heading(fig, size, title, options, counts, winners, text)
+        top = 1 - 190 / size[1]
+        if not rounds:
+            ax = fig.add_axes((0.3, 0.1, 0.66, top - 0.1))
+            _option_bars(
+                ax,
+                options,
+                counts,
+                winners=set(winners),
+                eliminated=set(),
+                note=lambda v: f"{v} {text['votes']}",
+                text=text,
+                names=True,
+            )
+            ax.set_xlabel(_plain(text["votes"]), fontsize=18)
+        else:
+            _round_panels(fig, size, top, options, winners, rounds, text)
+    return path
+
+
+def poll_chart_size(rounds: int) -> tuple[int, int]:
+    """Pixel size of :func:`poll_chart` for a poll with this many runoff rounds."""
+    rows = -(-rounds // RANKED_COLUMNS)
+    return POLL_SIZE[0], POLL_SIZE[1] + max(0, rows - 2) * RANKED_ROW_HEIGHT
+
+
+def _poll_heading(
+    fig: Figure,
+    size: tuple[int, int],
+    title: str,
+    options: list[str],
+    counts: list[int],
+    winners: list[int],
+    text: dict[str, str],
+) -> None:
+    fig.suptitle(_plain(_wrap(title, 60, 2)), fontsize=28, fontweight="bold", y=1 - 12 / size[1])
+    if winners:
+        names = ", ".join(_wrap(options[w], 30, 1) for w in winners)
+        line = f"★ {text['winner']}: {names}"
+    else:
+        line = f"{sum(counts)} {text['votes']}"
+    fig.text(0.5, 1 - 125 / size[1], _plain(line), ha="center", fontsize=20, color=INK)
+
+
+def _round_panels(
+    fig: Figure,
+    size: tuple[int, int],
+    top: float,
+    options: list[str],
+    winners: list[int],
+    rounds: list[RunoffRound],
+    text: dict[str, str],
+) -> None:
+    ncols = min(RANKED_COLUMNS, len(rounds))
+    nrows = -(-len(rounds) // RANKED_COLUMNS)
+    bottom = 70 / size[1]
+    grid = fig.add_gridspec(
+        nrows, ncols, left=0.2, right=0.97, top=top, bottom=bottom, wspace=0.08, hspace=0.45
+    )
+    first_axes: Axes | None = None
+    for r, rnd in enumerate(rounds):
+        row, col = divmod(r, RANKED_COLUMNS)
+        ax = fig.add_subplot(grid[row, col], sharey=first_axes)
+        first_axes = first_axes or ax
+        last = r == len(rounds) - 1
+        values = [rnd.counts.get(i) for i in range(len(options))]
+        _option_bars(
+            ax,
+            options,
+            values,
+            winners=set(winners) if last else set(),
+            eliminated=set(rnd.eliminated),
+            note=str,
+            text=text,
+            names=col == 0,
+        )
+        ax.set_title(_plain(f"{text['round']} {r + 1}"), fontsize=20, fontweight="bold", loc="left")
+        xlabel = text["votes"]
+        if rnd.exhausted and "exhausted" in text:
+            xlabel += f"   ({text['exhausted']}: {rnd.exhausted})"
+        ax.set_xlabel(_plain(xlabel), fontsize=16)
+
+
+def _option_bars(
+    ax: Axes,
+    options: list[str],
+    values: list[int | None],
+    *,
+    winners: set[int],
+    eliminated: set[int],
+    note: Callable[[int], str],
+    text: dict[str, str],
+    names: bool,
+) -> None:
+    """Horizontal bars, first option on top; a None value is an option no longer counted."""
+    rows = range(len(options))
+    biggest = max((v for v in values if v is not None), default=0)
+    span = max(biggest, 1)
+    for i, value in zip(rows, values, strict=True):
+        if value is None:
+            ax.text(0, i, "  —", va="center", fontsize=18, color="#555555")
+            continue
+        if i in winners:
+            colour, hatch, label = WINNER, None, f"{note(value)}  ★ {text['winner']}"
+        elif i in eliminated:
+            colour, hatch, label = ELIMINATED, "xx", f"{note(value)}  ✗ {text['eliminated']}"
+        else:
+            colour, hatch, label = BAR, None, note(value)
+        ax.barh(i, value, 0.7, color=colour, edgecolor=INK if hatch else colour, hatch=hatch)
+        ax.text(
+            value + span * 0.02,
+            i,
+            _plain(label),
+            va="center",
+            fontsize=17,
+            fontweight="bold" if i in winners else "normal",
+        )
+    ax.set_xlim(0, span * 1.75)
+    ax.set_ylim(len(options) - 0.5, -0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    ax.tick_params(axis="x", labelsize=15)
+    ax.set_yticks(list(rows), [_plain(_wrap(o, 16, 2)) for o in options])
+    ax.tick_params(axis="y", length=0, labelsize=17, labelleft=names)
+    ax.grid(axis="x", color=GRID, linewidth=1)
+    ax.set_axisbelow(True)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+@contextmanager
+def _figure(path: Path, size: tuple[int, int]) -> Iterator[Figure]:
+    """A white figure of exactly ``size`` pixels, saved as PNG to ``path`` on exit."""
+    style = {
+        "font.family": list(font_families()),
+        "font.size": 16,
+        "text.color": INK,
+        "axes.labelcolor": INK,
+        "axes.edgecolor": INK,
+        "axes.linewidth": 1.5,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "hatch.linewidth": 1.5,
+        "hatch.color": INK,
+    }
+    with _DRAW_LOCK, matplotlib.rc_context(style), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
+        fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, facecolor="white")
+        try:
+            yield fig
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
+        finally:
+            fig.clear()
+
+
+def _namer(labels: dict[str, str]) -> Callable[[str], str]:
+    return lambda key: labels.get(key, key)
+
+
+def _wrap(text: str, width: int, lines: int) -> str:
+    """Wrap to at most ``lines`` lines of ``width`` columns, ending with … if cut.
+
+    Wide (CJK) characters count as two columns; lines break at a space when there is one.
+    """
+    rest = " ".join(text.split())
+    out: list[str] = []
+    while rest and len(out) < lines:
+        if _columns(rest) <= width:
+            out.append(rest)
+            rest = ""
+            break
+        cut = 0
+        while _columns(rest[: cut + 1]) <= width:
+            cut += 1
+        cut = max(cut, 1)
+        space = rest.rfind(" ", 0, cut + 1)
+        if space > 0:
+            cut = space
+        out.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        last = out[-1]
+        while last and _columns(last) > width - 1:
+            last = last[:-1]
+        out[-1] = last.rstrip() + "…"
+    return "\n".join(out)
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _plain(text: str) -> str:
+    """Escape ``$`` so user text is never read as mathtext."""
+    return text.replace("$", r"\$")

@@ -1,0 +1,273 @@
+"""The text form of the command vocabulary (DESIGN.md §2) and its parser.
+
+Grammar: ``/name [sub] [key:value | positional]… [free text]``. Values may be quoted with
+"…", '…' or “…”. Options are recognised only for keys the command declares; for a command that
+takes free text, the first word that is not a declared option starts the text, which runs to
+the end of the line exactly as typed. Every failure is a :class:`ParseError` naming what was
+wrong and the command's usage key; no other exception escapes :func:`parse`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+INT = "int"
+TEXT = "str"
+USER = "user"
+_OPTION_KEY = re.compile(r"([A-Za-z_]+):")
+QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "«": "»", "「": "」"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one command accepts. `options` maps a key to INT, TEXT, USER or a tuple of choices."""
+
+    name: str
+    sub: str | None = None
+    options: dict[str, object] = field(default_factory=dict)
+    positional: tuple[str, ...] = ()  # bare words fill these options in order
+    required: tuple[str, ...] = ()
+    variadic: bool = False  # further bare words go to Command.args
+    text: bool = False  # free text last
+    text_required: bool = False
+    moderator: bool = False
+
+    @property
+    def usage_key(self) -> str:
+        return f"usage.{self.name}" + (f".{self.sub}" if self.sub else "")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    sub: str | None = None
+    options: dict[str, str | int] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    text: str = ""
+
+    @property
+    def spec(self) -> Spec:
+        return SPECS[(self.name, self.sub)]
+
+    def get(self, key: str, default: str | int | None = None) -> str | int | None:
+        return self.options.get(key, default)
+
+
+class ParseError(Exception):
+    """A mistyped command: `key` names the catalog message, `usage` the usage line's key."""
+
+    def __init__(self, key: str, usage: str | None = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.usage = usage
+        self.params = params
+
+
+SIDES = ("pro", "con", "audience")
+CHOICES = ("pro", "con", "undecided")
+EXPORT_FORMATS = ("md", "json", "html")
+FLAGGED = ("include", "exclude")
+LANGS = ("en", "ja")
+
+_SPEC_LIST = [
+    Spec("debate", "start", {"motion": TEXT, "format": TEXT, "anonymous": ("yes", "no")}, moderator=True),
+    Spec("debate", "join", {"side": SIDES}, positional=("side",), required=("side",)),
+    Spec("debate", "leave"),
+    Spec("debate", "next", moderator=True),
+    Spec("debate", "pause", moderator=True),
+    Spec("debate", "resume", moderator=True),
+    Spec("debate", "extend", {"seconds": INT}, positional=("seconds",), required=("seconds",), moderator=True),
+    Spec("debate", "end", moderator=True),
+    Spec("debate", "status"),
+    Spec("debate", "results", {"flagged": FLAGGED, "chart": ("yes", "no")}),
+    Spec("debate", "export", {"format": EXPORT_FORMATS}, positional=("format",)),
+    Spec("debate", "language", {"lang": LANGS}, positional=("lang",), required=("lang",), moderator=True),
+    Spec("speak", None, text=True),
+    Spec("ask", None, text=True, text_required=True),
+    Spec("vote", None, {"choice": CHOICES}, positional=("choice",), required=("choice",)),
+    Spec("motions", None, {"id": TEXT}, positional=("id",)),
+    Spec("formats", None),
+    Spec("help", None, {"command": TEXT}, positional=("command",)),
+    Spec(
+        "poll",
+        "create",
+        {
+            "question": TEXT,
+            "options": TEXT,
+            "mode": ("single", "multi", "ranked"),
+            "max": INT,
+            "anonymous": ("yes", "no"),
+            "closes": TEXT,
+            "tally": ("live", "hidden"),
+        },
+        required=("question", "options"),
+        moderator=True,
+    ),
+    Spec("poll", "vote", {"id": INT}, required=("id",), variadic=True),
+    Spec("poll", "withdraw", {"id": INT}, positional=("id",), required=("id",)),
+    Spec("poll", "close", {"id": INT}, positional=("id",), required=("id",), moderator=True),
+    Spec("poll", "results", {"id": INT, "format": ("csv", "json")}, positional=("id",), required=("id",)),
+    Spec("poll", "list"),
+    Spec("mod", "warn", {"user": USER, "reason": TEXT}, required=("user",), moderator=True),
+    Spec("mod", "mute", {"user": USER, "minutes": INT, "reason": TEXT}, required=("user",), moderator=True),
+    Spec("mod", "unmute", {"user": USER}, required=("user",), moderator=True),
+    Spec("mod", "strikes", {"user": USER}, required=("user",), moderator=True),
+    Spec("mod", "queue", moderator=True),
+    Spec("mod", "approve", {"id": INT}, positional=("id",), required=("id",), moderator=True),
+    Spec("mod", "reject", {"id": INT, "reason": TEXT}, required=("id",), moderator=True),
+    Spec(
+        "mod",
+        "filter",
+        {"action": ("add", "remove", "list"), "word": TEXT, "allow": ("yes", "no")},
+        positional=("action",),
+        required=("action",),
+        moderator=True,
+    ),
+    Spec("mod", "slowmode", {"seconds": INT}, positional=("seconds",), required=("seconds",), moderator=True),
+    Spec("mod", "role", {"role": TEXT, "remove": ("yes", "no")}, positional=("role",), moderator=True),
+    Spec("mod", "log", {"user": USER, "limit": INT}, moderator=True),
+    Spec("mod", "logchannel", {"channel": TEXT, "off": ("yes", "no")}, moderator=True),
+    Spec("discuss", "start", {"topic": TEXT}, required=("topic",), moderator=True),
+    Spec("discuss", "close", moderator=True),
+]
+
+SPECS: dict[tuple[str, str | None], Spec] = {(s.name, s.sub): s for s in _SPEC_LIST}
+COMMAND_NAMES: tuple[str, ...] = tuple(dict.fromkeys(s.name for s in _SPEC_LIST))
+SUBCOMMANDS: dict[str, tuple[str, ...]] = {
+    name: tuple(s.sub for s in _SPEC_LIST if s.name == name and s.sub) for name in COMMAND_NAMES
+}
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    start: int  # where the raw token starts in the line
+    quoted: bool
+
+
+def _tokens(line: str, usage: str | None) -> list[_Token]:
+    out: list[_Token] = []
+    i, n = 0, len(line)
+    while i < n:
+        while i < n and line[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        start = i
+        buf: list[str] = []
+        quoted = False
+        while i < n and not line[i].isspace():
+            ch = line[i]
+            if ch in QUOTES:
+                close = QUOTES[ch]
+                j = line.find(close, i + 1)
+                if j < 0:
+                    raise ParseError("parse.unclosed_quote", usage, quote=ch)
+                buf.append(line[i + 1 : j])
+                quoted = True
+                i = j + 1
+            else:
+                buf.append(ch)
+                i += 1
+        out.append(_Token("".join(buf), start, quoted))
+    return out
+
+
+def _convert(spec: Spec, key: str, raw: str) -> str | int:
+    kind = spec.options[key]
+    if kind == INT:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ParseError("parse.not_a_number", spec.usage_key, option=key, value=raw) from None
+        if value < 0 or value > 10**9:
+            raise ParseError("parse.out_of_range", spec.usage_key, option=key, value=raw)
+        return value
+    if isinstance(kind, tuple):
+        low = raw.lower()
+        if low not in kind:
+            raise ParseError(
+                "parse.bad_choice", spec.usage_key, option=key, value=raw, choices="|".join(kind)
+            )
+        return low
+    if kind == USER:
+        return normalise_user(raw)
+    return raw
+
+
+def normalise_user(raw: str) -> str:
+    """`<@123>`, `<@!123>`, `<@U123|name>` and `@name` become the bare id or name."""
+    value = raw.strip()
+    if value.startswith("<@") and value.endswith(">"):
+        value = value[2:-1].lstrip("!")
+        value = value.split("|", 1)[0]
+    return value.lstrip("@")
+
+
+def parse(line: str) -> Command:
+    """Parse one command line such as ``/debate join side:pro``."""
+    text = line.strip()
+    if not text.startswith("/"):
+        raise ParseError("parse.not_a_command")
+    head, _, rest_after_head = text[1:].partition(" ")
+    name = head.lower()
+    if name not in COMMAND_NAMES:
+        raise ParseError("parse.unknown_command", None, command=head[:40])
+    offset = len(text) - len(rest_after_head)
+    rest = text[offset:]
+    subs = SUBCOMMANDS[name]
+    sub: str | None = None
+    if subs:
+        first, _, after = rest.strip().partition(" ")
+        if not first:
+            raise ParseError("parse.missing_subcommand", f"usage.{name}", command=name)
+        if first.lower() not in subs:
+            raise ParseError("parse.unknown_subcommand", f"usage.{name}", command=name, sub=first[:40])
+        sub = first.lower()
+        rest = after
+    spec = SPECS[(name, sub)]
+    return _parse_body(spec, rest)
+
+
+def _parse_body(spec: Spec, rest: str) -> Command:
+    tokens = _tokens(rest, spec.usage_key)
+    options: dict[str, str | int] = {}
+    args: list[str] = []
+    positional = list(spec.positional)
+    text = ""
+    for tok in tokens:
+        match = _OPTION_KEY.match(rest, tok.start)
+        key = match.group(1).lower() if match else ""
+        if key in spec.options:
+            if key in options:
+                raise ParseError("parse.repeated_option", spec.usage_key, option=key)
+            options[key] = _convert(spec, key, tok.value.partition(":")[2])
+            positional = [p for p in positional if p != key]
+            continue
+        if spec.text:
+            text = rest[tok.start :].strip()
+            break
+        if positional:
+            k = positional.pop(0)
+            options[k] = _convert(spec, k, tok.value)
+            continue
+        if spec.variadic:
+            args.append(tok.value)
+            continue
+        if match:
+            raise ParseError("parse.unknown_option", spec.usage_key, option=key[:40])
+        raise ParseError("parse.unexpected", spec.usage_key, word=tok.value[:40])
+    for req in spec.required:
+        if req not in options:
+            raise ParseError("parse.missing_option", spec.usage_key, option=req)
+    if spec.text_required and not text:
+        raise ParseError("parse.missing_text", spec.usage_key)
+    return Command(spec.name, spec.sub, options, tuple(args), text)
+
+
+def usage_keys() -> list[str]:
+    """Every usage key the catalog must hold."""
+    keys = {s.usage_key for s in _SPEC_LIST}
+    keys |= {f"usage.{n}" for n, subs in SUBCOMMANDS.items() if subs}
+    return sorted(keys)

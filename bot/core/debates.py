@@ -1,0 +1,499 @@
+"""DebateService: runs debates from opening to result, on any platform, through the ports."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import datetime
+
+from bot.core import debate_cards, engine, export
+from bot.core.cards import Attachment, Card, Reply
+from bot.core.errors import RuleError
+from bot.core.library import Library
+from bot.core.model import (
+    Actor,
+    AuditEntry,
+    ChannelRef,
+    Choice,
+    Debate,
+    DebateState,
+    Format,
+    Motion,
+    Participant,
+    Question,
+    Role,
+    Speech,
+    Stage,
+    VoteRow,
+)
+from bot.core.service import Core, Request
+from bot.core.tally import TallyCoalescer
+from bot.core.voting import Result, oxford_result
+from bot.core.writer import GroupCommitWriter, WriteFailed
+
+log = logging.getLogger(__name__)
+DEFAULT_FORMAT = "classroom"
+CUSTOM_MOTION_ID = "custom"
+
+
+def voter_hash(secret: bytes, actor: Actor) -> str:
+    """The keyed hash that stands for a voter in anonymous debates and polls."""
+    key = f"{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
+    return "h:" + hmac.new(secret, key, hashlib.sha256).hexdigest()[:32]
+
+
+class DebateService:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.debates: dict[int, Debate] = {}  # running and paused debates
+        self.places: dict[ChannelRef, int] = {}  # space or parent channel -> running debate
+        self.last_in_place: dict[ChannelRef, int] = {}
+        self.writer: GroupCommitWriter[VoteRow] = GroupCommitWriter(core.store.write_votes, self._committed)
+        self.tallies = TallyCoalescer(core.clock)
+        core.timed.append(self)
+        core.starters.append(self.load)
+        core.stoppers.append(self.shutdown)
+        for sub in ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status",
+                    "results", "export", "language"):
+            core.route("debate", sub, getattr(self, f"cmd_{sub}"))
+        core.route("speak", None, self.cmd_speak)
+        core.route("ask", None, self.cmd_ask)
+        core.route("vote", None, self.cmd_vote)
+        core.route("motions", None, self.cmd_motions)
+        core.route("formats", None, self.cmd_formats)
+        core.route("help", None, self.cmd_help)
+        core.route("mod", "queue", self.cmd_queue)
+        core.route("mod", "approve", self.cmd_approve)
+        core.route("mod", "reject", self.cmd_reject)
+
+    @property
+    def library(self) -> Library:
+        return self.core.library
+
+    def t(self, lang: str, key: str, **params: object) -> str:
+        return self.core.t(lang, key, **params)
+
+    # --- life cycle ---
+
+    async def load(self) -> None:
+        """Take every open debate back from the store (after a restart) and re-arm its deadline."""
+        for d in await self.core.store.load_open_debates():
+            self._index(d)
+        self.writer.start()
+        log.info("%d open debates loaded", len(self.debates))
+
+    async def shutdown(self) -> None:
+        await self.writer.stop()
+        self.tallies.cancel_all()
+
+    def _index(self, d: Debate) -> None:
+        self.debates[d.id] = d
+        for place in {d.space, d.parent}:
+            self.places[place] = d.id
+            self.last_in_place[place] = d.id
+
+    def _unindex(self, d: Debate) -> None:
+        self.debates.pop(d.id, None)
+        for place in {d.space, d.parent}:
+            if self.places.get(place) == d.id:
+                del self.places[place]
+
+    def next_deadline(self) -> datetime | None:
+        deadlines = [d.deadline for d in self.debates.values() if d.state is DebateState.RUNNING and d.deadline]
+        return min(deadlines) if deadlines else None
+
+    async def run_due(self, now: datetime) -> None:
+        for d in [d for d in self.debates.values() if engine.is_due(d, now)]:
+            await self._advance(d, None, timed=True)
+
+    def fmt(self, d: Debate) -> Format:
+        return self.library.formats[d.format_id]
+
+    # --- finding the debate a request is about ---
+
+    def running(self, req: Request) -> Debate:
+        if req.debate_id is not None:
+            d = self.debates.get(req.debate_id)
+        else:
+            did = self.places.get(req.channel)
+            d = self.debates.get(did) if did is not None else None
+        if d is None:
+            raise RuleError("debate.error.none_running", "usage.debate.start")
+        return d
+
+    async def latest(self, req: Request) -> Debate:
+        """The running debate here, or the last one that ran here (for results and export)."""
+        try:
+            return self.running(req)
+        except RuleError:
+            pass
+        did = req.debate_id or self.last_in_place.get(req.channel) or await self.core.store.last_debate_in(req.channel)
+        d = await self.core.store.load_debate(did) if did else None
+        if d is None:
+            raise RuleError("debate.error.none_here", "usage.debate.start")
+        return d
+
+    # --- commands ---
+
+    async def cmd_start(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        if req.channel in self.places:
+            raise RuleError("debate.error.already_running", "usage.debate.start", id=self.places[req.channel])
+        motion_arg = str(req.command.get("motion") or "")
+        format_id = str(req.command.get("format") or DEFAULT_FORMAT)
+        fmt = self.library.formats.get(format_id)
+        if fmt is None:
+            raise RuleError("debate.error.unknown_format", "usage.debate.start", id=format_id[:40],
+                            known=", ".join(self.library.formats))
+        motion_id, title, text = self._motion(motion_arg, lang)
+        now = self.core.clock.now()
+        d = Debate(
+            id=0, space=req.channel, parent=req.channel, motion_id=motion_id, motion_title=title,
+            motion_text=text, format_id=fmt.id, language=lang, created_by=req.actor.user_id, created_at=now,
+            anonymous=req.command.get("anonymous") == "yes",
+        )
+        engine.start(d, fmt, now)
+        d.id = await self.core.store.create_debate(d)
+        port = self.core.port(req.channel)
+        space, opening = await port.open_space(req.channel, self.t(lang, "debate.thread_title", id=d.id, title=title),
+                                               debate_cards.opening(self.core, d, fmt))
+        d.space, d.opening_message_id = space, opening
+        self._index(d)
+        await self._enter_phase(d, fmt)
+        await self.core.store.save_debate(d)
+        await self.audit(req.actor, "debate.start", d, details=f"{motion_id} / {fmt.id}")
+        self.core.wake()
+        return [Reply(Card("notice", body=self.t(lang, "debate.started", id=d.id, title=title, format=fmt.name(lang))))]
+
+    def _motion(self, arg: str, lang: str) -> tuple[str, str, str]:
+        if not arg:
+            m = self.library.default_motion
+        elif arg in self.library.motions:
+            m = self.library.motions[arg]
+        elif " " in arg.strip() and len(arg) <= 500:
+            text = arg.strip()
+            return CUSTOM_MOTION_ID, text[:80], text
+        else:
+            raise RuleError("debate.error.unknown_motion", "usage.debate.start", id=arg[:40],
+                            known=", ".join(self.library.motions))
+        return self._motion_of(m, lang)
+
+    @staticmethod
+    def _motion_of(m: Motion, lang: str) -> tuple[str, str, str]:
+        mt = m.text(lang)
+        return m.id, mt.title, mt.motion
+
+    async def cmd_join(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        side = Role(str(req.command.get("side")))
+        user = req.actor.user_id
+        current = d.role_of(user)
+        if current is not None:
+            raise RuleError("debate.error.already_joined", "usage.debate.leave", side=self.t(d.language, f"side.{current.value}"))
+        if side is not Role.AUDIENCE and any(user in votes for votes in d.votes.values()):
+            raise RuleError("debate.error.voted_cannot_debate")
+        await self.core.guard("join", req.actor, req.channel, d, "")
+        p = Participant(user, req.actor.name, side, self.core.clock.now())
+        d.participants[user] = p
+        await self.core.store.save_participant(d.id, p)
+        await self._redraw_opening(d)
+        await self.core.notify("join", req.actor, d, {"side": side.value})
+        return [Reply(Card("notice", body=self.t(d.language, "debate.joined", side=self.t(d.language, f"side.{side.value}"), id=d.id)))]
+
+    async def cmd_leave(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        if d.role_of(req.actor.user_id) is None:
+            raise RuleError("debate.error.not_joined", "usage.debate.join")
+        del d.participants[req.actor.user_id]
+        await self.core.store.remove_participant(d.id, req.actor.user_id)
+        await self._redraw_opening(d)
+        return [Reply(Card("notice", body=self.t(d.language, "debate.left", id=d.id)))]
+
+    async def cmd_next(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        await self._advance(d, req.actor)
+        return [Reply(Card("notice", body=self.t(d.language, "debate.moved_on")))]
+
+    async def cmd_pause(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        left = engine.pause(d, self.core.clock.now())
+        await self.core.store.save_debate(d)
+        await self.audit(req.actor, "debate.pause", d)
+        await self._announce(d, "notice", self.t(d.language, "debate.paused", left=debate_cards.duration(left)))
+        self.core.wake()
+        return []
+
+    async def cmd_resume(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        left = engine.resume(d, self.core.clock.now())
+        await self.core.store.save_debate(d)
+        await self.audit(req.actor, "debate.resume", d)
+        await self._announce(d, "notice", self.t(d.language, "debate.resumed", left=debate_cards.duration(left)))
+        self.core.wake()
+        return []
+
+    async def cmd_extend(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        seconds = int(req.command.get("seconds"))
+        left = engine.extend(d, seconds, self.core.clock.now())
+        await self.core.store.save_debate(d)
+        await self.audit(req.actor, "debate.extend", d, details=str(seconds))
+        await self._announce(d, "notice", self.t(d.language, "debate.extended", seconds=seconds, left=debate_cards.duration(left)))
+        self.core.wake()
+        return []
+
+    async def cmd_end(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        await self._finish(d, req.actor)
+        return []
+
+    async def cmd_status(self, req: Request) -> list[Reply]:
+        d = await self.latest(req)
+        return [Reply(debate_cards.status(self.core, d, self.fmt(d)), private=False)]
+
+    async def cmd_results(self, req: Request) -> list[Reply]:
+        d = await self.latest(req)
+        note = ""
+        exclude: set[str] = set()
+        if req.command.get("flagged") == "exclude":
+            exclude = self.core.flagged(d)
+            note = self.t(d.language, "result.flagged_excluded", count=len(exclude))
+        return [Reply(debate_cards.result(self.core, d, self.result(d, exclude), note=note), private=False)]
+
+    async def cmd_export(self, req: Request) -> list[Reply]:
+        d = await self.latest(req)
+        kind = str(req.command.get("format") or "md")
+        fmt = self.fmt(d)
+        result = self.result(d)
+        if kind == "json":
+            data, mime = export.to_json(d, fmt, result).encode(), "application/json"
+        elif kind == "html":
+            data, mime = export.to_html(self.core, d, fmt, result).encode(), "text/html"
+        else:
+            data, mime = export.to_markdown(self.core, d, fmt, result).encode(), "text/markdown"
+        name = f"debate-{d.id}.{kind}"
+        card = Card("notice", body=self.t(d.language, "debate.exported", id=d.id, format=kind),
+                    attachment=Attachment(name, data, mime))
+        return [Reply(card, private=False)]
+
+    async def cmd_language(self, req: Request) -> list[Reply]:
+        lang = str(req.command.get("lang"))
+        await self.core.set_language(req.channel, lang)
+        did = self.places.get(req.channel)
+        if did is not None:
+            d = self.debates[did]
+            d.language = lang
+            await self.core.set_language(d.space, lang)
+            await self.core.store.save_debate(d)
+        await self.audit(req.actor, "debate.language", None, details=lang, channel=req.channel)
+        return [Reply(Card("notice", body=self.t(lang, "debate.language_set")), private=False)]
+
+    async def cmd_speak(self, req: Request) -> list[Reply]:
+        text = req.command.text.strip()
+        d = self.running(req)
+        if not text:
+            raise RuleError("parse.missing_text", "usage.speak")
+        fmt = self.fmt(d)
+        phase = engine.check_speech(d, fmt, req.actor.user_id, text)
+        await self.core.guard("speak", req.actor, req.channel, d, text)
+        now = self.core.clock.now()
+        side = engine.side_of_speech(d, phase, req.actor.user_id)
+        speech = Speech(0, d.phase_index, req.actor.user_id, req.actor.name, side, text, now)
+        speech.id = await self.core.store.add_speech(d.id, speech)
+        d.speeches.append(speech)
+        await self.core.port(d.space).post(d.space, debate_cards.speech(self.core, d, speech))
+        await self.core.notify("speak", req.actor, d, {"speech_id": speech.id})
+        return [Reply(Card("notice", body=self.t(d.language, "speak.posted")))]
+
+    async def cmd_ask(self, req: Request) -> list[Reply]:
+        text = req.command.text.strip()
+        d = self.running(req)
+        role = d.role_of(req.actor.user_id)
+        if role in (Role.PRO, Role.CON):
+            raise RuleError("ask.error.debater", handback=text)
+        if len(text) > export.QUESTION_LIMIT:
+            raise RuleError("speak.error.too_long", handback=text, length=len(text), limit=export.QUESTION_LIMIT)
+        await self.core.guard("ask", req.actor, req.channel, d, text)
+        q = Question(0, req.actor.user_id, req.actor.name, text, "pending", self.core.clock.now())
+        q.id = await self.core.store.add_question(d.id, q)
+        d.questions.append(q)
+        await self.core.notify("ask", req.actor, d, {"question_id": q.id})
+        return [Reply(Card("notice", body=self.t(d.language, "ask.queued", id=q.id)))]
+
+    async def cmd_queue(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        return [Reply(debate_cards.queue(self.core, d))]
+
+    def _question(self, d: Debate, qid: int) -> Question:
+        for q in d.questions:
+            if q.id == qid:
+                if q.status != "pending":
+                    raise RuleError("mod.error.question_decided", id=qid, status=self.t(d.language, f"question.{q.status}"))
+                return q
+        raise RuleError("mod.error.no_question", "usage.mod.queue", id=qid)
+
+    async def cmd_approve(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        q = self._question(d, int(req.command.get("id")))
+        q.status = "approved"
+        await self.core.store.save_question(q)
+        await self.core.port(d.space).post(d.space, debate_cards.question(self.core, d, q))
+        await self.audit(req.actor, "question.approve", d, target=q.user_id, details=str(q.id))
+        return [Reply(Card("notice", body=self.t(d.language, "mod.approved", id=q.id)))]
+
+    async def cmd_reject(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        q = self._question(d, int(req.command.get("id")))
+        q.status = "rejected"
+        q.reason = str(req.command.get("reason") or "")
+        await self.core.store.save_question(q)
+        reason = q.reason or self.t(d.language, "mod.no_reason")
+        note = Card("error", body=self.t(d.language, "ask.rejected", id=q.id, reason=reason) + "\n"
+                    + self.t(d.language, "error.handback", text=q.text), user_text=True)
+        await self.core.port(d.space).send_private(d.space, q.user_id, note)
+        await self.audit(req.actor, "question.reject", d, target=q.user_id, reason=q.reason, details=str(q.id))
+        return [Reply(Card("notice", body=self.t(d.language, "mod.rejected", id=q.id)))]
+
+    async def cmd_vote(self, req: Request) -> list[Reply]:
+        d = self.running(req)
+        choice = Choice(str(req.command.get("choice")))
+        stage = engine.open_stage(d, self.fmt(d))
+        if stage is None:
+            raise RuleError("vote.error.closed", "usage.vote")
+        if d.role_of(req.actor.user_id) in (Role.PRO, Role.CON):
+            raise RuleError("vote.error.debater")
+        await self.core.guard("vote", req.actor, req.channel, d, "")
+        voter = voter_hash(self.core.secret, req.actor) if d.anonymous else req.actor.user_id
+        before = d.votes[stage].get(voter)
+        try:
+            await self.writer.submit(VoteRow(d.id, stage.value, voter, choice.value, self.core.clock.now()))
+        except WriteFailed:
+            raise RuleError("vote.error.not_stored") from None
+        self._refresh_tally(d, stage)
+        await self.core.notify("vote", req.actor, d, {"stage": stage.value, "choice": choice.value, "first": before is None})
+        side = self.t(d.language, f"choice.{choice.value}")
+        if before is None:
+            key = "vote.cast"
+        elif before is choice:
+            key = "vote.same"
+        else:
+            key = "vote.changed"
+        previous = self.t(d.language, f"choice.{before.value}") if before else ""
+        return [Reply(Card("notice", body=self.t(d.language, key, choice=side, previous=previous)))]
+
+    def _committed(self, rows: list[VoteRow]) -> None:
+        for row in rows:
+            d = self.debates.get(row.debate_id)
+            if d is not None:
+                d.votes[Stage(row.stage)][row.voter] = Choice(row.choice)
+
+    async def cmd_motions(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        mid = req.command.get("id")
+        if mid is None:
+            return [Reply(debate_cards.motion_list(self.core, lang), private=False)]
+        motion = self.library.motions.get(str(mid))
+        if motion is None:
+            raise RuleError("debate.error.unknown_motion", "usage.motions", id=str(mid)[:40], known=", ".join(self.library.motions))
+        return [Reply(debate_cards.motion_detail(self.core, motion, lang), private=False)]
+
+    async def cmd_formats(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        return [Reply(debate_cards.format_list(self.core, lang), private=False)]
+
+    async def cmd_help(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        return [Reply(debate_cards.help_card(self.core, lang))]
+
+    # --- phases ---
+
+    async def _advance(self, d: Debate, actor: Actor | None, timed: bool = False) -> None:
+        fmt = self.fmt(d)
+        left = engine.current_phase(d, fmt)
+        if left.stage is not None:
+            await self._close_stage(d, left.stage)
+        if d.phase_index + 1 >= len(fmt.phases):
+            await self._finish(d, actor, timed=timed)
+            return
+        engine.advance(d, fmt, self.core.clock.now())
+        await self.core.store.save_debate(d)
+        if actor is not None:
+            await self.audit(actor, "debate.next", d, details=engine.current_phase(d, fmt).id)
+        await self._enter_phase(d, fmt, timed=timed)
+        self.core.wake()
+
+    async def _enter_phase(self, d: Debate, fmt: Format, timed: bool = False) -> None:
+        phase = engine.current_phase(d, fmt)
+        port = self.core.port(d.space)
+        await port.post(d.space, debate_cards.phase(self.core, d, fmt, timed))
+        if phase.stage is not None:
+            mid = await port.post(d.space, debate_cards.tally(self.core, d, phase.stage, open_=True))
+            d.tally_message_ids[phase.stage] = mid
+            await self.core.store.save_debate(d)
+        await self._redraw_opening(d)
+
+    async def _close_stage(self, d: Debate, stage: Stage) -> None:
+        await self.writer.flush()
+        mid = d.tally_message_ids.get(stage)
+        if mid:
+            key = f"{d.id}:{stage.value}"
+            await self.tallies.finish(key, lambda: self.core.port(d.space).edit(
+                d.space, mid, debate_cards.tally(self.core, d, stage, open_=False)))
+
+    def _refresh_tally(self, d: Debate, stage: Stage) -> None:
+        mid = d.tally_message_ids.get(stage)
+        if not mid:
+            return
+        port = self.core.port(d.space)
+
+        async def draw() -> None:
+            still_open = engine.open_stage(d, self.fmt(d)) is stage
+            await port.edit(d.space, mid, debate_cards.tally(self.core, d, stage, open_=still_open))
+
+        self.tallies.request(f"{d.id}:{stage.value}", port.min_edit_interval, draw)
+
+    async def _finish(self, d: Debate, actor: Actor | None, timed: bool = False) -> None:
+        fmt = self.fmt(d)
+        stage = engine.open_stage(d, fmt)
+        if stage is not None:
+            await self._close_stage(d, stage)
+        engine.end(d, self.core.clock.now())
+        await self.core.store.save_debate(d)
+        self._unindex(d)
+        self.last_in_place[d.space] = self.last_in_place[d.parent] = d.id
+        if actor is not None:
+            await self.audit(actor, "debate.end", d)
+        result = self.result(d)
+        port = self.core.port(d.space)
+        await port.post(d.space, debate_cards.result(self.core, d, result, final=True))
+        await self._redraw_opening(d)
+        await self.core.notify("end", actor, d, {"winner": result.winner})
+        self.core.wake()
+
+    def result(self, d: Debate, exclude: set[str] | None = None) -> Result:
+        pre, post = d.votes[Stage.PRE], d.votes[Stage.POST]
+        if exclude:
+            pre = {k: v for k, v in pre.items() if k not in exclude}
+            post = {k: v for k, v in post.items() if k not in exclude}
+        return oxford_result(pre, post)
+
+    async def _announce(self, d: Debate, kind: str, body: str) -> None:
+        await self.core.port(d.space).post(d.space, Card(kind, body=body))
+
+    async def _redraw_opening(self, d: Debate) -> None:
+        """The opening message stands where the debate was started (its thread hangs from it)."""
+        if not d.opening_message_id:
+            return
+        try:
+            await self.core.port(d.parent).edit(d.parent, d.opening_message_id, debate_cards.opening(self.core, d, self.fmt(d)))
+        except Exception:
+            log.exception("could not redraw the opening message of debate %s", d.id)
+
+    async def audit(self, actor: Actor | None, action: str, d: Debate | None, *, target: str = "",
+                    reason: str = "", details: str = "", channel: ChannelRef | None = None) -> None:
+        place = d.space if d else channel
+        await self.core.audit(AuditEntry(
+            platform=place.platform, workspace=place.workspace, at=self.core.clock.now(),
+            actor=actor.user_id if actor else "bot", action=action, target=target, reason=reason,
+            debate_id=d.id if d else None, details=details))

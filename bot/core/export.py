@@ -1,0 +1,175 @@
+"""Debate exports: versioned JSON, Markdown and one self-contained, printable HTML file."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING
+
+from bot.core.model import Debate, Format, Stage
+from bot.core.timefmt import clock_time, duration
+from bot.core.voting import Result
+
+if TYPE_CHECKING:
+    from bot.core.service import Core
+
+SCHEMA = "debate-bot/debate"
+VERSION = 1
+QUESTION_LIMIT = 500
+
+
+def _phase_id(fmt: Format, index: int) -> str:
+    return fmt.phases[min(index, len(fmt.phases) - 1)].id
+
+
+def ballots(d: Debate) -> list[dict]:
+    """Each voter's pre and post ballot; anonymous debates number their voters instead."""
+    pre, post = d.votes[Stage.PRE], d.votes[Stage.POST]
+    voters = sorted(pre.keys() | post.keys())
+    out = []
+    for n, voter in enumerate(voters, 1):
+        name = f"voter-{n}" if d.anonymous else voter
+        out.append({"voter": name, "pre": pre[voter].value if voter in pre else None,
+                    "post": post[voter].value if voter in post else None})
+    return out
+
+
+def to_dict(d: Debate, fmt: Format, r: Result) -> dict:
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "debate": {
+            "id": d.id,
+            "state": d.state.value,
+            "language": d.language,
+            "anonymous": d.anonymous,
+            "created_at": d.created_at.isoformat(),
+            "ended_at": d.ended_at.isoformat() if d.ended_at else None,
+        },
+        "motion": {"id": d.motion_id, "title": d.motion_title, "text": d.motion_text},
+        "format": fmt.id,
+        "phases": [{"name": p.id, "kind": p.kind.value, "side": p.side.value, "seconds": p.seconds} for p in fmt.phases],
+        "speeches": [
+            {"phase": _phase_id(fmt, s.phase_index), "side": s.side, "speaker": s.name, "text": s.text,
+             "at": s.at.isoformat()}
+            for s in d.speeches
+        ],
+        "questions": [
+            {"id": q.id, "asker": q.name, "text": q.text, "at": q.at.isoformat()}
+            for q in d.questions if q.status == "approved"
+        ],
+        "votes": {"pre": r.pre, "post": r.post},
+        "ballots": ballots(d),
+        "movement": [{"from": a, "to": b, "count": n} for a, b, n in r.movement],
+        "result": {
+            "winner": r.winner,
+            "swing": {"pro": round(r.swing["pro"], 2), "con": round(r.swing["con"], 2)},
+            "pre_share": {k: round(v, 2) for k, v in r.pre_share.items()},
+            "post_share": {k: round(v, 2) for k, v in r.post_share.items()},
+            "turnout": r.turnout,
+        },
+    }
+
+
+def to_json(d: Debate, fmt: Format, r: Result) -> str:
+    return json.dumps(to_dict(d, fmt, r), ensure_ascii=False, indent=2)
+
+
+def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> dict:
+    """What both text exports show, localised."""
+    lang = d.language
+    t = core.t
+    return {
+        "title": t(lang, "export.title", id=d.id, title=d.motion_title),
+        "meta": t(lang, "export.meta", format=fmt.name(lang), started=clock_time(d.created_at),
+                  ended=clock_time(d.ended_at) if d.ended_at else t(lang, "state.running")),
+        "winner": t(lang, f"result.winner.{r.winner}"),
+        "swing": t(lang, "result.swing_line", pro=f"{r.swing['pro']:+.1f}", con=f"{r.swing['con']:+.1f}"),
+    }
+
+
+def to_markdown(core: Core, d: Debate, fmt: Format, r: Result) -> str:
+    lang = d.language
+    t = core.t
+    s = _sections(core, d, fmt, r)
+    out = [f"# {s['title']}", "", f"> {d.motion_text}", "", s["meta"], "", f"## {t(lang, 'export.phases')}", ""]
+    for i, p in enumerate(fmt.phases, 1):
+        out.append(f"{i}. {p.name(lang)} — {duration(p.seconds)}")
+    out += ["", f"## {t(lang, 'export.transcript')}", ""]
+    for sp in d.speeches:
+        side = t(lang, f"side.{sp.side}") if sp.side in ("pro", "con", "audience") else sp.side
+        out += [f"### {sp.name} ({side}) · {_phase_name(fmt, sp.phase_index, lang)} · {sp.at:%H:%M:%S}", "", sp.text, ""]
+    if not d.speeches:
+        out += [t(lang, "export.no_speeches"), ""]
+    approved = [q for q in d.questions if q.status == "approved"]
+    if approved:
+        out += [f"## {t(lang, 'export.questions')}", ""]
+        out += [f"- **{q.name}**: {q.text}" for q in approved]
+        out.append("")
+    out += [f"## {t(lang, 'export.votes')}", "",
+            f"| | {t(lang, 'choice.pro')} | {t(lang, 'choice.con')} | {t(lang, 'choice.undecided')} |",
+            "|---|---|---|---|"]
+    for stage, counts, share in (("pre", r.pre, r.pre_share), ("post", r.post, r.post_share)):
+        cells = " | ".join(f"{counts[c]} ({share[c]:.0f}%)" for c in ("pro", "con", "undecided"))
+        out.append(f"| {t(lang, f'export.stage.{stage}')} | {cells} |")
+    out += ["", f"**{s['winner']}** — {s['swing']}", "", f"### {t(lang, 'result.movement')}", ""]
+    for a, b, n in r.movement:
+        out.append(f"- {t(lang, 'result.move_line', source=t(lang, f'choice.{a}'), to=t(lang, f'choice.{b}'), count=n)}")
+    out.append("")
+    return "\n".join(out)
+
+
+def _phase_name(fmt: Format, index: int, lang: str) -> str:
+    return fmt.phases[min(index, len(fmt.phases) - 1)].name(lang)
+
+
+HTML_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans JP",sans-serif;max-width:48rem;margin:2rem auto;
+padding:0 1rem;color:#111;line-height:1.5}
+h1{font-size:1.6rem}blockquote{border-left:4px solid #0072B2;margin:1rem 0;padding:.2rem 1rem;background:#f4f8fb}
+.speech{border:1px solid #ccc;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0;page-break-inside:avoid}
+.pro{border-left:6px solid #0072B2}.con{border-left:6px solid #D55E00}.audience{border-left:6px solid #999}
+.who{font-weight:600}.meta{color:#555;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0}
+td,th{border:1px solid #999;padding:.3rem .7rem;text-align:right}th:first-child,td:first-child{text-align:left}
+.text{white-space:pre-wrap}@media print{body{margin:0;max-width:none}a{color:#000}}
+"""
+
+
+def to_html(core: Core, d: Debate, fmt: Format, r: Result) -> str:
+    lang = d.language
+    t = core.t
+    e = html.escape
+    s = _sections(core, d, fmt, r)
+    parts = [f'<!doctype html><html lang="{e(lang)}"><head><meta charset="utf-8">',
+             f"<title>{e(s['title'])}</title><style>{HTML_STYLE}</style></head><body>",
+             f"<h1>{e(s['title'])}</h1><blockquote>{e(d.motion_text)}</blockquote>",
+             f'<p class="meta">{e(s["meta"])}</p>', f"<h2>{e(t(lang, 'export.phases'))}</h2><ol>"]
+    parts += [f"<li>{e(p.name(lang))} — {e(duration(p.seconds))}</li>" for p in fmt.phases]
+    parts.append(f"</ol><h2>{e(t(lang, 'export.transcript'))}</h2>")
+    for sp in d.speeches:
+        side = t(lang, f"side.{sp.side}") if sp.side in ("pro", "con", "audience") else sp.side
+        parts.append(
+            f'<div class="speech {e(sp.side)}"><div class="who">{e(sp.name)} · {e(side)}</div>'
+            f'<div class="meta">{e(_phase_name(fmt, sp.phase_index, lang))} · {sp.at:%H:%M:%S}</div>'
+            f'<div class="text">{e(sp.text)}</div></div>')
+    if not d.speeches:
+        parts.append(f"<p>{e(t(lang, 'export.no_speeches'))}</p>")
+    approved = [q for q in d.questions if q.status == "approved"]
+    if approved:
+        parts.append(f"<h2>{e(t(lang, 'export.questions'))}</h2><ul>")
+        parts += [f"<li><b>{e(q.name)}</b>: {e(q.text)}</li>" for q in approved]
+        parts.append("</ul>")
+    parts.append(f"<h2>{e(t(lang, 'export.votes'))}</h2><table><tr><th></th>")
+    parts += [f"<th>{e(t(lang, f'choice.{c}'))}</th>" for c in ("pro", "con", "undecided")]
+    parts.append("</tr>")
+    for stage, counts, share in (("pre", r.pre, r.pre_share), ("post", r.post, r.post_share)):
+        parts.append(f"<tr><td>{e(t(lang, f'export.stage.{stage}'))}</td>")
+        parts += [f"<td>{counts[c]} ({share[c]:.0f}%)</td>" for c in ("pro", "con", "undecided")]
+        parts.append("</tr>")
+    parts.append(f"</table><p><b>{e(s['winner'])}</b> — {e(s['swing'])}</p>")
+    parts.append(f"<h3>{e(t(lang, 'result.movement'))}</h3><ul>")
+    for a, b, n in r.movement:
+        line = t(lang, "result.move_line", source=t(lang, f"choice.{a}"), to=t(lang, f"choice.{b}"), count=n)
+        parts.append(f"<li>{e(line)}</li>")
+    parts.append("</ul></body></html>\n")
+    return "".join(parts)

@@ -1,0 +1,253 @@
+"""The core's front door: takes a request, routes it to a service, turns refusals into replies.
+
+Adapters build a :class:`Request` (who, where, which command) and call :meth:`Core.handle`; the
+services post what everybody should see through the :class:`ChatPort` of the channel's platform
+and return what the person who asked should see as :class:`Reply` objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.cards import Card, Reply
+from bot.core.commands import SPECS, Command, ParseError, parse
+from bot.core.errors import RuleError
+from bot.core.i18n import Catalog
+from bot.core.library import Library
+from bot.core.model import Actor, AuditEntry, ChannelRef
+from bot.core.ports import ChatPort, Clock
+
+log = logging.getLogger(__name__)
+Handler = Callable[["Request"], Awaitable[list[Reply]]]
+# A guard may refuse an action ("speak", "ask", "vote", "join") by raising RuleError.
+Guard = Callable[[str, Actor, ChannelRef, object, str], Awaitable[None]]
+# An observer hears what happened: (event, actor or None, debate, details).
+Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None]]
+DEDUPE_MEMORY = 10_000
+
+
+@dataclass(frozen=True)
+class Request:
+    """One command from one person. `line` is parsed when `command` is not given.
+
+    `dedupe_key` is the platform's id for this delivery (interaction id, Slack retry-safe key):
+    a request whose key was seen before is ignored. `debate_id` targets a debate directly (buttons).
+    """
+
+    actor: Actor
+    channel: ChannelRef
+    line: str = ""
+    command: Command | None = None
+    dedupe_key: str | None = None
+    debate_id: int | None = None
+
+
+class Timed(Protocol):
+    """A service with deadlines: the scheduler asks for the next one and runs what is due."""
+
+    def next_deadline(self) -> datetime | None: ...
+
+    async def run_due(self, now: datetime) -> None: ...
+
+
+class Core:
+    def __init__(
+        self,
+        *,
+        store,
+        ports: dict[str, ChatPort],
+        clock: Clock,
+        library: Library,
+        catalog: Catalog,
+        secret: bytes = b"",
+    ) -> None:
+        self.store = store
+        self.ports = ports
+        self.clock = clock
+        self.library = library
+        self.catalog = catalog
+        self.secret = secret
+        self.handlers: dict[tuple[str, str | None], Handler] = {}
+        self.timed: list[Timed] = []
+        self.starters: list[Callable[[], Awaitable[None]]] = []
+        self.stoppers: list[Callable[[], Awaitable[None]]] = []
+        self.guards: list[Guard] = []
+        self.observers: list[Observer] = []
+        self.audit_listeners: list[Callable[[AuditEntry], Awaitable[None]]] = []
+        self.moderator_check: Callable[[Actor], Awaitable[bool]] = self._platform_moderator
+        # Voters whose ballots moderation flags (debate -> voter keys); `/debate results flagged:exclude`.
+        self.flagged: Callable[[object], set[str]] = lambda debate: set()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._languages: dict[ChannelRef, str] = {}
+        self._wake = asyncio.Event()
+        self._scheduler: asyncio.Task[None] | None = None
+
+    # --- wiring ---
+
+    def route(self, name: str, sub: str | None, handler: Handler) -> None:
+        if (name, sub) not in SPECS:
+            raise KeyError(f"no command {name} {sub}")
+        self.handlers[(name, sub)] = handler
+
+    def port(self, ref: ChannelRef) -> ChatPort:
+        return self.ports[ref.platform]
+
+    def t(self, lang: str, key: str, **params: object) -> str:
+        return self.catalog.t(lang, key, **params)
+
+    async def language(self, ref: ChannelRef) -> str:
+        if ref not in self._languages:
+            self._languages[ref] = await self.store.get_language(ref) or "en"
+        return self._languages[ref]
+
+    async def set_language(self, ref: ChannelRef, lang: str) -> None:
+        await self.store.set_language(ref, lang)
+        self._languages[ref] = lang
+
+    async def is_moderator(self, actor: Actor) -> bool:
+        return await self.moderator_check(actor)
+
+    @staticmethod
+    async def _platform_moderator(actor: Actor) -> bool:
+        return actor.is_admin
+
+    async def guard(self, action: str, actor: Actor, channel: ChannelRef, debate: object, text: str) -> None:
+        """Ask every guard (moderation) whether `actor` may do `action`; the first refusal wins."""
+        for guard in self.guards:
+            await guard(action, actor, channel, debate, text)
+
+    async def notify(self, event: str, actor: Actor | None, debate: object, details: dict) -> None:
+        for observer in self.observers:
+            try:
+                await observer(event, actor, debate, details)
+            except Exception:
+                log.exception("observer failed on %s", event)
+
+    async def audit(self, entry: AuditEntry) -> None:
+        """Store an audit entry and hand it to the listeners (a moderator log channel, for one)."""
+        await self.store.add_audit(entry)
+        for listener in self.audit_listeners:
+            try:
+                await listener(entry)
+            except Exception:
+                log.exception("audit listener failed")
+
+    # --- life cycle ---
+
+    async def start(self) -> None:
+        for starter in self.starters:
+            await starter()
+        await self.run_due()
+        self._scheduler = asyncio.create_task(self._schedule(), name="deadline-scheduler")
+
+    async def stop(self) -> None:
+        if self._scheduler:
+            self._scheduler.cancel()
+            try:
+                await self._scheduler
+            except asyncio.CancelledError:
+                pass
+            self._scheduler = None
+        for stopper in self.stoppers:
+            await stopper()
+
+    def wake(self) -> None:
+        """A deadline changed: let the scheduler look again."""
+        self._wake.set()
+
+    def next_deadline(self) -> datetime | None:
+        deadlines = [d for d in (t.next_deadline() for t in self.timed) if d is not None]
+        return min(deadlines) if deadlines else None
+
+    async def run_due(self) -> None:
+        """Run every deadline that has passed (the scheduler calls this; tests may too)."""
+        now = self.clock.now()
+        for timed in self.timed:
+            try:
+                await timed.run_due(now)
+            except Exception:
+                log.exception("a deadline failed in %s", type(timed).__name__)
+
+    async def _schedule(self) -> None:
+        while True:
+            self._wake.clear()
+            await self.run_due()
+            nxt = self.next_deadline()
+            delay = 3600.0 if nxt is None else max(0.0, (nxt - self.clock.now()).total_seconds())
+            sleeper = asyncio.ensure_future(self.clock.sleep(delay))
+            waker = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+                waker.cancel()
+
+    # --- requests ---
+
+    def seen_before(self, key: str | None) -> bool:
+        if key is None:
+            return False
+        if key in self._seen:
+            return True
+        self._seen[key] = None
+        if len(self._seen) > DEDUPE_MEMORY:
+            self._seen.popitem(last=False)
+        return False
+
+    async def handle(self, request: Request) -> list[Reply]:
+        """Run one request; never raises. A repeated delivery (same dedupe key) does nothing."""
+        if self.seen_before(request.dedupe_key):
+            log.info("ignoring a repeated delivery %s", request.dedupe_key)
+            return []
+        lang = await self.language(request.channel)
+        try:
+            command = request.command or parse(request.line)
+            request = Request(request.actor, request.channel, request.line, command, request.dedupe_key, request.debate_id)
+            spec = command.spec
+            if spec.moderator and not await self.is_moderator(request.actor):
+                raise RuleError("error.not_moderator", spec.usage_key)
+            handler = self.handlers.get((command.name, command.sub))
+            if handler is None:
+                raise RuleError("error.unavailable", spec.usage_key)
+            return await handler(request)
+        except ParseError as exc:
+            return [self.error_reply(lang, exc.key, exc.usage, "", exc.params)]
+        except RuleError as exc:
+            return [self.error_reply(lang, exc.key, exc.usage, exc.handback, exc.params)]
+        except Exception:
+            log.exception("command failed: %r", request.line or request.command)
+            return [self.error_reply(lang, "error.internal", None, _text_of(request), {})]
+
+    def _localise(self, lang: str, name: str, value: object) -> object:
+        """Values such as side=pro are shown in the channel's language."""
+        prefix = LOCALISED_PARAMS.get(name)
+        if prefix and isinstance(value, str) and self.catalog.has(f"{prefix}.{value}"):
+            return self.t(lang, f"{prefix}.{value}")
+        return value
+
+    def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict) -> Reply:
+        params = {k: self._localise(lang, k, v) for k, v in params.items()}
+        parts = [self.t(lang, key, **params)]
+        if usage:
+            parts.append(self.t(lang, "error.usage", usage=self.t(lang, usage)))
+        if key == "parse.unknown_command":
+            parts.append(self.t(lang, "error.known_commands"))
+        if handback:
+            parts.append(self.t(lang, "error.handback", text=handback))
+        return Reply(Card("error", title=self.t(lang, "error.title"), body="\n".join(parts), user_text=True))
+
+
+LOCALISED_PARAMS = {"side": "side", "choice": "choice"}
+
+
+def _text_of(request: Request) -> str:
+    command = request.command
+    if command is not None and command.text:
+        return command.text
+    return ""

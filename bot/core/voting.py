@@ -1,0 +1,66 @@
+"""Pure vote arithmetic: tallies, the Oxford result and the movement between pre and post ballots."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.core.model import Choice
+
+NONE = "none"  # a voter who did not vote in that stage
+SIDES = (Choice.PRO, Choice.CON)
+
+
+def tally(ballots: Mapping[str, Choice]) -> dict[str, int]:
+    counts = Counter(ballots.values())
+    return {c.value: counts.get(c, 0) for c in Choice}
+
+
+def shares(counts: Mapping[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {k: (100.0 * v / total if total else 0.0) for k, v in counts.items()}
+
+
+@dataclass(frozen=True)
+class Result:
+    pre: dict[str, int]
+    post: dict[str, int]
+    pre_share: dict[str, float]
+    post_share: dict[str, float]
+    swing: dict[str, float]  # post share minus pre share, in percentage points, for pro and con
+    winner: str  # "pro" | "con" | "tie"
+    movement: list[tuple[str, str, int]]  # (from, to, count), largest first
+    turnout: dict[str, int]  # pre, post, both
+
+
+def movement(pre: Mapping[str, Choice], post: Mapping[str, Choice]) -> list[tuple[str, str, int]]:
+    """Pairs each voter's pre and post ballots; a missing ballot counts as "none"."""
+    moves: Counter[tuple[str, str]] = Counter()
+    for voter in pre.keys() | post.keys():
+        before = pre[voter].value if voter in pre else NONE
+        after = post[voter].value if voter in post else NONE
+        moves[(before, after)] += 1
+    return sorted(((a, b, n) for (a, b), n in moves.items()), key=lambda m: (-m[2], m[0], m[1]))
+
+
+def oxford_result(pre: Mapping[str, Choice], post: Mapping[str, Choice]) -> Result:
+    """The side whose share grew more between the two votes wins; equal gains are a tie."""
+    pre_counts, post_counts = tally(pre), tally(post)
+    pre_share, post_share = shares(pre_counts), shares(post_counts)
+    swing = {s.value: round(post_share[s.value] - pre_share[s.value], 6) for s in SIDES}
+    if abs(swing["pro"] - swing["con"]) < 1e-9:
+        winner = "tie"
+    else:
+        winner = "pro" if swing["pro"] > swing["con"] else "con"
+    both = len(pre.keys() & post.keys())
+    return Result(
+        pre=pre_counts,
+        post=post_counts,
+        pre_share=pre_share,
+        post_share=post_share,
+        swing=swing,
+        winner=winner,
+        movement=movement(pre, post),
+        turnout={"pre": len(pre), "post": len(post), "both": both},
+    )

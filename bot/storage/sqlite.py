@@ -1,0 +1,273 @@
+"""The SQLite store (aiosqlite): WAL, foreign keys, migrations by `PRAGMA user_version`.
+
+All SQL of the project lives in this package, as named query strings with `?` parameters.
+Every write unit (statements + commit) runs under one lock, so that no coroutine's rollback
+can undo another's uncommitted statements on the shared connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+import aiosqlite
+
+from bot.core.model import (
+    AuditEntry,
+    ChannelRef,
+    Choice,
+    Debate,
+    DebateState,
+    Participant,
+    Question,
+    Role,
+    Speech,
+    Stage,
+    VoteRow,
+)
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+insert_debate = """
+INSERT INTO debates (platform, workspace, channel, parent_channel, motion_id, motion_title,
+    motion_text, format_id, language, created_by, created_at, phase_index, state, deadline,
+    paused_remaining, anonymous, ended_at, messages)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+update_debate = """
+UPDATE debates SET channel = ?, phase_index = ?, state = ?, deadline = ?, paused_remaining = ?,
+    ended_at = ?, messages = ?, language = ?
+WHERE id = ?
+"""
+select_open_debates = "SELECT * FROM debates WHERE state != 'ended' ORDER BY id"
+select_debate = "SELECT * FROM debates WHERE id = ?"
+select_last_debate_in = """
+SELECT id FROM debates WHERE platform = ? AND workspace = ? AND (channel = ? OR parent_channel = ?)
+ORDER BY id DESC LIMIT 1
+"""
+upsert_participant = """
+INSERT INTO participants (debate_id, user_id, name, role, joined_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (debate_id, user_id) DO UPDATE SET name = excluded.name, role = excluded.role
+"""
+delete_participant = "DELETE FROM participants WHERE debate_id = ? AND user_id = ?"
+select_participants = "SELECT * FROM participants WHERE debate_id = ?"
+insert_speech = """
+INSERT INTO speeches (debate_id, phase_index, user_id, name, side, text, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+select_speeches = "SELECT * FROM speeches WHERE debate_id = ? ORDER BY id"
+insert_question = """
+INSERT INTO questions (debate_id, user_id, name, text, status, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+update_question = "UPDATE questions SET status = ?, reason = ? WHERE id = ?"
+select_questions = "SELECT * FROM questions WHERE debate_id = ? ORDER BY id"
+upsert_vote = """
+INSERT INTO votes (debate_id, stage, voter, choice, at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (debate_id, stage, voter) DO UPDATE SET choice = excluded.choice, at = excluded.at
+"""
+select_votes = "SELECT stage, voter, choice FROM votes WHERE debate_id = ?"
+insert_audit = """
+INSERT INTO audit (platform, workspace, at, actor, action, target, reason, debate_id, details)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+select_audit = """
+SELECT * FROM audit WHERE platform = ? AND workspace = ? AND (? = '' OR actor = ? OR target = ?)
+ORDER BY id DESC LIMIT ?
+"""
+select_language = "SELECT language FROM channel_settings WHERE platform = ? AND workspace = ? AND channel = ?"
+upsert_language = """
+INSERT INTO channel_settings (platform, workspace, channel, language) VALUES (?, ?, ?, ?)
+ON CONFLICT (platform, workspace, channel) DO UPDATE SET language = excluded.language
+"""
+
+
+class SqliteStore:
+    """The default store. Open it with `await SqliteStore.open(path)`; `:memory:` works for tests."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        db = await aiosqlite.connect(str(path))
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA busy_timeout = 5000")
+        store = cls(db)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def migrate(self) -> int:
+        """Run every migration newer than `PRAGMA user_version`; returns the version reached."""
+        async with self.db.execute("PRAGMA user_version") as cur:
+            (version,) = await cur.fetchone()
+        for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+            number = int(path.name[:3])
+            if number <= version:
+                continue
+            log.info("applying migration %s", path.name)
+            script = path.read_text(encoding="utf-8")
+            await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            version = number
+        return version
+
+    async def _write(self, sql: str, params: Iterable) -> int:
+        async with self.lock:
+            cur = await self.db.execute(sql, tuple(params))
+            await self.db.commit()
+            return cur.lastrowid or 0
+
+    async def write_many(self, sql: str, rows: list[tuple]) -> None:
+        async with self.lock:
+            try:
+                await self.db.executemany(sql, rows)
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+
+    # --- debates ---
+
+    async def create_debate(self, d: Debate) -> int:
+        return await self._write(
+            insert_debate,
+            (
+                d.space.platform, d.space.workspace, d.space.channel, d.parent.channel, d.motion_id,
+                d.motion_title, d.motion_text, d.format_id, d.language, d.created_by, _ts(d.created_at),
+                d.phase_index, d.state.value, _ts(d.deadline), d.paused_remaining, int(d.anonymous),
+                _ts(d.ended_at), self._messages(d),
+            ),
+        )
+
+    async def save_debate(self, d: Debate) -> None:
+        await self._write(
+            update_debate,
+            (
+                d.space.channel, d.phase_index, d.state.value, _ts(d.deadline), d.paused_remaining,
+                _ts(d.ended_at), self._messages(d), d.language, d.id,
+            ),
+        )
+
+    @staticmethod
+    def _messages(d: Debate) -> str:
+        data = {"opening": d.opening_message_id}
+        data.update({f"tally_{k.value}": v for k, v in d.tally_message_ids.items()})
+        return json.dumps(data)
+
+    async def load_open_debates(self) -> list[Debate]:
+        rows = await self.db.execute_fetchall(select_open_debates)
+        return [await self._hydrate(row) for row in rows]
+
+    async def load_debate(self, debate_id: int) -> Debate | None:
+        rows = await self.db.execute_fetchall(select_debate, (debate_id,))
+        return await self._hydrate(rows[0]) if rows else None
+
+    async def last_debate_in(self, ref: ChannelRef) -> int | None:
+        rows = await self.db.execute_fetchall(
+            select_last_debate_in, (ref.platform, ref.workspace, ref.channel, ref.channel)
+        )
+        return rows[0]["id"] if rows else None
+
+    async def _hydrate(self, row: aiosqlite.Row) -> Debate:
+        messages = json.loads(row["messages"])
+        d = Debate(
+            id=row["id"],
+            space=ChannelRef(row["platform"], row["workspace"], row["channel"]),
+            parent=ChannelRef(row["platform"], row["workspace"], row["parent_channel"]),
+            motion_id=row["motion_id"],
+            motion_title=row["motion_title"],
+            motion_text=row["motion_text"],
+            format_id=row["format_id"],
+            language=row["language"],
+            created_by=row["created_by"],
+            created_at=_dt(row["created_at"]),
+            phase_index=row["phase_index"],
+            state=DebateState(row["state"]),
+            deadline=_dt(row["deadline"]),
+            paused_remaining=row["paused_remaining"],
+            anonymous=bool(row["anonymous"]),
+            ended_at=_dt(row["ended_at"]),
+            opening_message_id=messages.get("opening", ""),
+        )
+        for stage in Stage:
+            if f"tally_{stage.value}" in messages:
+                d.tally_message_ids[stage] = messages[f"tally_{stage.value}"]
+        for p in await self.db.execute_fetchall(select_participants, (d.id,)):
+            d.participants[p["user_id"]] = Participant(p["user_id"], p["name"], Role(p["role"]), _dt(p["joined_at"]))
+        for s in await self.db.execute_fetchall(select_speeches, (d.id,)):
+            d.speeches.append(
+                Speech(s["id"], s["phase_index"], s["user_id"], s["name"], s["side"], s["text"], _dt(s["at"]))
+            )
+        for q in await self.db.execute_fetchall(select_questions, (d.id,)):
+            d.questions.append(Question(q["id"], q["user_id"], q["name"], q["text"], q["status"], _dt(q["at"]), q["reason"]))
+        for v in await self.db.execute_fetchall(select_votes, (d.id,)):
+            d.votes[Stage(v["stage"])][v["voter"]] = Choice(v["choice"])
+        return d
+
+    async def save_participant(self, debate_id: int, p: Participant) -> None:
+        await self._write(upsert_participant, (debate_id, p.user_id, p.name, p.role.value, _ts(p.joined_at)))
+
+    async def remove_participant(self, debate_id: int, user_id: str) -> None:
+        await self._write(delete_participant, (debate_id, user_id))
+
+    async def add_speech(self, debate_id: int, s: Speech) -> int:
+        return await self._write(
+            insert_speech, (debate_id, s.phase_index, s.user_id, s.name, s.side, s.text, _ts(s.at))
+        )
+
+    async def add_question(self, debate_id: int, q: Question) -> int:
+        return await self._write(
+            insert_question, (debate_id, q.user_id, q.name, q.text, q.status, q.reason, _ts(q.at))
+        )
+
+    async def save_question(self, q: Question) -> None:
+        await self._write(update_question, (q.status, q.reason, q.id))
+
+    # --- votes (called by the group-commit writer) ---
+
+    async def write_votes(self, rows: list[VoteRow]) -> None:
+        await self.write_many(
+            upsert_vote, [(r.debate_id, r.stage, r.voter, r.choice, _ts(r.at)) for r in rows]
+        )
+
+    # --- audit and settings ---
+
+    async def add_audit(self, e: AuditEntry) -> int:
+        return await self._write(
+            insert_audit,
+            (e.platform, e.workspace, _ts(e.at), e.actor, e.action, e.target, e.reason, e.debate_id, e.details),
+        )
+
+    async def audit_entries(self, platform: str, workspace: str, user: str = "", limit: int = 20) -> list[AuditEntry]:
+        rows = await self.db.execute_fetchall(select_audit, (platform, workspace, user, user, user, limit))
+        return [
+            AuditEntry(r["platform"], r["workspace"], _dt(r["at"]), r["actor"], r["action"], r["target"],
+                       r["reason"], r["debate_id"], r["details"])
+            for r in rows
+        ]
+
+    async def get_language(self, ref: ChannelRef) -> str | None:
+        rows = await self.db.execute_fetchall(select_language, (ref.platform, ref.workspace, ref.channel))
+        return rows[0]["language"] if rows else None
+
+    async def set_language(self, ref: ChannelRef, language: str) -> None:
+        await self._write(upsert_language, (ref.platform, ref.workspace, ref.channel, language))
