@@ -38,6 +38,11 @@ class Spec:
         return f"usage.{self.name}" + (f".{self.sub}" if self.sub else "")
 
 
+def summary_usage_key(name: str) -> str:
+    """The usage line of a whole command: `usage.vote`, or `usage.debate.summary` for one with subcommands."""
+    return f"usage.{name}.summary" if SUBCOMMANDS.get(name) else f"usage.{name}"
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -146,7 +151,7 @@ class _Token:
     quoted: bool
 
 
-def _tokens(line: str, usage: str | None) -> list[_Token]:
+def _tokens(line: str, usage: str | None, strict: bool = True) -> list[_Token]:
     out: list[_Token] = []
     i, n = 0, len(line)
     while i < n:
@@ -163,7 +168,11 @@ def _tokens(line: str, usage: str | None) -> list[_Token]:
                 close = QUOTES[ch]
                 j = line.find(close, i + 1)
                 if j < 0:
-                    raise ParseError("parse.unclosed_quote", usage, quote=ch)
+                    if strict:
+                        raise ParseError("parse.unclosed_quote", usage, quote=ch)
+                    buf.append(ch)  # in free text a lone quote is just a character
+                    i += 1
+                    continue
                 buf.append(line[i + 1 : j])
                 quoted = True
                 i = j + 1
@@ -221,9 +230,9 @@ def parse(line: str) -> Command:
     if subs:
         first, _, after = rest.strip().partition(" ")
         if not first:
-            raise ParseError("parse.missing_subcommand", f"usage.{name}", command=name)
+            raise ParseError("parse.missing_subcommand", summary_usage_key(name), command=name)
         if first.lower() not in subs:
-            raise ParseError("parse.unknown_subcommand", f"usage.{name}", command=name, sub=first[:40])
+            raise ParseError("parse.unknown_subcommand", summary_usage_key(name), command=name, sub=first[:40])
         sub = first.lower()
         rest = after
     spec = SPECS[(name, sub)]
@@ -231,7 +240,7 @@ def parse(line: str) -> Command:
 
 
 def _parse_body(spec: Spec, rest: str) -> Command:
-    tokens = _tokens(rest, spec.usage_key)
+    tokens = _tokens(rest, spec.usage_key, strict=not spec.text)
     options: dict[str, str | int] = {}
     args: list[str] = []
     positional = list(spec.positional)
@@ -269,5 +278,5 @@ def _parse_body(spec: Spec, rest: str) -> Command:
 def usage_keys() -> list[str]:
     """Every usage key the catalog must hold."""
     keys = {s.usage_key for s in _SPEC_LIST}
-    keys |= {f"usage.{n}" for n, subs in SUBCOMMANDS.items() if subs}
+    keys |= {summary_usage_key(n) for n in COMMAND_NAMES}
     return sorted(keys)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.core import engine
 from bot.core.buttons import debate_button
 from bot.core.cards import Button, Card, Field
-from bot.core.commands import COMMAND_NAMES
+from bot.core.commands import COMMAND_NAMES, summary_usage_key
 from bot.core.model import Debate, DebateState, Format, Motion, Question, Role, Speech, Stage
 from bot.core.timefmt import duration
 from bot.core.voting import Result, shares
@@ -170,8 +170,5 @@ def format_list(core: Core, lang: str) -> Card:
 
 
 def help_card(core: Core, lang: str) -> Card:
-    lines = []
-    for name in COMMAND_NAMES:
-        key = f"usage.{name}"
-        lines.append(core.t(lang, key))
+    lines = [core.t(lang, summary_usage_key(name)) for name in COMMAND_NAMES]
     return Card("help", title=core.t(lang, "help.title"), body="\n".join(lines), footer=core.t(lang, "help.footer"))

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.app import build_core
+from bot.core.model import Actor, ChannelRef
+from bot.core.ports import FakeClock
+from bot.core.service import Core, Request
+from tests.fakes.chat import FakeChat
+
+CHANNEL = ChannelRef("test", "w1", "c1")
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    """Tests never read the developer's tokens or settings."""
+    for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
+                 "SLACK_MODERATORS", "BOT_DATABASE", "BOT_EXPORT_DIR", "BOT_MODERATORS", "BOT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def chat() -> FakeChat:
+    return FakeChat()
+
+
+@pytest.fixture
+async def core(tmp_path, chat, clock) -> Core:
+    core = await build_core(tmp_path / "test.db", {"test": chat}, clock=clock)
+    await core.start()
+    yield core
+    await core.stop()
+
+
+def actor(name: str, moderator: bool = False) -> Actor:
+    return Actor("test", "w1", name, name.title(), is_admin=moderator)
+
+
+async def say(core: Core, name: str, line: str, channel: ChannelRef = CHANNEL, moderator: bool | None = None):
+    """Run one command as `name` (teacher is a moderator) and return the reply cards."""
+    is_mod = name == "teacher" if moderator is None else moderator
+    replies = await core.handle(Request(actor(name, is_mod), channel, line))
+    return [r.card for r in replies]

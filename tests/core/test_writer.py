@@ -1,0 +1,116 @@
+"""The group-commit vote writer: nothing lost, nothing doubled, nothing confirmed unstored."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.model import ChannelRef, Debate, Stage, VoteRow
+from bot.core.writer import GroupCommitWriter, WriteFailed
+from bot.storage.sqlite import SqliteStore
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+async def new_store(tmp_path) -> tuple[SqliteStore, int]:
+    store = await SqliteStore.open(tmp_path / "w.db")
+    ref = ChannelRef("test", "w", "c")
+    did = await store.create_debate(Debate(0, ref, ref, "m", "t", "x", "quick", "en", "teacher", NOW))
+    return store, did
+
+
+async def test_a_thousand_concurrent_votes_lose_and_double_nothing(tmp_path):
+    store, did = await new_store(tmp_path)
+    writer = GroupCommitWriter(store.write_votes)
+    writer.start()
+    # 1,000 voters at once; voters 0-99 also change their minds, concurrently with the rest
+    first = [writer.submit(VoteRow(did, "pre", f"v{i}", "pro", NOW)) for i in range(1000)]
+    await asyncio.gather(*first)
+    changes = [writer.submit(VoteRow(did, "pre", f"v{i}", "con", NOW)) for i in range(100)]
+    await asyncio.gather(*changes)
+    await writer.stop()
+    assert writer.batches < 1000  # grouped, not one transaction per vote
+    await store.close()
+    db = sqlite3.connect(tmp_path / "w.db")
+    rows = db.execute("SELECT voter, choice FROM votes").fetchall()
+    assert len(rows) == 1000
+    assert sum(1 for _, c in rows if c == "con") == 100
+
+
+async def test_a_failing_batch_confirms_only_what_was_stored(tmp_path):
+    store, did = await new_store(tmp_path)
+    committed: list[VoteRow] = []
+    writer = GroupCommitWriter(store.write_votes, committed.extend)
+    writer.start()
+    good = [VoteRow(did, "pre", f"v{i}", "pro", NOW) for i in range(20)]
+    bad = VoteRow(did + 999, "pre", "ghost", "pro", NOW)  # no such debate: the foreign key refuses it
+    results = await asyncio.gather(*(writer.submit(r) for r in [*good[:10], bad, *good[10:]]), return_exceptions=True)
+    await writer.stop()
+    assert [type(r) for r in results].count(WriteFailed) == 1
+    assert isinstance(results[10], WriteFailed)
+    assert bad not in committed and sorted(committed, key=lambda r: r.voter) == sorted(good, key=lambda r: r.voter)
+    rows = await store.db.execute_fetchall("SELECT voter FROM votes")
+    assert {r[0] for r in rows} == {r.voter for r in good}
+    await store.close()
+
+
+async def test_when_storage_is_down_every_voter_is_told(tmp_path):
+    async def broken(rows):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    writer = GroupCommitWriter(broken)
+    writer.start()
+    results = await asyncio.gather(*(writer.submit(i) for i in range(50)), return_exceptions=True)
+    await writer.stop()
+    assert all(isinstance(r, WriteFailed) for r in results)
+
+
+async def test_a_voter_whose_vote_failed_gets_a_clear_reply(core, chat, monkeypatch):
+    from tests.conftest import say
+
+    await say(core, "teacher", "/debate start format:quick")
+    d = next(iter(core.debates.debates.values()))
+
+    async def broken(rows):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(core.debates.writer, "_write", broken)
+    cards = await say(core, "v1", "/vote pro")
+    assert cards[0].kind == "error" and "could not be stored" in cards[0].body
+    assert d.votes[Stage.PRE] == {}
+
+
+async def test_flush_waits_for_queued_rows(tmp_path):
+    seen: list[list[int]] = []
+    gate = asyncio.Event()
+
+    async def slow(rows):
+        await gate.wait()
+        seen.append(list(rows))
+
+    writer = GroupCommitWriter(slow)
+    writer.start()
+    tasks = [asyncio.create_task(writer.submit(i)) for i in range(5)]
+    await asyncio.sleep(0)
+    flushing = asyncio.create_task(writer.flush())
+    await asyncio.sleep(0)
+    assert not flushing.done()
+    gate.set()
+    await flushing
+    assert sorted(x for batch in seen for x in batch) == [0, 1, 2, 3, 4]
+    await asyncio.gather(*tasks)
+    await writer.stop()
+
+
+@pytest.mark.parametrize("n", [1, 7])
+async def test_a_lone_vote_is_written_without_waiting(tmp_path, n):
+    store, did = await new_store(tmp_path)
+    writer = GroupCommitWriter(store.write_votes)
+    for i in range(n):
+        await writer.submit(VoteRow(did, "post", f"v{i}", "con", NOW))
+    assert writer.rows == n
+    await writer.stop()
+    await store.close()

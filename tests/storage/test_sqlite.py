@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from bot.core.model import (
+    AuditEntry,
+    ChannelRef,
+    Debate,
+    DebateState,
+    Participant,
+    Question,
+    Role,
+    Speech,
+    Stage,
+    VoteRow,
+)
+from bot.storage.sqlite import MIGRATIONS, SqliteStore
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+async def test_migrates_an_empty_file_to_the_latest_version(tmp_path):
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    store = await SqliteStore.open(path)
+    latest = max(int(p.name[:3]) for p in MIGRATIONS.glob("*.sql"))
+    async with store.db.execute("PRAGMA user_version") as cur:
+        assert (await cur.fetchone())[0] == latest
+    async with store.db.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+    async with store.db.execute("PRAGMA foreign_keys") as cur:
+        assert (await cur.fetchone())[0] == 1
+    await store.close()
+    again = await SqliteStore.open(path)  # a second open applies nothing twice
+    assert await again.migrate() == latest
+    await again.close()
+
+
+async def test_a_debate_round_trips_with_everything_it_has(tmp_path):
+    store = await SqliteStore.open(tmp_path / "d.db")
+    parent = ChannelRef("discord", "g1", "c1")
+    d = Debate(0, parent, parent, "id-checks", "Title", "This house…", "quick", "ja", "teacher", NOW,
+               deadline=NOW + timedelta(seconds=120), anonymous=True)
+    d.id = await store.create_debate(d)
+    d.space = ChannelRef("discord", "g1", "thread-9")
+    d.opening_message_id = "m1"
+    d.tally_message_ids[Stage.PRE] = "m2"
+    d.phase_index = 2
+    d.state = DebateState.PAUSED
+    d.paused_remaining = 42.5
+    await store.save_debate(d)
+    await store.save_participant(d.id, Participant("u1", "Alice", Role.PRO, NOW))
+    await store.save_participant(d.id, Participant("u2", "Bob", Role.CON, NOW))
+    await store.remove_participant(d.id, "u2")
+    sid = await store.add_speech(d.id, Speech(0, 1, "u1", "Alice", "pro", "日本語の発言", NOW))
+    qid = await store.add_question(d.id, Question(0, "u3", "Carol", "Why?", "pending", NOW))
+    q = Question(qid, "u3", "Carol", "Why?", "rejected", NOW, "off topic")
+    await store.save_question(q)
+    await store.write_votes([VoteRow(d.id, "pre", "h:abc", "con", NOW), VoteRow(d.id, "pre", "h:abc", "pro", NOW)])
+
+    [back] = await store.load_open_debates()
+    assert back.space == d.space and back.parent == parent
+    assert (back.phase_index, back.state, back.paused_remaining, back.language, back.anonymous) == (
+        2, DebateState.PAUSED, 42.5, "ja", True)
+    assert back.deadline == d.deadline and back.created_at == NOW
+    assert back.opening_message_id == "m1" and back.tally_message_ids == {Stage.PRE: "m2"}
+    assert list(back.participants) == ["u1"]
+    assert back.speeches[0].id == sid and back.speeches[0].text == "日本語の発言"
+    assert back.questions[0].status == "rejected" and back.questions[0].reason == "off topic"
+    assert back.votes[Stage.PRE] == {"h:abc": "pro"}
+    assert await store.last_debate_in(parent) == d.id
+    await store.close()
+
+
+async def test_audit_entries_and_channel_language(tmp_path):
+    store = await SqliteStore.open(tmp_path / "a.db")
+    for i in range(3):
+        await store.add_audit(AuditEntry("slack", "T1", NOW, "mod", f"act{i}", target="u9" if i else ""))
+    entries = await store.audit_entries("slack", "T1")
+    assert [e.action for e in entries] == ["act2", "act1", "act0"]
+    assert [e.action for e in await store.audit_entries("slack", "T1", user="u9")] == ["act2", "act1"]
+    assert await store.audit_entries("slack", "T2") == []
+    ref = ChannelRef("slack", "T1", "C1")
+    assert await store.get_language(ref) is None
+    await store.set_language(ref, "ja")
+    assert await store.get_language(ref) == "ja"
+    await store.close()
