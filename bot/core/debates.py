@@ -410,12 +410,12 @@ class DebateService:
 
     async def _advance(self, d: Debate, actor: Actor | None, timed: bool = False) -> None:
         fmt = self.fmt(d)
-        left = engine.current_phase(d, fmt)
-        if left.stage is not None:
-            await self._close_stage(d, left.stage)
         if d.phase_index + 1 >= len(fmt.phases):
             await self._finish(d, actor, timed=timed)
             return
+        left = engine.current_phase(d, fmt)
+        if left.stage is not None:
+            await self._close_stage(d, left.stage)
         engine.advance(d, fmt, self.core.clock.now())
         await self.core.store.save_debate(d)
         if actor is not None:

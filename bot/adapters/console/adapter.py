@@ -36,7 +36,7 @@ class ConsolePort:
     """Prints posts with the time; writes attachments into the export folder and prints the path."""
 
     platform = PLATFORM
-    min_edit_interval = 0.0
+    min_edit_interval = 5.0  # the live tally line is reprinted at most every 5 s
 
     def __init__(self, out: TextIO, clock: Clock, catalog: Catalog, export_dir: Path) -> None:
         self.out = out
