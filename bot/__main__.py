@@ -13,7 +13,7 @@ import sys
 from bot.adapters.console.adapter import ConsolePort, run_console
 from bot.app import build_core
 from bot.core.i18n import Catalog
-from bot.core.library import PROMPTS_DIR, LibraryError
+from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
 from bot.settings import Settings, load_secret
 
@@ -24,14 +24,15 @@ async def run(settings: Settings) -> int:
     secret = load_secret(settings)
     platforms = settings.platforms
     if platforms == ["console"]:
-        catalog = Catalog.load(PROMPTS_DIR / "locales")
+        catalog = Catalog.load(settings.bot_prompts / "locales")
         print(catalog.t("en", "console.starting", database=settings.bot_database), flush=True)
         clock = SystemClock()
         port = ConsolePort(sys.stdout, clock, catalog, settings.bot_export_dir)
-        core = await build_core(settings.bot_database, {"console": port}, clock=clock, secret=secret)
+        core = await build_core(settings.bot_database, {"console": port}, clock=clock, secret=secret,
+                                prompts=settings.bot_prompts)
         await run_console(core, port, settings.moderators)
         return 0
-    core = await build_core(settings.bot_database, {}, secret=secret)
+    core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts)
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = [importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings) for name in platforms]
@@ -53,7 +54,7 @@ def main() -> int:
     try:
         return asyncio.run(run(settings))
     except LibraryError as exc:
-        print(f"debate-bot cannot start: prompts/{exc}", file=sys.stderr)
+        print(f"debate-bot cannot start: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0

@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.library import PROMPTS_DIR
+
 log = logging.getLogger(__name__)
 
 
@@ -20,6 +22,7 @@ class Settings(BaseSettings):
     bot_export_dir: Path = Field(Path("exports"), validation_alias="BOT_EXPORT_DIR")
     bot_moderators: str = Field("teacher", validation_alias="BOT_MODERATORS")
     bot_secret: SecretStr | None = Field(None, validation_alias="BOT_SECRET", repr=False)
+    bot_prompts: Path = Field(PROMPTS_DIR, validation_alias="BOT_PROMPTS")
     bot_log_level: str = Field("WARNING", validation_alias="BOT_LOG_LEVEL")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN", repr=False)
