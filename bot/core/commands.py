@@ -109,7 +109,7 @@ _SPEC_LIST = [
         required=("question", "options"),
         moderator=True,
     ),
-    Spec("poll", "vote", {"id": INT}, required=("id",), variadic=True),
+    Spec("poll", "vote", {"id": INT, "toggle": ("yes", "no")}, required=("id",), variadic=True),
     Spec("poll", "withdraw", {"id": INT}, positional=("id",), required=("id",)),
     Spec("poll", "close", {"id": INT}, positional=("id",), required=("id",), moderator=True),
     Spec("poll", "results", {"id": INT, "format": ("csv", "json")}, positional=("id",), required=("id",)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core import debate_cards, engine, export
@@ -259,7 +260,10 @@ class DebateService:
         if req.command.get("flagged") == "exclude":
             exclude = self.core.flagged(d)
             note = self.t(d.language, "result.flagged_excluded", count=len(exclude))
-        return [Reply(debate_cards.result(self.core, d, self.result(d, exclude), note=note), private=False)]
+        result = self.result(d, exclude)
+        chart = await export.debate_chart(self.core, d, result) if req.command.get("chart") != "no" else None
+        card = debate_cards.result(self.core, d, result, note=note)
+        return [Reply(replace(card, attachment=chart), private=False)]
 
     async def cmd_export(self, req: Request) -> list[Reply]:
         d = await self.latest(req)
@@ -269,7 +273,8 @@ class DebateService:
         if kind == "json":
             data, mime = export.to_json(d, fmt, result).encode(), "application/json"
         elif kind == "html":
-            data, mime = export.to_html(self.core, d, fmt, result).encode(), "text/html"
+            chart = await export.debate_chart(self.core, d, result)
+            data, mime = export.to_html(self.core, d, fmt, result, chart.data if chart else None).encode(), "text/html"
         else:
             data, mime = export.to_markdown(self.core, d, fmt, result).encode(), "text/markdown"
         name = f"debate-{d.id}.{kind}"
@@ -466,7 +471,8 @@ class DebateService:
             await self.audit(actor, "debate.end", d)
         result = self.result(d)
         port = self.core.port(d.space)
-        await port.post(d.space, debate_cards.result(self.core, d, result, final=True))
+        chart = await export.debate_chart(self.core, d, result)
+        await port.post(d.space, replace(debate_cards.result(self.core, d, result, final=True), attachment=chart))
         await self._redraw_opening(d)
         await self.core.notify("end", actor, d, {"winner": result.winner})
         self.core.wake()

@@ -1,11 +1,24 @@
-"""Debate exports: versioned JSON, Markdown and one self-contained, printable HTML file."""
+"""Debate exports: versioned JSON, Markdown and one self-contained, printable HTML file.
+
+Also the result charts as PNG attachments (drawn by :mod:`bot.charts` in a worker thread).
+The JSON layout (`debate-bot/debate`, version 1) is documented in the README and in
+`docs/schemas/debate-v1.schema.json`; a change to it bumps `VERSION`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import html
 import json
+import logging
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core.cards import Attachment
 from bot.core.model import Debate, Format, Stage
 from bot.core.timefmt import clock_time, duration
 from bot.core.voting import Result
@@ -13,6 +26,7 @@ from bot.core.voting import Result
 if TYPE_CHECKING:
     from bot.core.service import Core
 
+log = logging.getLogger(__name__)
 SCHEMA = "debate-bot/debate"
 VERSION = 1
 QUESTION_LIMIT = 500
@@ -131,11 +145,13 @@ h1{font-size:1.6rem}blockquote{border-left:4px solid #0072B2;margin:1rem 0;paddi
 .pro{border-left:6px solid #0072B2}.con{border-left:6px solid #D55E00}.audience{border-left:6px solid #999}
 .who{font-weight:600}.meta{color:#555;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #999;padding:.3rem .7rem;text-align:right}th:first-child,td:first-child{text-align:left}
-.text{white-space:pre-wrap}@media print{body{margin:0;max-width:none}a{color:#000}}
+.text{white-space:pre-wrap}figure{margin:1rem 0;page-break-inside:avoid}figure img{max-width:100%;height:auto}
+@media print{body{margin:0;max-width:none}a{color:#000}}
 """
 
 
-def to_html(core: Core, d: Debate, fmt: Format, r: Result) -> str:
+def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None = None) -> str:
+    """One self-contained page; `chart` (a PNG) is embedded as a data URI when given."""
     lang = d.language
     t = core.t
     e = html.escape
@@ -167,9 +183,51 @@ def to_html(core: Core, d: Debate, fmt: Format, r: Result) -> str:
         parts += [f"<td>{counts[c]} ({share[c]:.0f}%)</td>" for c in ("pro", "con", "undecided")]
         parts.append("</tr>")
     parts.append(f"</table><p><b>{e(s['winner'])}</b> — {e(s['swing'])}</p>")
+    if chart:
+        data = base64.b64encode(chart).decode("ascii")
+        alt = e(t(lang, "chart.debate_alt"))
+        parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{alt}"></figure>')
     parts.append(f"<h3>{e(t(lang, 'result.movement'))}</h3><ul>")
     for a, b, n in r.movement:
         line = t(lang, "result.move_line", source=t(lang, f"choice.{a}"), to=t(lang, f"choice.{b}"), count=n)
         parts.append(f"<li>{e(line)}</li>")
     parts.append("</ul></body></html>\n")
     return "".join(parts)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+async def png(draw: Callable[[Path], object], filename: str) -> Attachment | None:
+    """Run `draw(path)` in a worker thread on a temporary file and attach the PNG it writes.
+
+    A chart that cannot be drawn is logged and left out (None): results go out without it.
+    """
+
+    def run() -> bytes:
+        with tempfile.TemporaryDirectory(prefix="debate-bot-chart-") as tmp:
+            path = Path(tmp) / filename
+            draw(path)
+            return path.read_bytes()
+
+    try:
+        data = await asyncio.to_thread(run)
+    except Exception:
+        log.exception("could not draw the chart %s", filename)
+        return None
+    return Attachment(filename, data, "image/png")
+
+
+def debate_chart_labels(core: Core, lang: str) -> dict[str, str]:
+    labels = {c: core.t(lang, f"choice.{c}") for c in ("pro", "con", "undecided", "none")}
+    labels.update(pre=core.t(lang, "export.stage.pre"), post=core.t(lang, "export.stage.post"))
+    return labels
+
+
+async def debate_chart(core: Core, d: Debate, r: Result) -> Attachment | None:
+    """Pre vs post shares per side and who moved, as `debate-<id>.png`."""
+    from bot import charts  # matplotlib loads on the first chart, not at import
+
+    draw = partial(charts.debate_chart, title=core.t(d.language, "chart.debate_title", id=d.id, title=d.motion_title),
+                   labels=debate_chart_labels(core, d.language), pre=r.pre, post=r.post, movement=r.movement)
+    return await png(draw, f"debate-{d.id}.png")

@@ -1,0 +1,373 @@
+"""PollService: standalone polls (single, multi, ranked) on any platform, through the ports.
+
+A poll lives in the channel where it was created: one message with the question, the options
+and buttons, edited as ballots come in (coalesced, unless the tally is hidden), and a result
+card with a chart when it closes — at its deadline, also when the bot was down at that
+moment (it closes on start and says so), or when a moderator closes it.
+
+Ballots go through a group-commit writer and are confirmed to the voter only once committed.
+In an anonymous poll the voter is stored as a keyed hash (per poll, from BOT_SECRET), never as
+an id or a name, and nothing here logs who voted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from bot.core import export, poll_cards, poll_export
+from bot.core.cards import Attachment, Card, Reply
+from bot.core.counting import PollCount, count_poll
+from bot.core.deadlines import parse_closes
+from bot.core.errors import RuleError
+from bot.core.model import Actor, AuditEntry, ChannelRef
+from bot.core.poll_model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
+from bot.core.service import Core, Request
+from bot.core.tally import TallyCoalescer
+from bot.core.writer import GroupCommitWriter, WriteFailed
+from bot.storage.poll_store import PollStore
+
+log = logging.getLogger(__name__)
+QUESTION_LIMIT = 300
+OPTION_LIMIT = 80
+LATE_AFTER = timedelta(seconds=60)  # a deadline run later than this was missed while down
+SUBCOMMANDS = ("create", "vote", "withdraw", "close", "results", "list")
+
+
+def poll_voter_key(secret: bytes, poll_id: int, actor: Actor) -> str:
+    """The keyed hash that stands for `actor` in anonymous poll `poll_id`.
+
+    The key is derived per poll, so one person's ballots in two polls cannot be linked.
+    """
+    key = hmac.new(secret, f"poll:{poll_id}".encode(), hashlib.sha256).digest()
+    who = f"{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
+    return "h:" + hmac.new(key, who, hashlib.sha256).hexdigest()[:32]
+
+
+class PollService:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.store = PollStore(core.store)
+        self.polls: dict[int, Poll] = {}  # open polls
+        self.writer: GroupCommitWriter[BallotRow] = GroupCommitWriter(self.store.write_ballots, self._committed)
+        self.tallies = TallyCoalescer(core.clock)
+        self.charts = True  # tests that do not look at charts may switch drawing off
+        core.timed.append(self)
+        core.starters.append(self.load)
+        core.stoppers.append(self.shutdown)
+        for sub in SUBCOMMANDS:
+            core.route("poll", sub, getattr(self, f"cmd_{sub}"))
+
+    def t(self, lang: str, key: str, **params: object) -> str:
+        return self.core.t(lang, key, **params)
+
+    # --- life cycle and deadlines ---
+
+    async def load(self) -> None:
+        """Take the open polls back from the store; the core's first `run_due` closes overdue ones."""
+        for p in await self.store.load_open():
+            self.polls[p.id] = p
+        self.writer.start()
+        log.info("%d open polls loaded", len(self.polls))
+
+    async def shutdown(self) -> None:
+        await self.writer.stop()
+        self.tallies.cancel_all()
+
+    def next_deadline(self) -> datetime | None:
+        deadlines = [p.closes_at for p in self.polls.values() if p.closes_at is not None]
+        return min(deadlines) if deadlines else None
+
+    async def run_due(self, now: datetime) -> None:
+        for p in [p for p in self.polls.values() if p.closes_at is not None and p.closes_at <= now]:
+            await self._close(p, "deadline", None)
+
+    def open_cards(self) -> list[tuple[ChannelRef, str, Card]]:
+        """(channel, message id, card) of every open poll, for adapters that re-register buttons."""
+        now = self.core.clock.now()
+        return [(p.channel, p.message_id, self.card(p, now)) for p in self.polls.values() if p.message_id]
+
+    # --- finding polls ---
+
+    async def _find(self, req: Request) -> Poll:
+        """The poll named by `id:`, open or closed, on the requester's platform and workspace."""
+        pid = int(req.command.get("id"))
+        p = self.polls.get(pid) or await self.store.load(pid)
+        where = req.channel
+        if p is None or (p.channel.platform, p.channel.workspace) != (where.platform, where.workspace):
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=pid)
+        return p
+
+    async def _open(self, req: Request) -> Poll:
+        p = await self._find(req)
+        now = self.core.clock.now()
+        if not p.open or (p.closes_at is not None and p.closes_at <= now):
+            raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
+        return p
+
+    def voter(self, p: Poll, actor: Actor) -> str:
+        if p.anonymous:
+            return poll_voter_key(self.core.secret, p.id, actor)
+        return actor.user_id
+
+    def count(self, p: Poll) -> PollCount:
+        return count_poll(p.mode, p.options, [list(b) for b in p.ballots.values()])
+
+    def card(self, p: Poll, now: datetime | None = None) -> Card:
+        return poll_cards.poll(self.core, p, self.count(p), now or self.core.clock.now())
+
+    # --- commands ---
+
+    async def cmd_create(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        c = req.command
+        question = str(c.get("question") or "").strip()
+        if not question:
+            raise RuleError("poll.error.no_question", "usage.poll.create")
+        if len(question) > QUESTION_LIMIT:
+            raise RuleError("poll.error.question_too_long", "usage.poll.create", length=len(question), limit=QUESTION_LIMIT)
+        options = self._options(str(c.get("options") or ""))
+        mode = str(c.get("mode") or "single")
+        max_choices = self._max_choices(mode, c.get("max"), len(options))
+        now = self.core.clock.now()
+        closes = c.get("closes")
+        closes_at = parse_closes(str(closes), now) if closes is not None else None
+        p = Poll(
+            id=0, channel=req.channel, question=question, options=options, mode=mode, max_choices=max_choices,
+            anonymous=c.get("anonymous") == "yes", tally=str(c.get("tally") or "live"), language=lang,
+            created_by=req.actor.user_id, created_at=now, closes_at=closes_at,
+        )
+        p.id = await self.store.create(p)
+        self.polls[p.id] = p
+        p.message_id = await self.core.port(req.channel).post(req.channel, self.card(p, now))
+        await self.store.save(p)
+        await self._audit(req.actor, "poll.create", p, details=f"{mode} · {len(options)} options")
+        self.core.wake()
+        return [Reply(Card("notice", body=self.t(lang, "poll.created", id=p.id)))]
+
+    @staticmethod
+    def _options(raw: str) -> list[str]:
+        options = [o.strip() for o in raw.split("|")]
+        if any(not o for o in options):
+            raise RuleError("poll.error.empty_option", "usage.poll.create")
+        if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+            raise RuleError("poll.error.option_count", "usage.poll.create", count=len(options),
+                            min=MIN_OPTIONS, max=MAX_OPTIONS)
+        for o in options:
+            if len(o) > OPTION_LIMIT:
+                raise RuleError("poll.error.option_too_long", "usage.poll.create", option=o[:40] + "…", limit=OPTION_LIMIT)
+        seen: set[str] = set()
+        for o in options:
+            if o.casefold() in seen:
+                raise RuleError("poll.error.duplicate_option", "usage.poll.create", option=o)
+            seen.add(o.casefold())
+        return options
+
+    @staticmethod
+    def _max_choices(mode: str, given: object, n: int) -> int:
+        if mode == "single":
+            if given not in (None, 1):
+                raise RuleError("poll.error.max_single", "usage.poll.create")
+            return 1
+        k = n if given is None else int(given)
+        if not 1 <= k <= n:
+            raise RuleError("poll.error.max_range", "usage.poll.create", max=k, count=n)
+        return k
+
+    async def cmd_vote(self, req: Request) -> list[Reply]:
+        p = await self._open(req)
+        picked = self._resolve(p, req.command.args)
+        voter = self.voter(p, req.actor)
+        before = p.ballots.get(voter)
+        if req.command.get("toggle") == "yes" and p.mode != "single":
+            current = list(before or ())
+            for i in picked:
+                if i in current:
+                    current.remove(i)
+                else:
+                    current.append(i)
+            if not current:
+                return await self._withdraw(req, p, voter)
+            picked = tuple(current)
+        self._check_ballot(p, picked)
+        await self._guard(req, p)
+        name = "" if p.anonymous else req.actor.name
+        try:
+            await self.writer.submit(BallotRow(p.id, voter, picked, self.core.clock.now(), name))
+        except WriteFailed:
+            raise RuleError("poll.error.not_stored", "usage.poll.vote") from None
+        self._refresh(p)
+        ballot = poll_cards.ballot_text(self.core, p, picked)
+        lang = p.language
+        if before is None:
+            body = self.t(lang, "poll.vote_cast", id=p.id, ballot=ballot)
+        elif before == picked:
+            body = self.t(lang, "poll.vote_same", id=p.id, ballot=ballot)
+        else:
+            body = self.t(lang, "poll.vote_changed", id=p.id, ballot=ballot,
+                          previous=poll_cards.ballot_text(self.core, p, before))
+        body += "\n" + self.t(lang, "poll.can_change", id=p.id)
+        return [Reply(Card("notice", body=body, user_text=True))]
+
+    def _resolve(self, p: Poll, args: tuple[str, ...]) -> tuple[int, ...]:
+        """Choices by option text (any case) or number from 1, in the order given."""
+        words = [a.strip() for a in args if a.strip()]
+        if not words:
+            raise RuleError("poll.error.no_choice", "usage.poll.vote", options=self._numbered(p))
+        by_text = {o.casefold(): i for i, o in enumerate(p.options)}
+        whole = " ".join(words).casefold()
+        if len(words) > 1 and whole in by_text:  # an option of several words typed without quotes
+            return (by_text[whole],)
+        picked: list[int] = []
+        for word in words:
+            # "1,3" names two options, unless an option is called exactly that
+            parts = [word] if word.casefold() in by_text else [w.strip() for w in word.split(",") if w.strip()]
+            for part in parts:
+                key = part.casefold()
+                if key in by_text:
+                    picked.append(by_text[key])
+                elif key.isdigit() and 1 <= int(key) <= len(p.options):
+                    picked.append(int(key) - 1)
+                else:
+                    raise RuleError("poll.error.unknown_choice", "usage.poll.vote", word=part[:40],
+                                    options=self._numbered(p))
+        return tuple(picked)
+
+    @staticmethod
+    def _numbered(p: Poll) -> str:
+        return " · ".join(f"{i}. {o}" for i, o in enumerate(p.options, 1))
+
+    @staticmethod
+    def _check_ballot(p: Poll, picked: tuple[int, ...]) -> None:
+        if len(set(picked)) != len(picked):
+            raise RuleError("poll.error.repeated_choice", "usage.poll.vote")
+        if p.mode == "single" and len(picked) != 1:
+            raise RuleError("poll.error.one_choice", "usage.poll.vote")
+        if len(picked) > p.max_choices:
+            raise RuleError("poll.error.too_many", "usage.poll.vote", max=p.max_choices)
+
+    async def _guard(self, req: Request, p: Poll) -> None:
+        """Moderation may refuse the vote (a muted user); a guard that breaks does not stop it."""
+        try:
+            await self.core.guard("vote", req.actor, req.channel, p, "")
+        except RuleError:
+            raise
+        except Exception:
+            log.exception("a guard failed on a poll vote in poll %s", p.id)
+
+    async def cmd_withdraw(self, req: Request) -> list[Reply]:
+        p = await self._open(req)
+        return await self._withdraw(req, p, self.voter(p, req.actor))
+
+    async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
+        if voter not in p.ballots:
+            raise RuleError("poll.error.no_ballot", "usage.poll.vote", id=p.id)
+        try:
+            await self.writer.submit(BallotRow(p.id, voter, None, self.core.clock.now()))
+        except WriteFailed:
+            raise RuleError("poll.error.not_stored", "usage.poll.withdraw") from None
+        self._refresh(p)
+        return [Reply(Card("notice", body=self.t(p.language, "poll.withdrawn", id=p.id)))]
+
+    async def cmd_close(self, req: Request) -> list[Reply]:
+        p = await self._find(req)
+        if not p.open:
+            raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
+        await self._close(p, "moderator", req.actor)
+        return [Reply(Card("notice", body=self.t(p.language, "poll.closed_by_you", id=p.id)))]
+
+    async def cmd_results(self, req: Request) -> list[Reply]:
+        p = await self._find(req)
+        private = False
+        if p.hidden:
+            if not await self.core.is_moderator(req.actor):
+                raise RuleError("poll.error.hidden", id=p.id)
+            private = True  # a moderator's look at a hidden tally stays private
+        count = self.count(p)
+        kind = req.command.get("format")
+        if kind == "json":
+            data, mime = poll_export.to_json(p, count).encode(), "application/json"
+        elif kind == "csv":
+            data, mime = poll_export.to_csv(p, count).encode("utf-8-sig"), "text/csv"
+        else:
+            card = poll_cards.result(self.core, p, count, final=not p.open, attachment=await self.chart(p, count))
+            return [Reply(card, private=private)]
+        body = self.t(p.language, "poll.exported", id=p.id, format=kind)
+        card = Card("notice", body=body, attachment=Attachment(f"poll-{p.id}.{kind}", data, mime))
+        return [Reply(card, private=private)]
+
+    async def cmd_list(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        polls = await self.store.in_channel(req.channel)
+        ballots = {pid: len(p.ballots) for pid, p in self.polls.items()}
+        return [Reply(poll_cards.listing(self.core, lang, polls, ballots, self.core.clock.now()), private=False)]
+
+    # --- ballots, tallies, closing ---
+
+    def _committed(self, rows: list[BallotRow]) -> None:
+        for row in rows:
+            p = self.polls.get(row.poll_id)
+            if p is None:
+                continue
+            if row.choices is None:
+                p.ballots.pop(row.voter, None)
+                p.names.pop(row.voter, None)
+            else:
+                p.ballots[row.voter] = row.choices
+                if row.name:
+                    p.names[row.voter] = row.name
+
+    def _refresh(self, p: Poll) -> None:
+        """Redraw the poll message soon (at most once per the platform's edit interval)."""
+        if not p.message_id or not p.open:
+            return
+        port = self.core.port(p.channel)
+
+        async def draw() -> None:
+            if p.open:
+                await port.edit(p.channel, p.message_id, self.card(p))
+
+        self.tallies.request(f"poll:{p.id}", port.min_edit_interval, draw)
+
+    async def _close(self, p: Poll, by: str, actor: Actor | None) -> None:
+        if not p.open:
+            return
+        now = self.core.clock.now()
+        late = by == "deadline" and p.closes_at is not None and now - p.closes_at > LATE_AFTER
+        p.closed_at = p.closes_at if by == "deadline" and p.closes_at is not None else now
+        p.closed_by = by
+        await self.writer.flush()  # ballots already accepted still count
+        self.polls.pop(p.id, None)
+        await self.store.save(p)
+        if actor is not None:
+            await self._audit(actor, "poll.close", p)
+        count = self.count(p)
+        port = self.core.port(p.channel)
+        if p.message_id:
+            await self.tallies.finish(f"poll:{p.id}", lambda: port.edit(p.channel, p.message_id, self.card(p, now)))
+        card = poll_cards.result(self.core, p, count, final=True, late=late, attachment=await self.chart(p, count))
+        try:
+            await port.post(p.channel, card)
+        except Exception:
+            log.exception("could not announce the result of poll %s", p.id)
+        self.core.wake()
+
+    async def chart(self, p: Poll, count: PollCount) -> Attachment | None:
+        """The results as `poll-<id>.png`: bars, and for a ranked poll the runoff rounds."""
+        if not self.charts:
+            return None
+        from bot import charts  # matplotlib loads on the first chart, not at import
+
+        lang = p.language
+        labels = {k: self.t(lang, f"chart.{k}") for k in ("votes", "round", "eliminated", "winner", "exhausted")}
+        draw = partial(charts.poll_chart, title=p.question, options=p.options, counts=count.counts,
+                       winners=count.winners, rounds=count.rounds, labels=labels)
+        return await export.png(draw, f"poll-{p.id}.png")
+
+    async def _audit(self, actor: Actor, action: str, p: Poll, details: str = "") -> None:
+        await self.core.audit(AuditEntry(
+            platform=p.channel.platform, workspace=p.channel.workspace, at=self.core.clock.now(),
+            actor=actor.user_id, action=action, target=f"poll:{p.id}", details=details))

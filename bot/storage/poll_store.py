@@ -1,0 +1,123 @@
+"""SQL for polls and their ballots, on the shared SQLite connection of :class:`SqliteStore`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.model import ChannelRef
+from bot.core.poll_model import BallotRow, Poll
+from bot.storage.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+insert_poll = """
+INSERT INTO polls (platform, workspace, channel, question, options, mode, max_choices, anonymous,
+    tally, language, created_by, created_at, closes_at, closed_at, closed_by, message_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+update_poll = "UPDATE polls SET closed_at = ?, closed_by = ?, message_id = ? WHERE id = ?"
+select_poll = "SELECT * FROM polls WHERE id = ?"
+select_open_polls = "SELECT * FROM polls WHERE closed_at IS NULL ORDER BY id"
+select_polls_in = """
+SELECT * FROM polls WHERE platform = ? AND workspace = ? AND channel = ?
+ORDER BY closed_at IS NOT NULL, id DESC LIMIT ?
+"""
+select_ballots = "SELECT voter, name, choices FROM poll_ballots WHERE poll_id = ?"
+upsert_ballot = """
+INSERT INTO poll_ballots (poll_id, voter, name, choices, at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (poll_id, voter) DO UPDATE SET name = excluded.name, choices = excluded.choices, at = excluded.at
+"""
+delete_ballot = "DELETE FROM poll_ballots WHERE poll_id = ? AND voter = ?"
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class PollStore:
+    """Polls on the store's connection; every write runs under the store's lock."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        return self.store.db
+
+    async def create(self, p: Poll) -> int:
+        return await self.store._write(insert_poll, (
+            p.channel.platform, p.channel.workspace, p.channel.channel, p.question,
+            json.dumps(p.options, ensure_ascii=False), p.mode, p.max_choices, int(p.anonymous), p.tally,
+            p.language, p.created_by, _ts(p.created_at), _ts(p.closes_at), _ts(p.closed_at), p.closed_by,
+            p.message_id,
+        ))
+
+    async def save(self, p: Poll) -> None:
+        await self.store._write(update_poll, (_ts(p.closed_at), p.closed_by, p.message_id, p.id))
+
+    async def load(self, poll_id: int) -> Poll | None:
+        rows = await self.db.execute_fetchall(select_poll, (poll_id,))
+        return await self._hydrate(rows[0]) if rows else None
+
+    async def load_open(self) -> list[Poll]:
+        rows = await self.db.execute_fetchall(select_open_polls)
+        return [await self._hydrate(row) for row in rows]
+
+    async def in_channel(self, ref: ChannelRef, limit: int = 15) -> list[Poll]:
+        """The polls of one channel, open ones first, newest first (without their ballots)."""
+        rows = await self.db.execute_fetchall(select_polls_in, (ref.platform, ref.workspace, ref.channel, limit))
+        return [await self._hydrate(row, ballots=False) for row in rows]
+
+    async def _hydrate(self, row: aiosqlite.Row, ballots: bool = True) -> Poll:
+        p = Poll(
+            id=row["id"],
+            channel=ChannelRef(row["platform"], row["workspace"], row["channel"]),
+            question=row["question"],
+            options=json.loads(row["options"]),
+            mode=row["mode"],
+            max_choices=row["max_choices"],
+            anonymous=bool(row["anonymous"]),
+            tally=row["tally"],
+            language=row["language"],
+            created_by=row["created_by"],
+            created_at=_dt(row["created_at"]),
+            closes_at=_dt(row["closes_at"]),
+            closed_at=_dt(row["closed_at"]),
+            closed_by=row["closed_by"],
+            message_id=row["message_id"],
+        )
+        if ballots:
+            for b in await self.db.execute_fetchall(select_ballots, (p.id,)):
+                p.ballots[b["voter"]] = tuple(json.loads(b["choices"]))
+                if b["name"]:
+                    p.names[b["voter"]] = b["name"]
+        return p
+
+    async def write_ballots(self, rows: list[BallotRow]) -> None:
+        """Write a batch of ballots and withdrawals in order, in one transaction."""
+        runs: list[tuple[str, list[tuple]]] = []
+        for r in rows:
+            if r.choices is None:
+                sql, params = delete_ballot, (r.poll_id, r.voter)
+            else:
+                sql, params = upsert_ballot, (r.poll_id, r.voter, r.name, json.dumps(list(r.choices)), _ts(r.at))
+            if runs and runs[-1][0] == sql:
+                runs[-1][1].append(params)
+            else:
+                runs.append((sql, [params]))
+        async with self.store.lock:
+            try:
+                for sql, batch in runs:
+                    await self.db.executemany(sql, batch)
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
