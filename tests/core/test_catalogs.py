@@ -81,7 +81,11 @@ def test_every_text_formats_with_its_placeholders(catalog: Catalog) -> None:
             params = {name: f"<{name}>" for name in placeholders(text)}
             rendered = catalog.t(lang, key, **params)
             for name in params:
-                assert f"<{name}>" in rendered and "{" + name + "}" not in rendered, (lang, key, name)
+                assert f"<{name}>" in rendered and "{" + name + "}" not in rendered, (
+                    lang,
+                    key,
+                    name,
+                )
 
 
 def test_command_words_are_not_translated(catalog: Catalog) -> None:
@@ -167,7 +171,9 @@ def _assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
     return out
 
 
-def _resolve(expr: ast.expr, names: dict[str, list[ast.expr]], depth: int = 0) -> list[tuple[str, bool]]:
+def _resolve(
+    expr: ast.expr, names: dict[str, list[ast.expr]], depth: int = 0
+) -> list[tuple[str, bool]]:
     """The keys an expression can be: (text, is_pattern). Unknown shapes give nothing."""
     if depth > 5:
         return []
@@ -184,12 +190,16 @@ def _resolve(expr: ast.expr, names: dict[str, list[ast.expr]], depth: int = 0) -
     if isinstance(expr, ast.IfExp):
         return _resolve(expr.body, names, depth + 1) + _resolve(expr.orelse, names, depth + 1)
     if isinstance(expr, ast.Name):  # a local such as `key = "vote.cast"`; parameters stay unknown
-        return [found for value in names.get(expr.id, []) for found in _resolve(value, names, depth + 1)]
+        return [
+            found for value in names.get(expr.id, []) for found in _resolve(value, names, depth + 1)
+        ]
     return []
 
 
 def _scopes(tree: ast.Module) -> list[ast.AST]:
-    return [tree] + [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    return [tree] + [
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
 
 
 def keys_used_in(source: str, filename: str) -> set[KeyUse]:
@@ -216,7 +226,7 @@ def used_keys() -> set[KeyUse]:
 
 
 def test_the_scanner_finds_literal_variable_and_fstring_keys() -> None:
-    source = '''
+    source = """
 def f(core, lang, before, choice, stage, ok):
     if before is None:
         key = "vote.cast"
@@ -232,7 +242,7 @@ def g(self, lang, key, **params):
 
 def h():
     raise ParseError("parse.missing_text", usage="usage.speak")
-'''
+"""
     found = {(k.key, k.pattern) for k in keys_used_in(source, "example.py")}
     assert found == {
         ("vote.cast", False),
@@ -249,11 +259,19 @@ def h():
 
 def test_the_scan_covers_the_real_code(used_keys: set[KeyUse]) -> None:
     literal = {k.key for k in used_keys if not k.pattern}
-    assert {"vote.cast", "vote.same", "vote.changed", "debate.error.ended", "error.handback"} <= literal
+    assert {
+        "vote.cast",
+        "vote.same",
+        "vote.changed",
+        "debate.error.ended",
+        "error.handback",
+    } <= literal
     assert {"side.{}", "choice.{}"} <= {k.key for k in used_keys if k.pattern}
 
 
-def test_every_literal_key_in_the_code_exists_in_english(catalog: Catalog, used_keys: set[KeyUse]) -> None:
+def test_every_literal_key_in_the_code_exists_in_english(
+    catalog: Catalog, used_keys: set[KeyUse]
+) -> None:
     missing = sorted(
         f"{k.where}: {k.key}"
         for k in used_keys
@@ -262,7 +280,9 @@ def test_every_literal_key_in_the_code_exists_in_english(catalog: Catalog, used_
     assert not missing, "keys used in code but missing from en.toml:\n" + "\n".join(missing)
 
 
-def test_every_fstring_key_family_exists_in_english(catalog: Catalog, used_keys: set[KeyUse]) -> None:
+def test_every_fstring_key_family_exists_in_english(
+    catalog: Catalog, used_keys: set[KeyUse]
+) -> None:
     """Known families must hold every expansion; others must match at least one key.
 
     A pattern that starts with a hole (such as f"{prefix}.{value}", guarded by `Catalog.has`)
