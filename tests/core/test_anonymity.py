@@ -1,0 +1,180 @@
+"""Anonymity: after anonymous polls and an anonymous debate, no voter id or name is anywhere.
+
+Searched: every byte of the SQLite file with its WAL and shared-memory files, every log record
+(DEBUG and up, from every logger, aiosqlite's statement log included), every export (CSV, JSON,
+Markdown, HTML, charts) and every card the bot posted or replied with.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.app import build_core
+from bot.core.buttons import ballot_command, button_command
+from bot.core.cards import Card
+from bot.core.model import Actor
+from bot.core.ports import FakeClock
+from bot.core.service import Request
+from tests.conftest import CHANNEL
+from tests.fakes.chat import FakeChat
+
+SECRET = b"anonymity-test-secret"
+TEACHER = Actor("test", "w1", "teacher", "Teacher", is_admin=True)
+# Distinctive ids and names, so that a hit can only be a leak.
+VOTERS = [
+    Actor("test", "w1", "U7QZ4411ANNA", "Annabel Quixote"),
+    Actor("test", "w1", "U7QZ4412BRUNO", "Bruno Zephyrine"),
+    Actor("test", "w1", "U7QZ4413CLEO", "Cleo Wintermute"),
+    Actor("test", "w1", "U7QZ4414DEV", "Devika Okonkwo"),
+]
+
+
+def card_text(card: Card) -> str:
+    parts = [card.title, card.body, card.footer, card.author, *card.extra.keys(), *card.extra.values()]
+    parts += [f"{f.name} {f.value}" for f in card.fields]
+    parts += [f"{b.custom_id} {b.label}" for b in card.buttons]
+    return "\n".join(parts)
+
+
+class Session:
+    """One core on a file database, recording every card and attachment that comes out."""
+
+    def __init__(self, core, chat: FakeChat, clock: FakeClock) -> None:
+        self.core, self.chat, self.clock = core, chat, clock
+        self.replies: list[Card] = []
+
+    async def say(self, who: Actor, line: str = "", command=None, debate_id=None) -> Card:
+        replies = await self.core.handle(Request(who, CHANNEL, line, command=command, debate_id=debate_id))
+        self.replies += [r.card for r in replies]
+        return replies[0].card if replies else Card("none")
+
+    def cards(self) -> list[Card]:
+        posted = [p.card for p in self.chat.posts] + [c for p in self.chat.posts for c in p.edits]
+        return posted + self.replies + [c for _, _, c in self.chat.private]
+
+    def attachments(self) -> list[bytes]:
+        return [c.attachment.data for c in self.cards() if c.attachment is not None]
+
+
+async def open_session(db: Path) -> Session:
+    chat, clock = FakeChat(), FakeClock()
+    core = await build_core(db, {"test": chat}, clock=clock, secret=SECRET)
+    await core.start()
+    return Session(core, chat, clock)
+
+
+def stored_bytes(db: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*") if p.is_file())
+
+
+async def anonymous_polls(s: Session) -> None:
+    assert "Poll #1" in (await s.say(TEACHER, '/poll create question:"Snack?" options:"fruit|nuts|crisps" anonymous:yes')).body
+    await s.say(TEACHER, '/poll create question:"Trip?" options:"zoo|museum|park" mode:ranked anonymous:yes closes:1h')
+    await s.say(TEACHER, '/poll create question:"Games?" options:"chess|go|cards" mode:multi max:2 '
+                         'anonymous:yes tally:hidden')
+    a, b, c, d = VOTERS
+    for voter, choice in zip(VOTERS, ("fruit", "2", "nuts", "3"), strict=True):
+        assert "Your vote" in (await s.say(voter, f"/poll vote id:1 {choice}")).body
+    assert "changed" in (await s.say(a, "/poll vote id:1 crisps")).body
+    assert "withdrawn" in (await s.say(b, "/poll withdraw id:1")).body
+    command, _ = button_command("poll:1:vote:1")
+    assert "Your vote" in (await s.say(b, command=command)).body
+    for voter, ranking in zip(VOTERS, ("museum zoo", "zoo", "park museum zoo", "zoo park"), strict=True):
+        await s.say(voter, f"/poll vote id:2 {ranking}")
+    command, _ = ballot_command("poll:2:rank", "3, 1")
+    assert "changed" in (await s.say(c, command=command)).body
+    for voter in VOTERS:
+        command, _ = button_command("poll:3:vote:2")
+        await s.say(voter, command=command)
+    command, _ = button_command("poll:3:vote:1")
+    await s.say(d, command=command)
+    await s.say(d, "/poll results id:3")  # refused: hidden
+    assert "closed" in (await s.say(TEACHER, "/poll close id:1")).body
+    await s.say(TEACHER, "/poll close id:3")
+    s.clock.advance(3600)
+    await s.core.run_due()  # poll 2 closes at its deadline
+    for pid in (1, 2, 3):
+        await s.say(d, f"/poll results id:{pid}")
+        await s.say(d, f"/poll results id:{pid} format:csv")
+        await s.say(d, f"/poll results id:{pid} format:json")
+    await s.say(d, "/poll list")
+
+
+async def anonymous_debate(s: Session) -> None:
+    card = await s.say(TEACHER, '/debate start format:quick anonymous:yes motion:"This house would ban lifelike masks"')
+    assert "started" in card.body, card.body
+    debate = next(iter(s.core.debates.debates.values()))
+    assert debate.anonymous
+    for voter, choice in zip(VOTERS, ("pro", "con", "undecided", "con"), strict=True):
+        assert "Your vote" in (await s.say(voter, f"/vote {choice}", debate_id=debate.id)).body
+    assert "changed" in (await s.say(VOTERS[3], "/vote pro", debate_id=debate.id)).body
+    command, target = button_command(f"debate:{debate.id}:vote:undecided")
+    await s.say(VOTERS[0], command=command, debate_id=target)
+    for _ in range(3):  # pre-vote → pro speech → con speech → post-vote
+        await s.say(TEACHER, "/debate next", debate_id=debate.id)
+    for voter, choice in zip(VOTERS, ("pro", "pro", "con", "pro"), strict=True):
+        assert "Your vote" in (await s.say(voter, f"/vote {choice}", debate_id=debate.id)).body
+    await s.say(TEACHER, "/debate next", debate_id=debate.id)  # the end: the result is posted
+    assert not debate.running
+    await s.say(VOTERS[2], "/debate results")
+    for kind in ("md", "json", "html"):
+        card = await s.say(VOTERS[2], f"/debate export format:{kind}")
+        assert card.attachment is not None, card.body
+
+
+def leaks(haystack: bytes | str, voters: list[Actor]) -> list[str]:
+    data = haystack.encode() if isinstance(haystack, str) else haystack
+    found = []
+    for v in voters:
+        for needle in (v.user_id, v.name):
+            if needle.encode() in data or needle.encode("utf-16-le") in data:
+                found.append(needle)
+    return found
+
+
+async def test_no_voter_id_in_the_database_logs_or_exports(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    db = tmp_path / "anon.db"
+    s = await open_session(db)
+    try:
+        await anonymous_polls(s)
+        await anonymous_debate(s)
+        await s.core.polls.writer.flush()
+        live_files = stored_bytes(db)  # with the WAL as it stands while the bot runs
+    finally:
+        await s.core.stop()
+    assert len(live_files) > 0
+    assert leaks(live_files, VOTERS) == []
+    assert leaks(stored_bytes(db), VOTERS) == []
+    log_text = caplog.text + "\n".join(str(r.args) + r.getMessage() for r in caplog.records)
+    assert any(r.levelno == logging.DEBUG for r in caplog.records)  # the statement log was on
+    assert leaks(log_text, VOTERS) == []
+    exports = s.attachments()
+    kinds = {c.attachment.filename.rsplit(".", 1)[1] for c in s.cards() if c.attachment}
+    assert {"csv", "json", "md", "html", "png"} <= kinds
+    for data in exports:
+        assert leaks(data, VOTERS) == []
+    for card in s.cards():
+        assert leaks(card_text(card), VOTERS) == [], card
+    # the anonymous exports still account for every ballot, under stand-in names
+    poll_json = next(c.attachment.data for c in s.cards() if c.attachment and c.attachment.filename == "poll-1.json")
+    assert b'"voter": "voter-4"' in poll_json and b'"name"' not in poll_json
+
+
+async def test_the_search_would_find_a_voter_of_a_poll_that_is_not_anonymous(tmp_path, caplog):
+    """The control: the same search does find ids where they are meant to be kept."""
+    caplog.set_level(logging.DEBUG)
+    db = tmp_path / "open.db"
+    s = await open_session(db)
+    try:
+        s.core.polls.charts = False
+        await s.say(TEACHER, '/poll create question:"Snack?" options:"fruit|nuts"')
+        await s.say(VOTERS[0], "/poll vote id:1 fruit")
+        await s.say(VOTERS[0], "/poll results id:1 format:json")
+        await s.core.polls.writer.flush()
+        live_files = stored_bytes(db)
+    finally:
+        await s.core.stop()
+    assert set(leaks(live_files, VOTERS[:1])) == {VOTERS[0].user_id, VOTERS[0].name}
+    assert set(leaks(s.attachments()[0], VOTERS[:1])) == {VOTERS[0].user_id, VOTERS[0].name}
