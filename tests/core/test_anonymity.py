@@ -8,6 +8,7 @@ Markdown, HTML, charts) and every card the bot posted or replied with.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 from bot.app import build_core
@@ -123,6 +124,20 @@ async def anonymous_debate(s: Session) -> None:
         assert card.attachment is not None, card.body
 
 
+def tables_holding(db: Path, needles: list[str]) -> list[str]:
+    """Where in the database a leaked id or name sits, to make a failure easy to act on."""
+    con = sqlite3.connect(db)
+    try:
+        found = []
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for row in con.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - table names from sqlite_master
+                if any(n in str(value) for value in row for n in needles):
+                    found.append(f"{table}: {row}")
+        return found
+    finally:
+        con.close()
+
+
 def leaks(haystack: bytes | str, voters: list[Actor]) -> list[str]:
     data = haystack.encode() if isinstance(haystack, str) else haystack
     found = []
@@ -145,8 +160,8 @@ async def test_no_voter_id_in_the_database_logs_or_exports(tmp_path, caplog):
     finally:
         await s.core.stop()
     assert len(live_files) > 0
-    assert leaks(live_files, VOTERS) == []
-    assert leaks(stored_bytes(db), VOTERS) == []
+    leaked = leaks(live_files, VOTERS) + leaks(stored_bytes(db), VOTERS)
+    assert leaked == [], tables_holding(db, leaked)[:10]
     log_text = caplog.text + "\n".join(str(r.args) + r.getMessage() for r in caplog.records)
     assert any(r.levelno == logging.DEBUG for r in caplog.records)  # the statement log was on
     assert leaks(log_text, VOTERS) == []
