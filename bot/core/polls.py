@@ -103,10 +103,17 @@ class PollService:
 
     async def _open(self, req: Request) -> Poll:
         p = await self._find(req)
-        now = self.core.clock.now()
-        if not p.open or (p.closes_at is not None and p.closes_at <= now):
-            raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
+        self._still_open(p)
         return p
+
+    def _still_open(self, p: Poll) -> None:
+        """Refuse a ballot for a closed poll, or one whose deadline has passed but not yet run.
+
+        Called again right before a ballot is queued, with no await in between, so a ballot is
+        either queued before the poll closes (and counted: closing flushes the queue) or refused.
+        """
+        if not p.open or (p.closes_at is not None and p.closes_at <= self.core.clock.now()):
+            raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
 
     def voter(self, p: Poll, actor: Actor) -> str:
         if p.anonymous:
@@ -195,6 +202,7 @@ class PollService:
         self._check_ballot(p, picked)
         await self._guard(req, p)
         name = "" if p.anonymous else req.actor.name
+        self._still_open(p)
         try:
             await self.writer.submit(BallotRow(p.id, voter, picked, self.core.clock.now(), name))
         except WriteFailed:
@@ -265,6 +273,7 @@ class PollService:
     async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
         if voter not in p.ballots:
             raise RuleError("poll.error.no_ballot", "usage.poll.vote", id=p.id)
+        self._still_open(p)
         try:
             await self.writer.submit(BallotRow(p.id, voter, None, self.core.clock.now()))
         except WriteFailed:
@@ -340,8 +349,8 @@ class PollService:
         p.closed_at = p.closes_at if by == "deadline" and p.closes_at is not None else now
         p.closed_by = by
         await self.writer.flush()  # ballots already accepted still count
+        await self.store.save(p)  # stored closed before it leaves memory: no moment when it looks open
         self.polls.pop(p.id, None)
-        await self.store.save(p)
         if actor is not None:
             await self._audit(actor, "poll.close", p)
         count = self.count(p)

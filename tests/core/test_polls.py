@@ -436,3 +436,19 @@ def test_button_ids_map_to_poll_commands():
     assert ballot_command("poll:7:rank", "green tea > coffee")[0].args == ("green tea", "coffee")
     assert ballot_command("poll:7:ballot", ["3", "1"])[0].args == ("3", "1")
     assert ballot_command("poll:7:vote:1", "1") is None
+
+
+async def test_a_poll_closing_while_a_vote_is_on_its_way_refuses_that_vote(core, chat):
+    p = await create(core)
+
+    async def slow_guard(action, who, channel, target, text):
+        if action == "vote" and who.user_id == "late":
+            await core.polls._close(p, "moderator", actor("teacher", True))  # closes meanwhile
+
+    core.guards.append(slow_guard)
+    await vote(core, "early", p.id, "tea")
+    card = await vote(core, "late", p.id, "water")
+    assert card.kind == "error" and "Poll #1 is closed" in card.body
+    assert p.ballots == {"early": (0,)}
+    assert (await core.polls.store.load(p.id)).ballots == {"early": (0,)}
+    assert "Winner: tea" in chat.last("result").body
