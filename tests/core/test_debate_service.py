@@ -167,7 +167,7 @@ async def test_end_announces_the_result_and_results_stay_available(core, chat):
 
 
 async def test_json_export_matches_the_votes(core, chat):
-    d = await start_quick(core, chat)
+    await start_quick(core, chat)
     await say(core, "alice", "/debate join side:pro")
     for i, c in enumerate(["pro", "con", "con", "undecided"]):
         await say(core, f"v{i}", f"/vote {c}")
