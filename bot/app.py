@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.core.debates import DebateService
 from bot.core.i18n import Catalog
 from bot.core.library import PROMPTS_DIR, load_library
+from bot.core.moderation_service import ModerationService
 from bot.core.polls import PollService
 from bot.core.ports import ChatPort, Clock, SystemClock
 from bot.core.service import Core
@@ -32,6 +33,7 @@ async def build_core(
         secret=secret,
     )
     core.debates = DebateService(core)
+    core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)
     core.stoppers.append(store.close)
     return core

@@ -1,0 +1,809 @@
+"""ModerationService: moderation that knows a debate is running, on every platform at once.
+
+It plugs into the core's hooks: a guard that may refuse "speak", "ask", "vote" and "join"
+(removed and muted users, rate limits, slow mode, the word filter), an observer that flags
+suspicious ballots, the moderator check (platform admins plus roles set with `/mod role`), the
+flagged-voter hook of `/debate results flagged:exclude`, an audit listener that mirrors the log
+to a moderator channel, and a deadline service that ends mutes. It routes `/mod warn|mute|
+unmute|strikes|filter|slowmode|role|log|logchannel` and `/discuss start|close`.
+
+Adapters call :meth:`ModerationService.check_message` for a plain chat message typed in a
+debate or discussion thread: None means it may stand; otherwise it is the localised reason
+(the adapter removes the message and hands the text back to its author privately).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.core import engine
+from bot.core.cards import Card, Field, Reply
+from bot.core.debates import voter_hash
+from bot.core.errors import RuleError
+from bot.core.library import PROMPTS_DIR
+from bot.core.model import Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
+from bot.core.moderation import (
+    ASK,
+    MAX_MUTE_MINUTES,
+    MAX_SLOWMODE_SECONDS,
+    MESSAGE,
+    SPEAK,
+    VOTE,
+    BurstDetector,
+    Escalation,
+    FlagReason,
+    ModerationConfig,
+    Mute,
+    RateLimiter,
+    SlowMode,
+    Strike,
+    active_strikes,
+    escalation,
+    is_new_participant,
+    minutes_left,
+    mute_until,
+    post_vote_flags,
+    seconds_left,
+    strike_expires,
+)
+from bot.core.service import Core, Request
+from bot.core.timefmt import clock_time
+from bot.core.wordfilter import WordFilter, load_default_filter, validate_entry
+from bot.storage.moderation_store import Discussion, ModerationStore
+
+log = logging.getLogger(__name__)
+BOT = "bot"  # the actor of automatic actions in the audit log
+LOG_LIMIT, LOG_MAX = 20, 100
+FILTER_BLOCK = "filter.block"
+# Automatic actions that may come in floods: the log channel gets them coalesced.
+COALESCED = frozenset({"vote.flag", FILTER_BLOCK})
+# Refusals that are slips rather than moderation (nothing running here, a closed vote): not audited.
+UNAUDITED = frozenset({"debate.error.none_running", "debate.error.none_here", "vote.error.closed",
+                       "vote.error.not_stored", "parse.missing_text", "error.internal"})
+_CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
+Key = tuple[str, str, str]  # platform, workspace, user
+
+
+def _key(actor: Actor) -> Key:
+    return actor.platform, actor.workspace, actor.user_id
+
+
+def normalise_channel(raw: str) -> str:
+    """`<#123>`, `<#C123|name>` and `#name` become the bare channel id or name."""
+    value = raw.strip()
+    match = _CHANNEL_MENTION.match(value)
+    if match:
+        return match.group(1)
+    return value.lstrip("#")
+
+
+class ModerationService:
+    def __init__(self, core: Core, config: ModerationConfig | None = None, prompts: Path = PROMPTS_DIR) -> None:
+        self.core = core
+        self.config = config or ModerationConfig()
+        self.store = ModerationStore(core.store)
+        self.limiter = RateLimiter()
+        self.slowmode = SlowMode()
+        self.bursts = BurstDetector(self.config.burst_votes, self.config.burst_seconds)
+        self.default_filter = load_default_filter(prompts)
+        self.mutes: dict[Key, Mute] = {}
+        self.removed: dict[str, set[str]] = {}  # scope -> user ids
+        self.flags: dict[int, dict[str, set[str]]] = {}  # debate -> voter key -> reasons
+        self.late: dict[int, set[str]] = {}  # debate -> users who joined after the pre-vote
+        self.seen: dict[Key, datetime] = {}
+        self.log_channels: dict[tuple[str, str], str] = {}
+        self.discussions: dict[ChannelRef, Discussion] = {}  # by its own thread/room
+        self.discussion_parents: dict[ChannelRef, Discussion] = {}
+        self._roles: dict[tuple[str, str], frozenset[str]] = {}
+        self._filters: dict[tuple[str, str], WordFilter] = {}
+        self._mirrored: dict[tuple[str, str, str], datetime] = {}
+        self._suppressed: dict[tuple[str, str, str], int] = {}
+        self._platform_check = core.moderator_check
+        core.moderator_check = self.is_moderator
+        core.guards.append(self.guard)
+        core.observers.append(self.observe)
+        core.audit_listeners.append(self.mirror)
+        core.flagged = self.flagged_voters
+        core.timed.append(self)
+        core.starters.append(self.load)
+        for sub in ("warn", "mute", "unmute", "strikes", "filter", "slowmode", "role", "log", "logchannel"):
+            core.route("mod", sub, getattr(self, f"cmd_{sub}"))
+        core.route("discuss", "start", self.cmd_discuss_start)
+        core.route("discuss", "close", self.cmd_discuss_close)
+        self._wrap(("speak", None), SPEAK, self._speak_or_post)
+        self._wrap(("ask", None), ASK)
+        self._wrap(("vote", None), VOTE)
+
+    def t(self, lang: str, key: str, **params: object) -> str:
+        return self.core.t(lang, key, **params)
+
+    @property
+    def debates(self):
+        return getattr(self.core, "debates", None)
+
+    # --- life cycle and deadlines ---
+
+    async def load(self) -> None:
+        """Take the moderation state back from the store (after a restart)."""
+        # Mutes that ended while the bot was down are ended by the first `run_due`, audited and told.
+        self.mutes = {(m.platform, m.workspace, m.user_id): m for m in await self.store.mutes()}
+        for scope, user in await self.store.removals():
+            self.removed.setdefault(scope, set()).add(user)
+        for debate_id, voter, reason in await self.store.vote_flags():
+            self.flags.setdefault(debate_id, {}).setdefault(voter, set()).add(reason)
+        for debate_id, user in await self.store.late_joins():
+            self.late.setdefault(debate_id, set()).add(user)
+        for scope, seconds in (await self.store.slowmodes()).items():
+            self.slowmode.set(scope, seconds)
+        self.log_channels = await self.store.log_channels()
+        for d in await self.store.open_discussions():
+            self._index_discussion(d)
+        log.info("moderation loaded: %d mutes, %d open discussions", len(self.mutes), len(self.discussions))
+
+    def next_deadline(self) -> datetime | None:
+        ends = [m.until for m in self.mutes.values()]
+        return min(ends) if ends else None
+
+    async def run_due(self, now: datetime) -> None:
+        """End the mutes whose time is up: audit it and tell the user where the mute was given."""
+        for key, m in [(k, m) for k, m in self.mutes.items() if not m.active(now)]:
+            if self.mutes.get(key) is not m:  # ended or replaced meanwhile
+                continue
+            del self.mutes[key]
+            await self.store.delete_mute(m.platform, m.workspace, m.user_id)
+            await self._audit(m.platform, m.workspace, BOT, "unmute", target=m.user_id, reason="expired")
+            if m.channel:
+                where = ChannelRef(m.platform, m.workspace, m.channel)
+                lang = await self.core.language(where)
+                await self._tell(where, m.user_id, Card("notice", body=self.t(lang, "moderation.unmuted_you")))
+
+    # --- the moderator check ---
+
+    async def is_moderator(self, actor: Actor) -> bool:
+        """The platform's verdict (admins, BOT_MODERATORS, …) or a role set with `/mod role`."""
+        if await self._platform_check(actor):
+            return True
+        if not actor.roles:
+            return False
+        roles = await self._workspace_roles(actor.platform, actor.workspace)
+        return any(r.casefold() in roles for r in actor.roles)
+
+    async def _workspace_roles(self, platform: str, workspace: str) -> frozenset[str]:
+        key = (platform, workspace)
+        if key not in self._roles:
+            self._roles[key] = frozenset(r.casefold() for r in await self.store.roles(platform, workspace))
+        return self._roles[key]
+
+    # --- where a request is ---
+
+    def debate_at(self, channel: ChannelRef) -> Debate | None:
+        service = self.debates
+        if service is None:
+            return None
+        did = service.places.get(channel)
+        return service.debates.get(did) if did is not None else None
+
+    def discussion_at(self, channel: ChannelRef, parent_too: bool = False) -> Discussion | None:
+        found = self.discussions.get(channel)
+        if found is None and parent_too:
+            found = self.discussion_parents.get(channel)
+        return found
+
+    @staticmethod
+    def debate_scope(d: Debate) -> str:
+        return f"debate:{d.id}"
+
+    def _scope_here(self, channel: ChannelRef) -> tuple[str, Debate | None, Discussion | None] | None:
+        d = self.debate_at(channel)
+        if d is not None:
+            return self.debate_scope(d), d, None
+        disc = self.discussion_at(channel, parent_too=True)
+        if disc is not None:
+            return disc.scope, None, disc
+        return None
+
+    # --- the rules every post, question and ballot passes ---
+
+    def active_mute(self, platform: str, workspace: str, user_id: str, now: datetime) -> Mute | None:
+        m = self.mutes.get((platform, workspace, user_id))
+        return m if m is not None and m.active(now) else None
+
+    async def _check(self, action: str, actor: Actor, lang: str, scope: str | None, text: str,
+                     *, scope_id: int | None = None, exempt: bool = False) -> None:
+        """Refuse with the reason (RuleError, text handed back) or count the action as done."""
+        now = self.core.clock.now()
+        if scope is not None and actor.user_id in self.removed.get(scope, ()):
+            raise RuleError(f"moderation.error.removed_{scope.split(':')[0]}", handback=text, id=scope_id or "")
+        mute = self.active_mute(actor.platform, actor.workspace, actor.user_id, now)
+        if mute is not None:
+            raise RuleError("moderation.error.muted", handback=text, until=clock_time(mute.until),
+                            minutes=minutes_left(mute.until, now))
+        limit = self.config.rates.get(action)
+        rate_key = (*_key(actor), action)
+        if not exempt:
+            if scope is not None and action != VOTE:
+                wait = self.slowmode.retry_after(scope, actor.user_id, now)
+                if wait > 0:
+                    raise RuleError("moderation.error.slowmode", handback=text, seconds=seconds_left(wait),
+                                    every=self.slowmode.seconds.get(scope, 0))
+            if limit is not None:
+                wait = self.limiter.retry_after(rate_key, now, limit)
+                if wait > 0:
+                    raise RuleError("moderation.error.rate_limited", handback=text, seconds=seconds_left(wait),
+                                    what=self.t(lang, f"moderation.what.{action}"), count=limit.count,
+                                    window=int(limit.seconds))
+        if text:
+            match = (await self.word_filter(actor.platform, actor.workspace)).find(text)
+            if match is not None:
+                raise RuleError("moderation.error.filtered", handback=text, word=match.found, entry=match.word)
+        if not exempt:
+            if limit is not None:
+                self.limiter.hit(rate_key, now, limit)
+            if scope is not None and action != VOTE:
+                self.slowmode.hit(scope, actor.user_id, now)
+
+    async def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str) -> None:
+        """The core's guard for "speak", "ask", "vote" (debates and polls) and "join"."""
+        d = target if isinstance(target, Debate) else None
+        scope = self.debate_scope(d) if d is not None else None
+        if action == "join":
+            if scope is not None and actor.user_id in self.removed.get(scope, ()):
+                raise RuleError("moderation.error.removed_debate", id=d.id)
+            return
+        lang = await self.core.language(channel)
+        exempt = await self.core.is_moderator(actor)
+        await self._check(action, actor, lang, scope, text, scope_id=d.id if d else None, exempt=exempt)
+
+    async def check_message(self, actor: Actor, channel: ChannelRef, text: str) -> str | None:
+        """May a plain chat message typed in `channel` stand? None if so, else the localised reason.
+
+        Outside a running debate or an open discussion every message stands. In a debate thread
+        a message stands when its author holds the floor (the rule of /speak) or is a moderator;
+        in both kinds of thread the mute, removal, slow mode, message rate limit and word filter
+        apply. The adapter removes a refused message and hands its text back privately.
+        """
+        d = self.debate_at(channel)
+        disc = None if d is not None else self.discussion_at(channel)
+        if d is None and disc is None:
+            return None
+        if await self.core.is_moderator(actor):
+            return None
+        lang = await self.core.language(channel)
+        try:
+            if d is not None:
+                if actor.user_id not in self.removed.get(self.debate_scope(d), ()):
+                    self._check_floor(d, actor, text)
+                await self._check(MESSAGE, actor, lang, self.debate_scope(d), text, scope_id=d.id)
+            else:
+                self._check_length(text)
+                await self._check(MESSAGE, actor, lang, disc.scope, text, scope_id=disc.id)
+        except RuleError as exc:
+            await self._audit_refusal(actor, MESSAGE, exc, d.id if d else None)
+            return self.core.error_reply(lang, exc.key, None, "", exc.params).card.body
+        return None
+
+    def _check_floor(self, d: Debate, actor: Actor, text: str) -> None:
+        """Floor control for a chat message: muted users hear about the mute first, then the floor."""
+        now = self.core.clock.now()
+        if self.active_mute(actor.platform, actor.workspace, actor.user_id, now) is not None:
+            return
+        engine.check_speech(d, self.debates.fmt(d), actor.user_id, text)
+
+    def _check_length(self, text: str) -> None:
+        limit = self.config.message_max_chars
+        if len(text) > limit:
+            raise RuleError("speak.error.too_long", handback=text, length=len(text), limit=limit)
+
+    async def word_filter(self, platform: str, workspace: str) -> WordFilter:
+        """The shipped lists plus the workspace's own words (cached until `/mod filter` changes them)."""
+        key = (platform, workspace)
+        if key not in self._filters:
+            blocked, allowed = await self.store.filter_words(platform, workspace)
+            self._filters[key] = self.default_filter.with_words(blocked, allowed) if blocked or allowed \
+                else self.default_filter
+        return self._filters[key]
+
+    # --- refusals of the debate commands are audited; /speak in a discussion posts there ---
+
+    def _wrap(self, route: tuple[str, str | None], action: str, replacement=None) -> None:
+        original = self.core.handlers.get(route)
+        if original is None:
+            return
+
+        async def handler(req: Request) -> list[Reply]:
+            try:
+                if replacement is not None:
+                    return await replacement(req, original)
+                return await original(req)
+            except RuleError as exc:
+                d = self.debate_at(req.channel)
+                if d is None and req.debate_id is not None and self.debates is not None:
+                    d = self.debates.debates.get(req.debate_id)
+                # In an anonymous debate a refused ballot names the voter's hash, never the user.
+                whom = voter_hash(self.core.secret, req.actor) if action == VOTE and d and d.anonymous else None
+                await self._audit_refusal(req.actor, action, exc, d.id if d else req.debate_id, whom)
+                raise
+
+        self.core.handlers[route] = handler
+
+    async def _speak_or_post(self, req: Request, original) -> list[Reply]:
+        disc = self.discussion_at(req.channel)
+        if disc is None or self.debate_at(req.channel) is not None:
+            return await original(req)
+        return await self.post_in_discussion(req, disc)
+
+    async def post_in_discussion(self, req: Request, disc: Discussion) -> list[Reply]:
+        text = req.command.text.strip()
+        if not text:
+            raise RuleError("parse.missing_text", "usage.speak")
+        self._check_length(text)
+        exempt = await self.core.is_moderator(req.actor)
+        await self._check(MESSAGE, req.actor, disc.language, disc.scope, text, scope_id=disc.id, exempt=exempt)
+        card = Card("speech", title=req.actor.name, body=text, author=req.actor.name, user_text=True)
+        await self.core.port(disc.space).post(disc.space, card)
+        await self._see(req.actor)
+        return [Reply(Card("notice", body=self.t(disc.language, "discuss.posted")))]
+
+    async def _audit_refusal(self, actor: Actor, action: str, exc: RuleError, debate_id: int | None,
+                             whom: str | None = None) -> None:
+        if exc.key in UNAUDITED:
+            return
+        filtered = exc.key == "moderation.error.filtered"
+        await self._audit(actor.platform, actor.workspace, BOT, FILTER_BLOCK if filtered else f"refuse.{action}",
+                          target=whom or actor.user_id, reason=exc.key, debate_id=debate_id,
+                          details=f"{action}: {exc.params.get('entry', '')}" if filtered else "")
+
+    # --- observers: who is new, who joined late, which ballots to flag ---
+
+    async def _see(self, actor: Actor) -> datetime:
+        """When the bot first saw `actor` act in this workspace.
+
+        Stored under the keyed voter hash, never the user id: it is recorded on votes too, and
+        an anonymous debate must leave no voter id anywhere.
+        """
+        key = _key(actor)
+        if key not in self.seen:
+            self.seen[key] = await self.store.first_seen(
+                actor.platform, actor.workspace, voter_hash(self.core.secret, actor), self.core.clock.now())
+        return self.seen[key]
+
+    async def observe(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
+        if not isinstance(target, Debate):
+            return
+        d = target
+        if event == "end":
+            await self._debate_ended(d)
+            return
+        if actor is None:
+            return
+        first_seen = await self._see(actor)
+        if event == "join" and self._pre_vote_over(d):
+            self.late.setdefault(d.id, set()).add(actor.user_id)
+            await self.store.add_late_join(d.id, actor.user_id, self.core.clock.now())
+        elif event == "vote" and details.get("first"):
+            await self._signals(d, actor, Stage(details["stage"]), first_seen)
+
+    def _pre_vote_over(self, d: Debate) -> bool:
+        if self.debates is None:
+            return False
+        phases = self.debates.fmt(d).phases
+        pre = [i for i, p in enumerate(phases) if p.kind is PhaseKind.PRE_VOTE]
+        return bool(pre) and d.phase_index > pre[0]
+
+    async def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime) -> None:
+        now = self.core.clock.now()
+        voter = voter_hash(self.core.secret, actor) if d.anonymous else actor.user_id
+        if stage is Stage.POST:
+            late = actor.user_id in self.late.get(d.id, ())
+            for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
+                await self._flag(d, voter, reason, stage)
+        if is_new_participant(first_seen, now, self.config):
+            burst = self.bursts.add((d.id, stage.value), voter, now)
+            if burst.started:
+                await self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,
+                                  debate_id=d.id, details=f"{stage.value}: {burst.size} / {self.config.burst_seconds:g} s")
+            for v in burst.flag:
+                await self._flag(d, v, FlagReason.BURST, stage)
+
+    async def _flag(self, d: Debate, voter: str, reason: str, stage: Stage) -> None:
+        reasons = self.flags.setdefault(d.id, {}).setdefault(voter, set())
+        if reason in reasons:
+            return
+        reasons.add(reason)
+        await self.store.add_vote_flag(d.id, voter, str(reason), stage.value, self.core.clock.now())
+        await self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag", target=voter, reason=str(reason),
+                          debate_id=d.id, details=stage.value)
+
+    def flagged_voters(self, d: object) -> set[str]:
+        """The voter keys of flagged ballots (`/debate results flagged:exclude`)."""
+        did = getattr(d, "id", None)
+        return set(self.flags.get(did, {})) if did is not None else set()
+
+    async def _debate_ended(self, d: Debate) -> None:
+        scope = self.debate_scope(d)
+        self.removed.pop(scope, None)
+        self.slowmode.drop(scope)
+        self.late.pop(d.id, None)
+        self.bursts.forget(d.id)
+        await self.store.drop_scope(scope)
+        await self.store.drop_late_joins(d.id)
+
+    # --- the audit log and its mirror ---
+
+    async def _audit(self, platform: str, workspace: str, actor: str, action: str, *, target: str = "",
+                     reason: str = "", debate_id: int | None = None, details: str = "") -> None:
+        await self.core.audit(AuditEntry(platform, workspace, self.core.clock.now(), actor, action, target,
+                                         str(reason), debate_id, details))
+
+    async def _audit_by(self, req: Request, action: str, **kw) -> None:
+        await self._audit(req.actor.platform, req.actor.workspace, req.actor.user_id, action, **kw)
+
+    def log_line(self, lang: str, e: AuditEntry) -> str:
+        key = "moderation.log.action." + e.action.replace(".", "_")
+        action = self.t(lang, key) if self.core.catalog.has(key) else e.action
+        parts = [self.t(lang, "moderation.log.line", at=e.at.strftime("%Y-%m-%d %H:%M:%S"), actor=e.actor,
+                        action=action)]
+        if e.target:
+            parts.append(self.t(lang, "moderation.log.target", target=e.target))
+        if e.reason:
+            parts.append(self.t(lang, "moderation.log.reason", reason=e.reason))
+        if e.debate_id is not None:
+            parts.append(self.t(lang, "moderation.log.debate", id=e.debate_id))
+        if e.details:
+            parts.append(self.t(lang, "moderation.log.details", details=e.details))
+        return " ".join(parts)
+
+    async def mirror(self, entry: AuditEntry) -> None:
+        """Copy an audit entry to the workspace's moderator log channel, if one is set.
+
+        Refusals stay in `/mod log` only; floods of flags and filter hits are coalesced.
+        """
+        channel = self.log_channels.get((entry.platform, entry.workspace))
+        port = self.core.ports.get(entry.platform)
+        if channel is None or port is None or entry.action.startswith("refuse."):
+            return
+        ref = ChannelRef(entry.platform, entry.workspace, channel)
+        lang = await self.core.language(ref)
+        body = self.log_line(lang, entry)
+        if entry.action in COALESCED:
+            key = (entry.platform, entry.workspace, entry.action)
+            last = self._mirrored.get(key)
+            if last is not None and entry.at - last < timedelta(seconds=self.config.mirror_interval_seconds):
+                self._suppressed[key] = self._suppressed.get(key, 0) + 1
+                return
+            self._mirrored[key] = entry.at
+            more = self._suppressed.pop(key, 0)
+            if more:
+                body += "\n" + self.t(lang, "moderation.log.more", count=more)
+        await port.post(ref, Card("notice", title=self.t(lang, "moderation.log.mirror_title"), body=body,
+                                  user_text=True))
+
+    # --- telling people ---
+
+    async def _tell(self, channel: ChannelRef, user_id: str, card: Card) -> None:
+        try:
+            await self.core.port(channel).send_private(channel, user_id, card)
+        except Exception:
+            log.exception("could not tell %s privately", user_id)
+
+    # --- /mod warn, mute, unmute, strikes ---
+
+    def _target(self, req: Request) -> str:
+        target = str(req.command.get("user") or "").strip()
+        if not target:
+            raise RuleError("parse.missing_option", req.command.spec.usage_key, option="user")
+        return target
+
+    async def cmd_warn(self, req: Request) -> list[Reply]:
+        target = self._target(req)
+        reason = str(req.command.get("reason") or "")
+        lang = await self.core.language(req.channel)
+        now = self.core.clock.now()
+        here = self._scope_here(req.channel)
+        debate_id = here[1].id if here and here[1] else None
+        strike = Strike(0, target, now, reason, req.actor.user_id, debate_id)
+        await self.store.add_strike(req.actor.platform, req.actor.workspace, strike)
+        await self._audit_by(req, "strike", target=target, reason=reason, debate_id=debate_id)
+        strikes = await self._active_strikes(req.actor.platform, req.actor.workspace, target, now)
+        count = len(strikes)
+        shown = reason or self.t(lang, "mod.no_reason")
+        await self._tell(req.channel, target, Card("notice", title=self.t(lang, "moderation.warned_you_title"),
+                                                   body=self.t(lang, "moderation.warned_you", reason=shown, count=count,
+                                                               hours=f"{self.config.strike_expiry_hours:g}",
+                                                               mute_at=self.config.mute_at_strikes,
+                                                               minutes=self.config.mute_minutes,
+                                                               remove_at=self.config.remove_at_strikes),
+                                                   user_text=True))
+        lines = [self.t(lang, "moderation.warned", user=target, count=count)]
+        step = escalation(count, self.config)
+        auto_reason = f"strikes={count}"
+        if step is Escalation.REMOVE:
+            removed = await self._remove(req, target, auto_reason)
+            lines.extend(self.t(lang, "moderation.auto_removed", user=target, place=p) for p in removed)
+            if not removed:
+                step = Escalation.MUTE
+        if step is Escalation.MUTE:
+            m = await self._mute(req.actor.platform, req.actor.workspace, target, self.config.mute_minutes,
+                                 auto_reason, BOT, req.channel)
+            lines.append(self.t(lang, "moderation.auto_muted", user=target, until=clock_time(m.until),
+                                minutes=minutes_left(m.until, now), count=count))
+        return [Reply(Card("notice", body="\n".join(lines)))]
+
+    async def _active_strikes(self, platform: str, workspace: str, user: str, now: datetime) -> list[Strike]:
+        expiry = self.config.strike_expiry
+        return active_strikes(await self.store.strikes_since(platform, workspace, user, now - expiry), now, expiry)
+
+    async def _mute(self, platform: str, workspace: str, user: str, minutes: float, reason: str, by: str,
+                    channel: ChannelRef) -> Mute:
+        now = self.core.clock.now()
+        current = self.mutes.get((platform, workspace, user))
+        m = Mute(platform, workspace, user, mute_until(now, minutes, current), reason, by, channel.channel)
+        self.mutes[(platform, workspace, user)] = m
+        await self.store.save_mute(m)
+        self.core.wake()
+        await self._audit(platform, workspace, by, "mute", target=user, reason=reason,
+                          details=m.until.isoformat(timespec="seconds"))
+        lang = await self.core.language(channel)
+        await self._tell(channel, user, Card("notice", body=self.t(
+            lang, "moderation.muted_you", until=clock_time(m.until), minutes=minutes_left(m.until, now)), user_text=True))
+        return m
+
+    async def _remove(self, req: Request, user: str, reason: str) -> list[str]:
+        """Remove `user` from the debate or discussion here and from every running debate they joined."""
+        places: list[str] = []
+        now = self.core.clock.now()
+        platform, workspace = req.actor.platform, req.actor.workspace
+        targets: list[Debate] = []
+        here = self.debate_at(req.channel)
+        if here is not None:
+            targets.append(here)
+        if self.debates is not None:
+            targets.extend(d for d in self.debates.debates.values() if d is not here and d.running
+                           and d.space.platform == platform and d.space.workspace == workspace
+                           and user in d.participants)
+        lang = await self.core.language(req.channel)
+        for d in targets:
+            scope = self.debate_scope(d)
+            self.removed.setdefault(scope, set()).add(user)
+            await self.store.add_removal(scope, user, platform, workspace, now, reason)
+            if user in d.participants:
+                del d.participants[user]
+                await self.core.store.remove_participant(d.id, user)
+                await self.debates._redraw_opening(d)
+            await self._audit(platform, workspace, BOT, "remove", target=user, reason=reason, debate_id=d.id)
+            await self._tell(d.space, user, Card("notice", body=self.t(d.language, "moderation.removed_you", id=d.id)))
+            places.append(self.t(lang, "moderation.place_debate", id=d.id))
+        disc = self.discussion_at(req.channel, parent_too=True) if here is None else None
+        if disc is not None:
+            self.removed.setdefault(disc.scope, set()).add(user)
+            await self.store.add_removal(disc.scope, user, platform, workspace, now, reason)
+            await self._audit(platform, workspace, BOT, "remove", target=user, reason=reason, details=disc.scope)
+            await self._tell(disc.space, user, Card("notice", body=self.t(disc.language, "moderation.removed_you_discussion",
+                                                                          id=disc.id)))
+            places.append(self.t(lang, "moderation.place_discussion", id=disc.id))
+        return places
+
+    async def cmd_mute(self, req: Request) -> list[Reply]:
+        target = self._target(req)
+        given = req.command.get("minutes")
+        minutes = self.config.mute_minutes if given is None else int(given)
+        if not 1 <= minutes <= MAX_MUTE_MINUTES:
+            raise RuleError("moderation.error.mute_range", "usage.mod.mute", max=MAX_MUTE_MINUTES)
+        reason = str(req.command.get("reason") or "")
+        m = await self._mute(req.actor.platform, req.actor.workspace, target, minutes, reason, req.actor.user_id,
+                             req.channel)
+        lang = await self.core.language(req.channel)
+        now = self.core.clock.now()
+        return [Reply(Card("notice", body=self.t(lang, "moderation.muted", user=target, until=clock_time(m.until),
+                                                 minutes=minutes_left(m.until, now))))]
+
+    async def cmd_unmute(self, req: Request) -> list[Reply]:
+        target = self._target(req)
+        lang = await self.core.language(req.channel)
+        key = (req.actor.platform, req.actor.workspace, target)
+        m = self.mutes.pop(key, None)
+        if m is None or not m.active(self.core.clock.now()):
+            raise RuleError("moderation.error.not_muted", "usage.mod.unmute", user=target)
+        await self.store.delete_mute(*key)
+        self.core.wake()
+        await self._audit_by(req, "unmute", target=target)
+        await self._tell(req.channel, target, Card("notice", body=self.t(lang, "moderation.unmuted_you")))
+        return [Reply(Card("notice", body=self.t(lang, "moderation.unmuted", user=target)))]
+
+    async def cmd_strikes(self, req: Request) -> list[Reply]:
+        target = self._target(req)
+        lang = await self.core.language(req.channel)
+        now = self.core.clock.now()
+        strikes = await self._active_strikes(req.actor.platform, req.actor.workspace, target, now)
+        lines = [self.t(lang, "moderation.strike_line", at=clock_time(s.at), by=s.by,
+                        reason=s.reason or self.t(lang, "mod.no_reason"),
+                        expires=clock_time(strike_expires(s, self.config.strike_expiry))) for s in strikes]
+        body = "\n".join(lines) if lines else self.t(lang, "moderation.no_strikes")
+        fields = [Field(self.t(lang, "moderation.thresholds"), self.t(
+            lang, "moderation.thresholds_line", mute_at=self.config.mute_at_strikes, minutes=self.config.mute_minutes,
+            remove_at=self.config.remove_at_strikes, hours=f"{self.config.strike_expiry_hours:g}"), inline=False)]
+        m = self.active_mute(req.actor.platform, req.actor.workspace, target, now)
+        if m is not None:
+            fields.append(Field(self.t(lang, "moderation.mute_field"), self.t(
+                lang, "moderation.mute_until", until=clock_time(m.until), minutes=minutes_left(m.until, now))))
+        title = self.t(lang, "moderation.strikes_title", user=target, count=len(strikes))
+        return [Reply(Card("list", title=title, body=body, fields=tuple(fields), user_text=True))]
+
+    # --- /mod filter ---
+
+    async def cmd_filter(self, req: Request) -> list[Reply]:
+        action = str(req.command.get("action"))
+        lang = await self.core.language(req.channel)
+        platform, workspace = req.actor.platform, req.actor.workspace
+        allowed = req.command.get("allow") == "yes"
+        if action == "list":
+            return [Reply(await self._filter_list(lang, platform, workspace))]
+        word = str(req.command.get("word") or "").strip()
+        if not word:
+            raise RuleError("parse.missing_option", "usage.mod.filter", option="word")
+        which = self.t(lang, "moderation.filter.allow_list" if allowed else "moderation.filter.block_list")
+        if action == "add":
+            problem = validate_entry(word)
+            if problem is not None:
+                key = f"moderation.filter.invalid.{problem}"
+                why = self.t(lang, key) if self.core.catalog.has(key) else problem
+                raise RuleError("moderation.filter.invalid_entry", "usage.mod.filter", word=word[:60], why=why)
+            await self.store.add_filter_word(platform, workspace, word, allowed, req.actor.user_id,
+                                             self.core.clock.now())
+            reply = self.t(lang, "moderation.filter.added", word=word, list=which)
+        else:
+            blocked, allow = await self.store.filter_words(platform, workspace)
+            stored = next((w for w in (allow if allowed else blocked) if w.casefold() == word.casefold()), None)
+            if stored is None:
+                raise RuleError("moderation.filter.not_listed", "usage.mod.filter", word=word[:60], list=which)
+            await self.store.remove_filter_word(platform, workspace, stored, allowed)
+            word = stored
+            reply = self.t(lang, "moderation.filter.removed", word=word, list=which)
+        self._filters.pop((platform, workspace), None)
+        await self._audit_by(req, f"filter.{action}", reason="allow" if allowed else "block", details=word)
+        return [Reply(Card("notice", body=reply, user_text=True))]
+
+    async def _filter_list(self, lang: str, platform: str, workspace: str) -> Card:
+        blocked, allowed = await self.store.filter_words(platform, workspace)
+        none = self.t(lang, "moderation.filter.none")
+        return Card("list", title=self.t(lang, "moderation.filter.title"), user_text=True, fields=(
+            Field(self.t(lang, "moderation.filter.block_list"), ", ".join(blocked) or none, inline=False),
+            Field(self.t(lang, "moderation.filter.allow_list"), ", ".join(allowed) or none, inline=False),
+        ), footer=self.t(lang, "moderation.filter.footer", blocked=len(self.default_filter.blocked),
+                         allowed=len(self.default_filter.allowed)))
+
+    # --- /mod slowmode, role, log, logchannel ---
+
+    async def cmd_slowmode(self, req: Request) -> list[Reply]:
+        seconds = int(req.command.get("seconds"))
+        lang = await self.core.language(req.channel)
+        if seconds > MAX_SLOWMODE_SECONDS:
+            raise RuleError("moderation.error.slowmode_range", "usage.mod.slowmode", max=MAX_SLOWMODE_SECONDS)
+        here = self._scope_here(req.channel)
+        if here is None:
+            raise RuleError("moderation.error.no_place", "usage.mod.slowmode")
+        scope, d, disc = here
+        self.slowmode.set(scope, seconds)
+        await self.store.set_slowmode(scope, seconds)
+        await self._audit_by(req, "slowmode", debate_id=d.id if d else None, details=f"{scope}: {seconds}")
+        space = d.space if d else disc.space
+        space_lang = d.language if d else disc.language
+        key = "moderation.slowmode_on" if seconds else "moderation.slowmode_off"
+        await self.core.port(space).post(space, Card("notice", body=self.t(space_lang, key, seconds=seconds)))
+        return [Reply(Card("notice", body=self.t(lang, key, seconds=seconds)))]
+
+    async def cmd_role(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        platform, workspace = req.actor.platform, req.actor.workspace
+        role = str(req.command.get("role") or "").strip()
+        if role:
+            role = role.removeprefix("<@&").removesuffix(">").lstrip("@")
+        if not role:
+            roles = await self.store.roles(platform, workspace)
+            body = ", ".join(roles) if roles else self.t(lang, "moderation.role.none")
+            return [Reply(Card("list", title=self.t(lang, "moderation.role.title"), body=body, user_text=True))]
+        if req.command.get("remove") == "yes":
+            await self.store.remove_role(platform, workspace, role)
+            action, key = "role.remove", "moderation.role.removed"
+        else:
+            await self.store.add_role(platform, workspace, role)
+            action, key = "role.add", "moderation.role.added"
+        self._roles.pop((platform, workspace), None)
+        await self._audit_by(req, action, details=role)
+        return [Reply(Card("notice", body=self.t(lang, key, role=role), user_text=True))]
+
+    async def cmd_log(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        user = str(req.command.get("user") or "")
+        limit = max(1, min(LOG_MAX, int(req.command.get("limit") or LOG_LIMIT)))
+        entries = await self.core.store.audit_entries(req.actor.platform, req.actor.workspace, user, limit)
+        lines = [self.log_line(lang, e) for e in entries]
+        title = self.t(lang, "moderation.log.title_user", user=user) if user else self.t(lang, "moderation.log.title")
+        body = "\n".join(lines) if lines else self.t(lang, "moderation.log.empty")
+        return [Reply(Card("list", title=title, body=body, user_text=True,
+                           footer=self.t(lang, "moderation.log.footer", count=len(entries))))]
+
+    async def cmd_logchannel(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        key = (req.actor.platform, req.actor.workspace)
+        if req.command.get("off") == "yes":
+            self.log_channels.pop(key, None)
+            await self.store.set_log_channel(*key, None)
+            await self._audit_by(req, "logchannel", details="off")
+            return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_off")))]
+        channel = normalise_channel(str(req.command.get("channel") or "")) or req.channel.channel
+        self.log_channels[key] = channel
+        await self.store.set_log_channel(*key, channel)
+        await self._audit_by(req, "logchannel", details=channel)
+        return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_set", channel=channel)))]
+
+    # --- /discuss start, close ---
+
+    def _index_discussion(self, d: Discussion) -> None:
+        self.discussions[d.space] = d
+        self.discussion_parents[d.parent] = d
+
+    def _unindex_discussion(self, d: Discussion) -> None:
+        if self.discussions.get(d.space) is d:
+            del self.discussions[d.space]
+        if self.discussion_parents.get(d.parent) is d:
+            del self.discussion_parents[d.parent]
+
+    async def cmd_discuss_start(self, req: Request) -> list[Reply]:
+        topic = str(req.command.get("topic") or "").strip()[:200]
+        if not topic:
+            raise RuleError("parse.missing_option", "usage.discuss.start", option="topic")
+        lang = await self.core.language(req.channel)
+        if self.debate_at(req.channel) is not None:
+            raise RuleError("discuss.error.debate_here", "usage.discuss.start")
+        existing = self.discussion_at(req.channel, parent_too=True)
+        if existing is not None:
+            raise RuleError("discuss.error.already_open", "usage.discuss.close", id=existing.id)
+        now = self.core.clock.now()
+        disc = Discussion(0, req.channel, req.channel, topic, lang, req.actor.user_id, now)
+        disc.id = await self.store.create_discussion(disc)
+        card = self._discussion_card(disc)
+        port = self.core.port(req.channel)
+        space, _ = await port.open_space(req.channel, self.t(lang, "discuss.thread_title", id=disc.id, topic=topic),
+                                         card)
+        key = "discuss.started"
+        if space == req.channel:  # no threads on this platform (the console): a room of its own
+            space = ChannelRef(req.channel.platform, req.channel.workspace, f"discuss-{disc.id}")
+            await port.post(space, card)
+            key = "discuss.started_room"
+        disc.space = space
+        await self.store.set_discussion_channel(disc.id, space.channel)
+        await self.core.set_language(space, lang)
+        self._index_discussion(disc)
+        await self._audit_by(req, "discuss.start", details=f"{disc.scope}: {topic}")
+        return [Reply(Card("notice", body=self.t(lang, key, id=disc.id, topic=topic,
+                                                 place=space.channel), user_text=True))]
+
+    def _discussion_card(self, disc: Discussion) -> Card:
+        lang = disc.language
+        rate = self.config.rates.get(MESSAGE)
+        rules = self.t(lang, "discuss.rules", count=rate.count if rate else 0,
+                       window=int(rate.seconds) if rate else 0, limit=self.config.message_max_chars,
+                       mute_at=self.config.mute_at_strikes, remove_at=self.config.remove_at_strikes)
+        return Card("notice", title=self.t(lang, "discuss.title", id=disc.id, topic=disc.topic),
+                    body=rules, footer=self.t(lang, "discuss.footer"), user_text=True)
+
+    async def cmd_discuss_close(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        disc = self.discussion_at(req.channel, parent_too=True)
+        if disc is None:
+            raise RuleError("discuss.error.none_open", "usage.discuss.start")
+        now = self.core.clock.now()
+        disc.closed_at = now
+        await self.store.close_discussion(disc.id, now)
+        self._unindex_discussion(disc)
+        self.removed.pop(disc.scope, None)
+        self.slowmode.drop(disc.scope)
+        await self.store.drop_scope(disc.scope)
+        await self.core.port(disc.space).post(disc.space, Card(
+            "notice", body=self.t(disc.language, "discuss.closed", id=disc.id, topic=disc.topic), user_text=True))
+        await self._audit_by(req, "discuss.close", details=disc.scope)
+        return [Reply(Card("notice", body=self.t(lang, "discuss.closed_reply", id=disc.id)))]
