@@ -80,6 +80,15 @@ def normalise_channel(raw: str) -> str:
     return value.lstrip("#")
 
 
+def normalise_role(raw: str) -> str:
+    """`<@&123>` (Discord), `<!subteam^S1|@handle>` (Slack) and `@name` become an id, handle or name."""
+    value = raw.strip()
+    if value.startswith("<!subteam^") and value.endswith(">"):
+        ident, _, label = value[len("<!subteam^"):-1].partition("|")
+        return label.lstrip("@") or ident
+    return value.removeprefix("<@&").removesuffix(">").lstrip("@")
+
+
 class ModerationService:
     def __init__(self, core: Core, config: ModerationConfig | None = None, prompts: Path = PROMPTS_DIR) -> None:
         self.core = core
@@ -698,9 +707,7 @@ class ModerationService:
     async def cmd_role(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)
         platform, workspace = req.actor.platform, req.actor.workspace
-        role = str(req.command.get("role") or "").strip()
-        if role:
-            role = role.removeprefix("<@&").removesuffix(">").lstrip("@")
+        role = normalise_role(str(req.command.get("role") or ""))
         if not role:
             roles = await self.store.roles(platform, workspace)
             body = ", ".join(roles) if roles else self.t(lang, "moderation.role.none")

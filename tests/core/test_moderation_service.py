@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.app import build_core
 from bot.core.library import PROMPTS_DIR
 from bot.core.model import Actor, ChannelRef, Stage
+from bot.core.moderation_service import normalise_channel, normalise_role
 from bot.core.service import Request
 from bot.core.wordfilter import read_word_list
 from tests.conftest import CHANNEL, say
@@ -355,6 +356,16 @@ async def test_the_log_is_mirrored_to_the_log_channel_and_floods_are_coalesced(c
     before = len(chat.posts)
     await say(core, "teacher", "/mod warn user:ann")
     assert all(p.channel != modlog for p in chat.posts[before:])
+
+
+def test_role_and_channel_mentions_are_normalised():
+    assert normalise_role("<@&1234>") == "1234"
+    assert normalise_role("<!subteam^S0614TZR7|@helpers>") == "helpers"
+    assert normalise_role("<!subteam^S0614TZR7>") == "S0614TZR7"
+    assert normalise_role(" @Helpers ") == "Helpers"
+    assert normalise_channel("<#C123|mods>") == "C123"
+    assert normalise_channel("<#987>") == "987"
+    assert normalise_channel("#mods") == "mods"
 
 
 async def test_roles_set_with_mod_role_grant_moderation(core, chat):
