@@ -57,6 +57,7 @@ INK = "#1A1A1A"
 GRID = "#D0D0D0"
 SIDE_COLOURS = {"pro": PRO, "con": CON, "undecided": UNDECIDED}
 SIDES = ("pro", "con", "undecided")
+MOVEMENT_ROWS = 9  # rows in the movement table; the smallest moves beyond share one row
 
 DEFAULT_FONT = "DejaVu Sans"
 # Families tried first, by name, before asking fontconfig.
@@ -162,7 +163,10 @@ def debate_chart(
             language); a missing key shows the key itself.
         pre: votes per side before the debate ("pro", "con", "undecided"; missing = 0).
         post: votes per side after the debate.
-        movement: (from side, to side, voters) for voters who voted both times.
+        movement: (from, to, voters): how many voters went from one side to another; a
+            side other than the three (e.g. "none", no vote that time) is shown by its
+            label with a white marker. Changes come first, largest first, then those who
+            stayed; past nine rows the smallest are summed into one "…" row.
 
     Returns:
         ``path``.
@@ -171,23 +175,26 @@ def debate_chart(
     pre_total = sum(pre.get(side, 0) for side in SIDES)
     post_total = sum(post.get(side, 0) for side in SIDES)
     with _figure(path, DEBATE_SIZE) as fig:
-        fig.suptitle(_plain(_wrap(title, 60, 2)), fontsize=28, fontweight="bold", y=0.975)
-        fig.text(
-            0.5,
-            0.875,
-            _plain(f"{name('pre')}: {pre_total}   ·   {name('post')}: {post_total}"),
-            ha="center",
-            fontsize=18,
+        _heading(
+            fig,
+            DEBATE_SIZE[1],
+            title,
+            f"{name('pre')}: {pre_total}   ·   {name('post')}: {post_total}",
         )
-        bars = fig.add_axes((0.09, 0.19, 0.52, 0.63))
+        bars = fig.add_axes((0.08, 0.15, 0.5, 0.66))
         _draw_shares(bars, name, pre, post, pre_total, post_total)
-        moves = fig.add_axes((0.66, 0.19, 0.32, 0.63))
+        moves = fig.add_axes((0.62, 0.15, 0.36, 0.66))
         _draw_movement(moves, name, movement)
     return path
 
 
 def _draw_shares(
-    ax: Axes, name: Callable[[str], str], pre: dict[str, int], post: dict[str, int], pre_total: int, post_total: int
+    ax: Axes,
+    name: Callable[[str], str],
+    pre: dict[str, int],
+    post: dict[str, int],
+    pre_total: int,
+    post_total: int,
 ) -> None:
     width = 0.38
     top = 0.0
@@ -227,7 +234,8 @@ def _draw_shares(
     for label in ax.get_xticklabels():
         label.set_fontweight("bold")
     minor = [g + s * (width / 2 + 0.01) for g in range(len(SIDES)) for s in (-1, 1)]
-    ax.set_xticks(minor, [_plain(name("pre")), _plain(name("post"))] * len(SIDES), minor=True)
+    pair = [_plain(_wrap(name("pre"), 9, 2)), _plain(_wrap(name("post"), 9, 2))]
+    ax.set_xticks(minor, pair * len(SIDES), minor=True)
     ax.tick_params(axis="x", which="minor", length=0, pad=6, labelsize=16)
     ax.tick_params(axis="y", labelsize=16)
     ax.grid(axis="y", color=GRID, linewidth=1)
@@ -236,7 +244,9 @@ def _draw_shares(
         ax.spines[spine].set_visible(False)
 
 
-def _draw_movement(ax: Axes, name: Callable[[str], str], movement: list[tuple[str, str, int]]) -> None:
+def _draw_movement(
+    ax: Axes, name: Callable[[str], str], movement: list[tuple[str, str, int]]
+) -> None:
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -251,21 +261,37 @@ def _draw_movement(ax: Axes, name: Callable[[str], str], movement: list[tuple[st
     rows = sorted(
         (m for m in movement if m[2] > 0),
         key=lambda m: (m[0] == m[1], -m[2], _side_order(m[0]), _side_order(m[1])),
-    )[:9]
+    )
     if not rows:
         ax.text(0.0, 0.85, "—", fontsize=22, va="top")
         return
-    step = min(0.105, 0.86 / len(rows))
+    hidden = rows[MOVEMENT_ROWS - 1 :] if len(rows) > MOVEMENT_ROWS else []
+    rows = rows[: MOVEMENT_ROWS - 1] if hidden else rows
+    step = min(0.105, 0.86 / (len(rows) + bool(hidden)))
     for r, (src, dst, count) in enumerate(rows):
         y = 0.84 - r * step
         if r % 2 == 0:
             ax.add_patch(Rectangle((0, y - step / 2), 1, step, color="#F0F0F0", lw=0))
-        for x, side in ((0.0, src), (0.52, dst)):
-            colour = SIDE_COLOURS.get(side, INK)
-            ax.add_patch(Rectangle((x + 0.01, y - 0.018), 0.045, 0.036, color=colour, lw=0))
-            ax.text(x + 0.075, y, _plain(_wrap(name(side), 10, 1)), fontsize=18, va="center")
-        ax.text(0.455, y, "→", fontsize=20, va="center", ha="center", fontweight="bold")
-        ax.text(0.99, y, str(count), fontsize=20, va="center", ha="right", fontweight="bold")
+        ax.text(0.1, y, str(count), fontsize=20, va="center", ha="right", fontweight="bold")
+        for x, side in ((0.14, src), (0.605, dst)):
+            colour = SIDE_COLOURS.get(side)
+            ax.add_patch(
+                Rectangle(
+                    (x, y - 0.018),
+                    0.04,
+                    0.036,
+                    facecolor=colour or "white",
+                    edgecolor=colour or INK,
+                    lw=1.5,
+                )
+            )
+            ax.text(x + 0.06, y, _plain(_wrap(name(side), 11, 1)), fontsize=18, va="center")
+        ax.text(0.55, y, "→", fontsize=20, va="center", ha="center", fontweight="bold")
+    if hidden:
+        y = 0.84 - len(rows) * step
+        more = sum(m[2] for m in hidden)
+        ax.text(0.1, y, str(more), fontsize=20, va="center", ha="right", fontweight="bold")
+        ax.text(0.2, y, "…", fontsize=20, va="center")
 
 
 def _side_order(side: str) -> int:
@@ -299,7 +325,8 @@ def poll_chart(
         winners: winning option indices ([] for none).
         rounds: the runoff rounds of a ranked poll, or None / [] for a single panel.
         labels: the texts "votes", "round", "eliminated", "winner" (any language); a
-            missing key falls back to English. An optional "exhausted" text also shows
+            missing key falls back to English. "round" may hold a ``{n}`` slot for the
+            round number ("第{n}ラウンド"); without one the number follows it. An optional "exhausted" text also shows
             each round's exhausted ballots.
 
     Returns:
@@ -311,7 +338,7 @@ def poll_chart(
     size = poll_chart_size(len(rounds))
     with _figure(path, size) as fig:
         _poll_heading(fig, size, title, options, counts, winners, text)
-        top = 1 - 190 / size[1]
+        top = 1 - 160 / size[1]
         if not rounds:
             ax = fig.add_axes((0.3, 0.1, 0.66, top - 0.1))
             _option_bars(
@@ -320,9 +347,8 @@ def poll_chart(
                 counts,
                 winners=set(winners),
                 eliminated=set(),
-                note=lambda v: f"{v} {text['votes']}",
                 text=text,
-                names=True,
+                width=24,
             )
             ax.set_xlabel(_plain(text["votes"]), fontsize=18)
         else:
@@ -345,13 +371,12 @@ def _poll_heading(
     winners: list[int],
     text: dict[str, str],
 ) -> None:
-    fig.suptitle(_plain(_wrap(title, 60, 2)), fontsize=28, fontweight="bold", y=1 - 12 / size[1])
     if winners:
         names = ", ".join(_wrap(options[w], 30, 1) for w in winners)
         line = f"★ {text['winner']}: {names}"
     else:
         line = f"{sum(counts)} {text['votes']}"
-    fig.text(0.5, 1 - 125 / size[1], _plain(line), ha="center", fontsize=20, color=INK)
+    _heading(fig, size[1], title, line)
 
 
 def _round_panels(
@@ -367,8 +392,9 @@ def _round_panels(
     nrows = -(-len(rounds) // RANKED_COLUMNS)
     bottom = 70 / size[1]
     grid = fig.add_gridspec(
-        nrows, ncols, left=0.2, right=0.97, top=top, bottom=bottom, wspace=0.08, hspace=0.45
+        nrows, ncols, left=0.21, right=0.97, top=top, bottom=bottom, wspace=0.08, hspace=0.45
     )
+    scale = max(max(rnd.counts.values(), default=0) for rnd in rounds)  # one x scale for all
     first_axes: Axes | None = None
     for r, rnd in enumerate(rounds):
         row, col = divmod(r, RANKED_COLUMNS)
@@ -382,15 +408,20 @@ def _round_panels(
             values,
             winners=set(winners) if last else set(),
             eliminated=set(rnd.eliminated),
-            note=str,
             text=text,
-            names=col == 0,
+            width=16 if col == 0 else 0,
+            scale=scale,
         )
-        ax.set_title(_plain(f"{text['round']} {r + 1}"), fontsize=20, fontweight="bold", loc="left")
+        ax.set_title(_plain(_round_title(text["round"], r + 1)), fontsize=20, loc="left")
         xlabel = text["votes"]
         if rnd.exhausted and "exhausted" in text:
             xlabel += f"   ({text['exhausted']}: {rnd.exhausted})"
         ax.set_xlabel(_plain(xlabel), fontsize=16)
+
+
+def _round_title(label: str, number: int) -> str:
+    """The panel title: label then number, or the number put in a ``{n}`` slot."""
+    return label.replace("{n}", str(number)) if "{n}" in label else f"{label} {number}"
 
 
 def _option_bars(
@@ -400,24 +431,28 @@ def _option_bars(
     *,
     winners: set[int],
     eliminated: set[int],
-    note: Callable[[int], str],
     text: dict[str, str],
-    names: bool,
+    width: int,
+    scale: int = 0,
 ) -> None:
-    """Horizontal bars, first option on top; a None value is an option no longer counted."""
+    """Horizontal bars, first option on top; a None value is an option no longer counted.
+
+    ``width`` is the wrap width of the option names; 0 hides them. ``scale`` is the
+    largest value the x axis must hold (default: the largest of ``values``).
+    """
     rows = range(len(options))
     biggest = max((v for v in values if v is not None), default=0)
-    span = max(biggest, 1)
+    span = max(scale, biggest, 1)
     for i, value in zip(rows, values, strict=True):
         if value is None:
             ax.text(0, i, "  —", va="center", fontsize=18, color="#555555")
             continue
         if i in winners:
-            colour, hatch, label = WINNER, None, f"{note(value)}  ★ {text['winner']}"
+            colour, hatch, label = WINNER, None, f"{value}  ★ {text['winner']}"
         elif i in eliminated:
-            colour, hatch, label = ELIMINATED, "xx", f"{note(value)}  ✗ {text['eliminated']}"
+            colour, hatch, label = ELIMINATED, "xx", f"{value}  ✗ {text['eliminated']}"
         else:
-            colour, hatch, label = BAR, None, note(value)
+            colour, hatch, label = BAR, None, str(value)
         ax.barh(i, value, 0.7, color=colour, edgecolor=INK if hatch else colour, hatch=hatch)
         ax.text(
             value + span * 0.02,
@@ -428,11 +463,11 @@ def _option_bars(
             fontweight="bold" if i in winners else "normal",
         )
     ax.set_xlim(0, span * 1.75)
-    ax.set_ylim(len(options) - 0.5, -0.5)
+    ax.set_ylim(max(len(options), 1) - 0.5, -0.5)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.tick_params(axis="x", labelsize=15)
-    ax.set_yticks(list(rows), [_plain(_wrap(o, 16, 2)) for o in options])
-    ax.tick_params(axis="y", length=0, labelsize=17, labelleft=names)
+    ax.set_yticks(list(rows), [_plain(_wrap(o, width or 1, 2)) for o in options])
+    ax.tick_params(axis="y", length=0, labelsize=17, labelleft=bool(width))
     ax.grid(axis="x", color=GRID, linewidth=1)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -440,6 +475,37 @@ def _option_bars(
 
 
 # --- shared -----------------------------------------------------------------------------
+
+
+def _heading(fig: Figure, height: int, title: str, subtitle: str) -> None:
+    """Title (one line at 28 pt, or two at 24 pt) and a subtitle, in the top 150 px."""
+    one_line = _wrap(title, 44, 1)
+    if one_line == " ".join(title.split()):
+        fig.text(
+            0.5,
+            1 - 12 / height,
+            _plain(one_line),
+            ha="center",
+            va="top",
+            fontsize=28,
+            fontweight="bold",
+        )
+        below = 75
+    else:
+        fig.text(
+            0.5,
+            1 - 10 / height,
+            _plain(_wrap(title, 54, 2)),
+            ha="center",
+            va="top",
+            fontsize=24,
+            fontweight="bold",
+            linespacing=1.15,
+        )
+        below = 98
+    fig.text(
+        0.5, 1 - below / height, _plain(_wrap(subtitle, 90, 1)), ha="center", va="top", fontsize=19
+    )
 
 
 @contextmanager
@@ -457,7 +523,7 @@ def _figure(path: Path, size: tuple[int, int]) -> Iterator[Figure]:
         "hatch.linewidth": 1.5,
         "hatch.color": INK,
     }
-    with _DRAW_LOCK, matplotlib.rc_context(style), warnings.catch_warnings():
+    with _DRAW_LOCK, matplotlib.rc_context(style), warnings.catch_warnings(), _quiet_findfont():
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from font")
         fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, facecolor="white")
         try:
@@ -466,6 +532,23 @@ def _figure(path: Path, size: tuple[int, int]) -> Iterator[Figure]:
             fig.savefig(path, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
         finally:
             fig.clear()
+
+
+@contextmanager
+def _quiet_findfont() -> Iterator[None]:
+    """Drop matplotlib's per-text font warnings (e.g. a CJK font without a bold face)."""
+    logger = logging.getLogger("matplotlib.font_manager")
+    drop = _DropFindfont()
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
+
+
+class _DropFindfont(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("findfont:")
 
 
 def _namer(labels: dict[str, str]) -> Callable[[str], str]:
@@ -479,26 +562,28 @@ def _wrap(text: str, width: int, lines: int) -> str:
     """
     rest = " ".join(text.split())
     out: list[str] = []
-    while rest and len(out) < lines:
-        if _columns(rest) <= width:
-            out.append(rest)
-            rest = ""
-            break
-        cut = 0
-        while _columns(rest[: cut + 1]) <= width:
-            cut += 1
-        cut = max(cut, 1)
+    while rest and len(out) < lines - 1 and _columns(rest) > width:
+        cut = max(_fit(rest, width), 1)
         space = rest.rfind(" ", 0, cut + 1)
         if space > 0:
             cut = space
         out.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
-        last = out[-1]
-        while last and _columns(last) > width - 1:
-            last = last[:-1]
-        out[-1] = last.rstrip() + "…"
+        if _columns(rest) > width:
+            rest = rest[: _fit(rest, width - 1)].rstrip() + "…"
+        out.append(rest)
     return "\n".join(out)
+
+
+def _fit(text: str, width: int) -> int:
+    """How many leading characters of ``text`` fit in ``width`` columns."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += _columns(ch)
+        if used > width:
+            return i
+    return len(text)
 
 
 def _columns(text: str) -> int:
