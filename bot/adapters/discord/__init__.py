@@ -1,0 +1,1 @@
+"""The Discord adapter: DebateBot (discord.py), its ChatPort, rendering and conversion."""

@@ -1,0 +1,264 @@
+"""DebateBot: the core on Discord, as a discord.py `commands.Bot` with one cog per feature.
+
+Every interaction is acknowledged first (a deferral, or the modal it opens), before any
+database work, then handled by the core and answered: what is private goes ephemeral.
+A repeated delivery of an interaction is recognised twice over — Discord refuses a second
+acknowledgement (40060) and the core ignores an interaction id it has seen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord import convert, render
+from bot.adapters.discord.items import TEXT_INPUT_LIMIT, DebateComponent, PollComponent, TextModal
+from bot.adapters.discord.port import DiscordPort
+from bot.adapters.discord.texts import CatalogTranslator
+from bot.core import engine
+from bot.core.buttons import ballot_command, button_command, opens_ballot
+from bot.core.cards import Card, Reply
+from bot.core.commands import Command
+from bot.core.errors import RuleError
+from bot.core.model import ChannelRef
+from bot.core.service import Core, Request
+
+log = logging.getLogger(__name__)
+COGS = ("cogs.debate", "cogs.voting", "cogs.polls", "cogs.moderation", "cogs.library")
+ALREADY_ACKNOWLEDGED = 40060
+UNKNOWN_INTERACTION = 10062
+
+
+def intents() -> discord.Intents:
+    """Only what the bot uses: guilds (channels, threads, roles), guild messages and their
+    content (to keep the floor in debate threads; a privileged intent). No members, no presences.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.message_content = True
+    return wanted
+
+
+class DebateBot(commands.Bot):
+    def __init__(self, core: Core, *, guild_id: int | None = None, sync_commands: bool = True,
+                 **options: object) -> None:
+        options.setdefault("intents", intents())
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.core = core
+        self.port = DiscordPort(self)
+        self.guild_id = guild_id
+        self.sync_commands = sync_commands
+        self.told_no_permission: set[ChannelRef] = set()
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator(self.core.catalog))
+        for name in COGS:
+            await self.load_extension(name)
+        # Every debate:… and poll:… button on any message, from before a restart too.
+        self.add_dynamic_items(DebateComponent, PollComponent)
+        if self.sync_commands:
+            await self.sync_app_commands()
+
+    async def sync_app_commands(self) -> list[app_commands.AppCommand]:
+        """Globally, or to DISCORD_GUILD_ID at once (global commands take a while to appear)."""
+        if self.guild_id is None:
+            return await self.tree.sync()
+        guild = discord.Object(self.guild_id)
+        self.tree.copy_global_to(guild=guild)
+        return await self.tree.sync(guild=guild)
+
+    # --- answering ---
+
+    async def acknowledge(self, interaction: discord.Interaction, *, ephemeral: bool = True,
+                          thinking: bool = True) -> bool:
+        """Defer the interaction; False when it was acknowledged before (a repeated delivery)."""
+        try:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=thinking)
+        except discord.InteractionResponded:
+            return False
+        except discord.HTTPException as exc:
+            if exc.code in (ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION):
+                log.info("interaction %s not acknowledged (code %s): not processed", interaction.id, exc.code)
+                return False
+            raise
+        return True
+
+    async def answer(self, interaction: discord.Interaction, command: Command, *, public: bool = False,
+                     debate_id: int | None = None) -> None:
+        """Run a command for an interaction: defer, hand it to the core, send the replies.
+
+        `public` says how the answer is expected (status, results, the library: public);
+        a reply of the other kind is still sent as what it is.
+        """
+        if not await self.acknowledge(interaction, ephemeral=not public):
+            return
+        replies = await self.core.handle(convert.request(interaction, command, debate_id))
+        await self.deliver(interaction, replies, pending=not public)
+
+    async def refuse(self, interaction: discord.Interaction, exc: RuleError) -> None:
+        """Answer with a refusal the core decided without running a command (no state changed)."""
+        if not await self.acknowledge(interaction):
+            return
+        lang = await self.core.language(convert.channel(interaction))
+        reply = self.core.error_reply(lang, exc.key, exc.usage, exc.handback, exc.params)
+        await self.deliver(interaction, [reply], pending=True)
+
+    async def deliver(self, interaction: discord.Interaction, replies: Sequence[Reply],
+                      pending: bool | None) -> None:
+        """Send the replies: private ones ephemeral, the others in the channel.
+
+        `pending` is the ephemerality of a deferred "thinking…" response still to be filled
+        (None after a button's silent deferral). Discord gives the first followup after a
+        deferral the deferral's visibility, so a reply of the other kind first clears it.
+        """
+        try:
+            for reply in replies:
+                if pending is not None:
+                    if reply.private == pending:
+                        await interaction.edit_original_response(**render.edit_kwargs(reply.card))
+                        pending = None
+                        continue
+                    await interaction.delete_original_response()
+                    pending = None
+                await interaction.followup.send(ephemeral=reply.private, **render.send_kwargs(reply.card))
+            if pending is not None:  # nothing to say here (it was said in the channel)
+                await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.exception("could not answer interaction %s", interaction.id)
+
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        log.exception("app command failed", exc_info=error)
+        lang = await self.core.language(convert.channel(interaction))
+        card = Card("error", title=self.core.t(lang, "error.title"), body=self.core.t(lang, "error.internal"))
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(ephemeral=True, **render.send_kwargs(card))
+            else:
+                await interaction.response.send_message(ephemeral=True, **render.send_kwargs(card))
+        except discord.HTTPException:
+            log.exception("could not report a failed command")
+
+    # --- buttons and modals ---
+
+    async def click(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A click on a debate or poll button (or a ballot select), from any time."""
+        values = (interaction.data or {}).get("values")
+        if values is None and opens_ballot(custom_id) is not None:
+            await self.open_ranking(interaction, custom_id)
+            return
+        parsed = ballot_command(custom_id, values) if values is not None else button_command(custom_id)
+        # Acknowledge before any database await: a vote is confirmed once it is stored.
+        if not await self.acknowledge(interaction, thinking=False):
+            return
+        if parsed is None:
+            log.warning("a click on an unknown button %r", custom_id)
+            return
+        command, target = parsed
+        debate_id = target if custom_id.startswith("debate:") else None
+        replies = await self.core.handle(convert.request(interaction, command, debate_id))
+        await self.deliver(interaction, replies, pending=None)
+
+    async def open_speech(self, interaction: discord.Interaction) -> None:
+        """`/speak` without text: a modal as long as the phase allows, if the floor is yours."""
+        request = convert.request(interaction, Command("speak"))
+        try:
+            limit = self.floor_limit(request)
+        except RuleError as exc:
+            await self.refuse(interaction, exc)
+            return
+        lang = await self.core.language(request.channel)
+        t = self.core.t
+
+        async def submit(inter: discord.Interaction, text: str) -> None:
+            await self.answer(inter, Command("speak", text=text))
+
+        await interaction.response.send_modal(TextModal(
+            custom_id=f"speak:{interaction.id}", title=t(lang, "discord.modal.speak_title"),
+            label=t(lang, "discord.modal.speak_label", limit=limit), submit=submit, max_length=limit,
+            placeholder=t(lang, "discord.modal.speak_placeholder")))
+
+    def floor_limit(self, request: Request) -> int:
+        """The length of the speech `request.actor` may give now; the core's refusal if none.
+
+        Asked of the core's own rule (`engine.check_speech`), without I/O, so a modal is only
+        opened for someone who holds the floor.
+        """
+        debates = self.core.debates
+        d = debates.running(request)
+        return engine.check_speech(d, debates.fmt(d), request.actor.user_id, "").max_chars
+
+    async def open_ranking(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A ranked poll's "Rank…" button: a modal for the whole ballot."""
+        lang = await self.core.language(convert.channel(interaction))
+        t = self.core.t
+
+        async def submit(inter: discord.Interaction, text: str) -> None:
+            parsed = ballot_command(custom_id, text)
+            if parsed is not None:
+                await self.answer(inter, parsed[0])
+
+        await interaction.response.send_modal(TextModal(
+            custom_id=f"{custom_id}:{interaction.id}", title=t(lang, "discord.modal.rank_title"),
+            label=t(lang, "discord.modal.rank_label"), submit=submit, max_length=TEXT_INPUT_LIMIT,
+            placeholder=t(lang, "discord.modal.rank_placeholder"), paragraph=False))
+
+    # --- keeping the floor ---
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A message typed in a debate (or discussion) thread stands only if the core allows it."""
+        if message.author.bot or message.guild is None or not isinstance(message.channel, discord.Thread):
+            return
+        check = getattr(getattr(self.core, "moderation", None), "check_message", None)
+        if check is None:
+            return
+        author = message.author
+        if not isinstance(author, discord.Member):
+            return
+        where = convert.place(message.guild.id, message.channel.id)
+        actor = convert.member_actor(author, message.channel.permissions_for(author), message.guild.id)
+        reason = await check(actor, where, message.content)
+        if reason is not None:
+            await self.remove_off_floor(message, where, reason)
+
+    async def remove_off_floor(self, message: discord.Message, where: ChannelRef, reason: str) -> None:
+        """Remove the message and hand it back privately; without Manage Messages, say so once."""
+        if not message.channel.permissions_for(message.guild.me).manage_messages:
+            await self.tell_no_permission(where)
+            return
+        try:
+            await message.delete()
+        except discord.Forbidden:
+            await self.tell_no_permission(where)
+            return
+        except discord.NotFound:
+            return
+        lang = await self.core.language(where)
+        t = self.core.t
+        body = reason
+        if message.content:
+            body += "\n" + t(lang, "error.handback", text=message.content)
+        card = Card("error", title=t(lang, "discord.floor.removed_title"), body=body, user_text=True)
+        await self.port.send_private(where, str(message.author.id), card)
+
+    async def tell_no_permission(self, where: ChannelRef) -> None:
+        if where in self.told_no_permission:
+            return
+        self.told_no_permission.add(where)
+        lang = await self.core.language(where)
+        card = Card("notice", body=self.core.t(lang, "discord.floor.no_permission"))
+        try:
+            await self.port.post(where, card)
+        except discord.HTTPException:
+            log.exception("could not tell the moderators that Manage Messages is missing")

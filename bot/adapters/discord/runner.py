@@ -1,0 +1,51 @@
+"""`python -m bot` with DISCORD_TOKEN set: the Discord side of the process.
+
+`prepare` registers the port on the core at once and logs the bot in as one of the core's
+starters, so that whatever the core posts while starting (deadlines missed while the bot was
+down) already reaches Discord; the coroutine it returns connects to the gateway and runs until
+the process ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import discord
+
+from bot.adapters.discord.bot import DebateBot
+from bot.core.service import Core
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any, Any, None]:
+    """Register the Discord port on `core`; return the coroutine that runs the bot.
+
+    `bot_options` go to the discord.py client (tests pass a short `guild_ready_timeout`).
+    """
+    if settings.discord_token is None:
+        raise ValueError("DISCORD_TOKEN is not set")
+    token = settings.discord_token.get_secret_value()
+    bot = DebateBot(core, guild_id=settings.discord_guild_id, **bot_options)
+    core.ports[bot.port.platform] = bot.port
+
+    async def login() -> None:
+        await bot.login(token)
+
+    core.starters.append(login)
+    return run(bot)
+
+
+async def run(bot: DebateBot) -> None:
+    try:
+        await bot.connect(reconnect=True)
+    except discord.PrivilegedIntentsRequired:
+        log.error("Discord refused the Message Content intent: turn it on for the bot in the "
+                  "Developer Portal (Bot → Privileged Gateway Intents), then start again")
+        raise
+    finally:
+        if not bot.is_closed():
+            await bot.close()

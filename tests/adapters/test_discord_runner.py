@@ -1,0 +1,37 @@
+"""`python -m bot` with DISCORD_TOKEN: the runner logs in while the core starts, then connects."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.adapters.discord import runner
+from bot.adapters.discord.bot import DebateBot
+from bot.app import build_core
+from bot.core.ports import FakeClock
+from bot.settings import Settings
+from tests.fakes.discord_fake import FakeDiscord
+
+
+async def test_prepare_registers_the_port_and_the_runner_serves_commands(tmp_path: Path, monkeypatch) -> None:
+    async with FakeDiscord() as fake:
+        monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+        monkeypatch.setenv("DISCORD_GUILD_ID", str(fake.guild.id))
+        settings = Settings(_env_file=None)
+        core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
+        run = runner.prepare(core, settings, guild_ready_timeout=0.1)
+        port = core.ports["discord"]  # registered at once, before anything runs
+        bot = port.client
+        assert isinstance(bot, DebateBot) and bot.guild_id == fake.guild.id
+        await core.start()  # logs the bot in: the core can post from here on
+        assert {c["name"] for c in fake.app_commands(fake.guild.id)} >= {"debate", "vote", "poll"}
+        task = asyncio.create_task(run)
+        try:
+            await asyncio.wait_for(bot.wait_until_ready(), 5)
+            inter = await fake.slash_command("alice", "debates", "formats")
+            answer = await fake.wait_for_call(method="PATCH", path=f"{inter.webhook_path}/messages/@original")
+            assert answer.json["embeds"][0]["title"] == "Formats"
+        finally:
+            await bot.close()
+            await asyncio.wait_for(task, 5)
+            await core.stop()
