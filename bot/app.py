@@ -23,13 +23,15 @@ async def build_core(
     prompts: Path = PROMPTS_DIR,
 ) -> Core:
     """Open the store and wire every service; call `await core.start()` once the ports are ready."""
+    library = load_library(prompts)  # refuse a broken library before anything is opened
+    catalog = Catalog.load(prompts / "locales")
     store = await SqliteStore.open(database)
     core = Core(
         store=store,
         ports=ports,
         clock=clock or SystemClock(),
-        library=load_library(prompts),
-        catalog=Catalog.load(prompts / "locales"),
+        library=library,
+        catalog=catalog,
         secret=secret,
     )
     core.debates = DebateService(core)
