@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import discord
+import pytest
+
 from bot.adapters.discord import runner
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
@@ -34,4 +37,19 @@ async def test_prepare_registers_the_port_and_the_runner_serves_commands(tmp_pat
         finally:
             await bot.close()
             await asyncio.wait_for(task, 5)
+            await core.stop()
+
+
+async def test_a_wrong_token_stops_the_start_with_a_clear_log_line(tmp_path: Path, monkeypatch, caplog) -> None:
+    async with FakeDiscord() as fake:
+        monkeypatch.setenv("DISCORD_TOKEN", "not-" + fake.token)
+        core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
+        run = runner.prepare(core, Settings(_env_file=None))
+        try:
+            with pytest.raises(discord.LoginFailure):
+                await core.start()
+            assert "Discord refused DISCORD_TOKEN" in caplog.text
+            assert core.ports["discord"].client.is_closed()
+        finally:
+            run.close()
             await core.stop()

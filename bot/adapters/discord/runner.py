@@ -33,7 +33,13 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
     core.ports[bot.port.platform] = bot.port
 
     async def login() -> None:
-        await bot.login(token)
+        try:
+            await bot.login(token)
+        except discord.LoginFailure:
+            log.error("Discord refused DISCORD_TOKEN: copy the token again from the Developer Portal "
+                      "(Bot → Reset Token)")
+            await bot.close()
+            raise
 
     core.starters.append(login)
     return run(bot)
