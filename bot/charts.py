@@ -15,6 +15,7 @@ matplotlib's default (Japanese then shows as empty boxes) with a single logged w
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
 import shutil
 import subprocess
@@ -113,6 +114,10 @@ def _find_cjk_family() -> str | None:
     for family in CJK_FAMILIES:
         if family in installed:
             return family
+    shipped = _shipped_japanese_font()
+    if shipped is not None:
+        font_manager.fontManager.addfont(str(shipped))
+        return font_manager.FontProperties(fname=str(shipped)).get_name()
     for path in _fontconfig_japanese_files():
         try:
             font_manager.fontManager.addfont(path)
@@ -120,6 +125,15 @@ def _find_cjk_family() -> str | None:
         except (OSError, RuntimeError, ValueError) as exc:
             log.debug("cannot use font %s: %s", path, exc)
     return None
+
+
+def _shipped_japanese_font() -> Path | None:
+    """IPAexGothic from the matplotlib-fontja package (a dependency), so every machine has it."""
+    spec = importlib.util.find_spec("matplotlib_fontja")  # found, not imported: importing it restyles pyplot
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).with_name("fonts") / "ipaexg.ttf"
+    return path if path.exists() else None
 
 
 def _installed_families() -> set[str]:

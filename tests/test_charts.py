@@ -254,3 +254,10 @@ def test_wrap_counts_wide_characters_double() -> None:
     )
     assert charts._wrap("マシュマロ入りホットチョコレートと生クリーム", 16, 2).endswith("…")
     assert charts._wrap("", 10, 2) == ""
+
+
+def test_japanese_text_has_a_font_on_every_machine():
+    # matplotlib-fontja ships IPAexGothic, so Japanese labels never draw as empty boxes
+    from bot.charts import font_families
+
+    assert len(font_families()) == 2
