@@ -211,6 +211,7 @@ def test_many_charts_leave_no_figures_behind(tmp_path: Path) -> None:
 
 def test_font_falls_back_with_one_warning(monkeypatch, caplog) -> None:
     monkeypatch.setattr(charts, "_installed_families", lambda: {"DejaVu Sans"})
+    monkeypatch.setattr(charts, "_shipped_japanese_font", lambda: None)
     monkeypatch.setattr(charts, "_fontconfig_japanese_files", lambda: [])
     with caplog.at_level(logging.WARNING, logger="bot.charts"):
         assert font_families() == ("DejaVu Sans",)
@@ -230,6 +231,7 @@ def test_font_found_by_fontconfig_is_registered(monkeypatch) -> None:
     # Any real font file stands in for a Japanese one: matplotlib ships DejaVu Serif.
     serif = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerif.ttf"
     monkeypatch.setattr(charts, "_installed_families", lambda: set())
+    monkeypatch.setattr(charts, "_shipped_japanese_font", lambda: None)
     monkeypatch.setattr(
         charts,
         "_fontconfig_japanese_files",
