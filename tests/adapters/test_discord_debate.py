@@ -23,7 +23,6 @@ from bot.core.ports import FakeClock
 from bot.core.service import Core
 from tests.fakes.discord_fake import (
     FLAG_EPHEMERAL,
-    INTENT_MESSAGE_CONTENT,
     FakeDiscord,
     FakeUser,
     RestCall,
@@ -98,7 +97,7 @@ async def test_a_quick_debate_from_start_to_result(tmp_path: Path) -> None:
     async with fake, debate_bot(fake, tmp_path / "d.db", clock) as (bot, core):
         debates = fake.channel("debates")
         assert fake.app_commands(fake.guild.id), "commands are synced to DISCORD_GUILD_ID"
-        assert fake._sessions[-1].intents & INTENT_MESSAGE_CONTENT
+        assert bot.intents.message_content  # the handback below shows the fake sent the text
 
         # --- a moderator starts the debate: opening embed in the channel, a thread from it ---
         start = await slash(fake, "teacher", debates, "debate start", {"motion": "public-ban", "format": "quick"})

@@ -24,6 +24,7 @@ LABEL_LIMIT = 45
 PLACEHOLDER_LIMIT = 100
 TEXT_INPUT_LIMIT = 4000
 TEXT_ID = "text"
+MODAL_TIMEOUT = 3 * 3600.0  # a modal left open longer is forgotten (its submit would fail)
 
 
 class DebateComponent(discord.ui.DynamicItem[discord.ui.Item[Any]], template=DEBATE_TEMPLATE):
@@ -64,7 +65,7 @@ class TextModal(discord.ui.Modal):
 
     def __init__(self, *, custom_id: str, title: str, label: str, submit: Submit, max_length: int,
                  placeholder: str = "", paragraph: bool = True) -> None:
-        super().__init__(title=cut(title, MODAL_TITLE_LIMIT), custom_id=custom_id, timeout=None)
+        super().__init__(title=cut(title, MODAL_TITLE_LIMIT), custom_id=custom_id, timeout=MODAL_TIMEOUT)
         self.submit = submit
         self.text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
             label=cut(label, LABEL_LIMIT),
