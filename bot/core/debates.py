@@ -7,6 +7,7 @@ import hmac
 import logging
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 
 from bot.core import debate_cards, engine, export
 from bot.core.cards import Attachment, Card, Reply
@@ -36,6 +37,9 @@ from bot.core.writer import GroupCommitWriter, WriteFailed
 log = logging.getLogger(__name__)
 DEFAULT_FORMAT = "classroom"
 CUSTOM_MOTION_ID = "custom"
+_STAGES = {s.value: s for s in Stage}
+_CHOICES = {c.value: c for c in Choice}
+_DEBATERS = frozenset((Role.PRO, Role.CON))
 
 
 def voter_hash(secret: bytes, actor: Actor) -> str:
@@ -366,32 +370,55 @@ class DebateService:
         stage = engine.open_stage(d, self.fmt(d))
         if stage is None:
             raise RuleError("vote.error.closed", "usage.vote")
-        if d.role_of(req.actor.user_id) in (Role.PRO, Role.CON):
+        actor = req.actor
+        if d.role_of(actor.user_id) in _DEBATERS:
             raise RuleError("vote.error.debater")
-        await self.core.guard("vote", req.actor, req.channel, d, "")
-        voter = voter_hash(self.core.secret, req.actor) if d.anonymous else req.actor.user_id
+        if self.core.guards:
+            await self.core.guard("vote", actor, req.channel, d, "")
+        voter = voter_hash(self.core.secret, actor) if d.anonymous else actor.user_id
         before = d.votes[stage].get(voter)
         try:
-            await self.writer.submit(VoteRow(d.id, stage.value, voter, choice.value, self.core.clock.now()))
+            # `_value_` is the member's plain value (the `.value` property costs a call per vote)
+            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, self.core.clock.now()))
         except WriteFailed:
             raise RuleError("vote.error.not_stored") from None
-        self._refresh_tally(d, stage)
-        await self.core.notify("vote", req.actor, d, {"stage": stage.value, "choice": choice.value, "first": before is None})
-        side = self.t(d.language, f"choice.{choice.value}")
-        if before is None:
-            key = "vote.cast"
-        elif before is choice:
-            key = "vote.same"
-        else:
-            key = "vote.changed"
-        previous = self.t(d.language, f"choice.{before.value}") if before else ""
-        return [Reply(Card("notice", body=self.t(d.language, key, choice=side, previous=previous)))]
+        # the tally redraw was requested by `_committed`, once per batch and stage
+        if self.core.observers:
+            await self.core.notify("vote", req.actor, d, {"stage": stage.value, "choice": choice.value, "first": before is None})
+        return [self._vote_reply(d.language, choice, before)]
+
+    @cached_property
+    def _vote_replies(self) -> dict[tuple[str, Choice, Choice | None], Reply]:
+        return {}
+
+    def _vote_reply(self, lang: str, choice: Choice, before: Choice | None) -> Reply:
+        """The confirmation of a ballot, made once per (language, choice, previous), not per vote."""
+        reply = self._vote_replies.get((lang, choice, before))
+        if reply is None:
+            key = "vote.cast" if before is None else "vote.same" if before is choice else "vote.changed"
+            previous = self.t(lang, f"choice.{before.value}") if before else ""
+            text = self.t(lang, key, choice=self.t(lang, f"choice.{choice.value}"), previous=previous)
+            reply = self._vote_replies[(lang, choice, before)] = Reply(Card("notice", body=text))
+        return reply
 
     def _committed(self, rows: list[VoteRow]) -> None:
+        """The writer committed `rows`: count them, then ask once per (debate, stage) for a tally redraw."""
+        debates, stages, choices = self.debates, _STAGES, _CHOICES
+        touched: set[tuple[int, str]] = set()
+        last = None
         for row in rows:
-            d = self.debates.get(row.debate_id)
+            d = debates.get(row.debate_id)
             if d is not None:
-                d.votes[Stage(row.stage)][row.voter] = Choice(row.choice)
+                d.votes[stages[row.stage]][row.voter] = choices[row.choice]
+                here = (row.debate_id, row.stage)
+                if here != last:
+                    touched.add(here)
+                    last = here
+        for debate_id, stage in touched:
+            try:
+                self._refresh_tally(debates[debate_id], stages[stage])
+            except Exception:
+                log.exception("could not ask for a tally redraw of debate %s", debate_id)
 
     async def cmd_motions(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)

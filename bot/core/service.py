@@ -205,10 +205,13 @@ class Core:
         if self.seen_before(request.dedupe_key):
             log.info("ignoring a repeated delivery %s", request.dedupe_key)
             return []
-        lang = await self.language(request.channel)
+        lang = self._languages.get(request.channel) or await self.language(request.channel)
         try:
-            command = request.command or parse(request.line)
-            request = Request(request.actor, request.channel, request.line, command, request.dedupe_key, request.debate_id)
+            if request.command is None:
+                command = _parse_memo(request.line)
+                request = Request(request.actor, request.channel, request.line, command, request.dedupe_key, request.debate_id)
+            else:
+                command = request.command
             spec = command.spec
             if spec.moderator and not await self.is_moderator(request.actor):
                 raise RuleError("error.not_moderator", spec.usage_key)
@@ -244,6 +247,24 @@ class Core:
 
 
 LOCALISED_PARAMS = {"side": "side", "choice": "choice"}
+PARSE_MEMORY = 1024  # distinct short lines remembered by `_parse_memo`
+_parsed: dict[str, Command] = {}
+
+
+def _parse_memo(line: str) -> Command:
+    """`parse` with a memo of short lines: a storm of identical `/vote pro` lines is parsed once.
+
+    `parse` is pure and a Command is never changed after parsing, so sharing one is safe; only
+    successful parses are remembered, and the memo is emptied when full.
+    """
+    command = _parsed.get(line)
+    if command is None:
+        command = parse(line)
+        if len(line) <= 80:
+            if len(_parsed) >= PARSE_MEMORY:
+                _parsed.clear()
+            _parsed[line] = command
+    return command
 
 
 def _text_of(request: Request) -> str:

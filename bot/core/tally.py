@@ -1,8 +1,10 @@
 """Coalesced tally edits: a live tally message is edited by time, never once per vote.
 
 Each message is edited at most once per `interval` seconds; a burst of votes inside that window
-becomes one edit drawn from the state at the moment of the edit. `finish()` cancels what is
-pending and draws the exact final state at once.
+becomes one edit drawn from the state at the moment of the edit. The edits of one message never
+overlap: a request that comes while an edit is on its way is served by one more edit, an interval
+after the last one started, so the newest state always lands last. `finish()` stops what is
+pending, lets an edit already on its way land, and draws the exact final state at once.
 """
 
 from __future__ import annotations
@@ -21,27 +23,46 @@ Draw = Callable[[], Awaitable[None]]
 class TallyCoalescer:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._last: dict[str, datetime] = {}
-        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._last: dict[str, datetime] = {}  # when each message's last edit started
+        self._pending: dict[str, asyncio.Task[None]] = {}  # one worker per message with work to do
+        self._asks: dict[str, tuple[float, Draw]] = {}  # the newest request per message
+        self._again: set[str] = set()  # asked again while the worker was drawing
+        self._drawing: dict[str, asyncio.Future[None]] = {}  # the edit on its way, per message
         self.edits: dict[str, int] = {}
 
     def request(self, key: str, interval: float, draw: Draw) -> None:
         """Ask for `key`'s message to be redrawn; at most one edit per `interval` seconds."""
+        self._asks[key] = (interval, draw)
         if key in self._pending:
+            if key in self._drawing:
+                self._again.add(key)
             return
-        last = self._last.get(key)
-        wait = 0.0
-        if last is not None:
-            wait = max(0.0, interval - (self.clock.now() - last).total_seconds())
-        self._pending[key] = asyncio.create_task(self._later(key, wait, draw))
+        self._pending[key] = asyncio.create_task(self._work(key))
 
-    async def _later(self, key: str, wait: float, draw: Draw) -> None:
+    async def _work(self, key: str) -> None:
         try:
-            if wait > 0:
-                await self.clock.sleep(wait)
+            while True:
+                interval, _ = self._asks[key]
+                last = self._last.get(key)
+                if last is not None:
+                    wait = interval - (self.clock.now() - last).total_seconds()
+                    if wait > 0:
+                        await self.clock.sleep(wait)
+                self._again.discard(key)
+                _, draw = self._asks[key]
+                edit = self._drawing[key] = asyncio.ensure_future(self._draw(key, draw))
+                try:
+                    await asyncio.shield(edit)  # a cancelled worker lets its edit land
+                finally:
+                    if self._drawing.get(key) is edit:
+                        del self._drawing[key]
+                if key not in self._again:
+                    return
         finally:
-            self._pending.pop(key, None)
-        await self._draw(key, draw)
+            if self._pending.get(key) is asyncio.current_task():
+                del self._pending[key]
+                self._asks.pop(key, None)
+                self._again.discard(key)
 
     async def _draw(self, key: str, draw: Draw) -> None:
         self._last[key] = self.clock.now()
@@ -52,12 +73,21 @@ class TallyCoalescer:
             log.exception("could not redraw tally %s", key)
 
     async def finish(self, key: str, draw: Draw) -> None:
-        """Cancel any pending edit and draw the final state now."""
+        """Cancel any pending edit, let one already on its way land, and draw the final state now."""
         task = self._pending.pop(key, None)
+        self._asks.pop(key, None)
+        self._again.discard(key)
         if task is not None:
             task.cancel()
+        edit = self._drawing.pop(key, None)
+        if edit is not None:
+            await asyncio.wait({edit})
         await self._draw(key, draw)
         self._last.pop(key, None)
+
+    def busy(self) -> bool:
+        """Whether an edit is waiting for its time or on its way."""
+        return bool(self._pending or self._drawing)
 
     async def idle(self) -> None:
         """Wait for every pending edit (tests and shutdown)."""
@@ -68,3 +98,5 @@ class TallyCoalescer:
         for task in self._pending.values():
             task.cancel()
         self._pending.clear()
+        self._asks.clear()
+        self._again.clear()

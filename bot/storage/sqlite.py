@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+_STAGES = {s.value: s for s in Stage}
+_CHOICES = {c.value: c for c in Choice}
+
+
 def _ts(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -54,6 +59,20 @@ UPDATE debates SET channel = ?, phase_index = ?, state = ?, deadline = ?, paused
 WHERE id = ?
 """
 select_open_debates = "SELECT * FROM debates WHERE state != 'ended' ORDER BY id"
+# The restart path: every open debate's rows in one query per table, not one per debate.
+select_open_participants = """
+SELECT p.* FROM participants p JOIN debates d ON d.id = p.debate_id WHERE d.state != 'ended'
+"""
+select_open_speeches = """
+SELECT s.* FROM speeches s JOIN debates d ON d.id = s.debate_id WHERE d.state != 'ended' ORDER BY s.id
+"""
+select_open_questions = """
+SELECT q.* FROM questions q JOIN debates d ON d.id = q.debate_id WHERE d.state != 'ended' ORDER BY q.id
+"""
+select_open_votes = """
+SELECT v.debate_id, v.stage, v.voter, v.choice FROM votes v JOIN debates d ON d.id = v.debate_id
+WHERE d.state != 'ended'
+"""
 select_debate = "SELECT * FROM debates WHERE id = ?"
 select_last_debate_in = """
 SELECT id FROM debates WHERE platform = ? AND workspace = ? AND (channel = ? OR parent_channel = ?)
@@ -79,6 +98,16 @@ INSERT INTO votes (debate_id, stage, voter, choice, at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (debate_id, stage, voter) DO UPDATE SET choice = excluded.choice, at = excluded.at
 """
 select_votes = "SELECT stage, voter, choice FROM votes WHERE debate_id = ?"
+# A whole batch of ballots in one statement: `{values}` is `vote_values` once per row (placeholders
+# only, never a value). One statement per batch means one step, so the connection's thread takes
+# the GIL back a few times per batch instead of once per row (see `SqliteStore.write_votes`).
+upsert_votes = """
+INSERT INTO votes (debate_id, stage, voter, choice, at) VALUES {values}
+ON CONFLICT (debate_id, stage, voter) DO UPDATE SET choice = excluded.choice, at = excluded.at
+"""
+vote_values = "(?, ?, ?, ?, ?)"
+VOTE_COLUMNS = 5
+VOTES_PER_STATEMENT = 6000  # 30,000 parameters; SQLite allows 32,766 since 3.32
 insert_audit = """
 INSERT INTO audit (platform, workspace, at, actor, action, target, reason, debate_id, details)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -92,6 +121,21 @@ upsert_language = """
 INSERT INTO channel_settings (platform, workspace, channel, language) VALUES (?, ?, ?, ?)
 ON CONFLICT (platform, workspace, channel) DO UPDATE SET language = excluded.language
 """
+
+
+def _upsert_votes(conn: sqlite3.Connection, values: list[object]) -> None:
+    """Runs on the connection's thread: UPSERT the flat `values` in as few statements as possible, commit."""
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // VOTE_COLUMNS
+    per = max(1, min(VOTES_PER_STATEMENT, limit)) * VOTE_COLUMNS
+    try:
+        for start in range(0, len(values), per):
+            chunk = values[start : start + per]
+            sql = upsert_votes.format(values=", ".join([vote_values] * (len(chunk) // VOTE_COLUMNS)))
+            conn.execute(sql, chunk)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 class SqliteStore:
@@ -174,8 +218,30 @@ class SqliteStore:
         return json.dumps(data)
 
     async def load_open_debates(self) -> list[Debate]:
-        rows = await self.db.execute_fetchall(select_open_debates)
-        return [await self._hydrate(row) for row in rows]
+        """Every debate that has not ended, with its people, speeches, questions and ballots.
+
+        Five queries in all, whatever the number of debates (the restart path).
+        """
+        debates = {row["id"]: self._debate(row) for row in await self.db.execute_fetchall(select_open_debates)}
+        if not debates:
+            return []
+        for p in await self.db.execute_fetchall(select_open_participants):
+            if (d := debates.get(p["debate_id"])) is not None:
+                d.participants[p["user_id"]] = self._participant(p)
+        for s in await self.db.execute_fetchall(select_open_speeches):
+            if (d := debates.get(s["debate_id"])) is not None:
+                d.speeches.append(self._speech(s))
+        for q in await self.db.execute_fetchall(select_open_questions):
+            if (d := debates.get(q["debate_id"])) is not None:
+                d.questions.append(self._question(q))
+        stages, choices = _STAGES, _CHOICES
+        async with self.db.execute(select_open_votes) as cursor:
+            cursor.row_factory = None  # plain tuples: one vote row is four values
+            while rows := await cursor.fetchmany(20_000):
+                for debate_id, stage, voter, choice in rows:
+                    if (d := debates.get(debate_id)) is not None:
+                        d.votes[stages[stage]][voter] = choices[choice]
+        return list(debates.values())
 
     async def load_debate(self, debate_id: int) -> Debate | None:
         rows = await self.db.execute_fetchall(select_debate, (debate_id,))
@@ -188,6 +254,32 @@ class SqliteStore:
         return rows[0]["id"] if rows else None
 
     async def _hydrate(self, row: aiosqlite.Row) -> Debate:
+        d = self._debate(row)
+        for p in await self.db.execute_fetchall(select_participants, (d.id,)):
+            d.participants[p["user_id"]] = self._participant(p)
+        for s in await self.db.execute_fetchall(select_speeches, (d.id,)):
+            d.speeches.append(self._speech(s))
+        for q in await self.db.execute_fetchall(select_questions, (d.id,)):
+            d.questions.append(self._question(q))
+        for v in await self.db.execute_fetchall(select_votes, (d.id,)):
+            d.votes[_STAGES[v["stage"]]][v["voter"]] = _CHOICES[v["choice"]]
+        return d
+
+    @staticmethod
+    def _participant(p: aiosqlite.Row) -> Participant:
+        return Participant(p["user_id"], p["name"], Role(p["role"]), _dt(p["joined_at"]))
+
+    @staticmethod
+    def _speech(s: aiosqlite.Row) -> Speech:
+        return Speech(s["id"], s["phase_index"], s["user_id"], s["name"], s["side"], s["text"], _dt(s["at"]))
+
+    @staticmethod
+    def _question(q: aiosqlite.Row) -> Question:
+        return Question(q["id"], q["user_id"], q["name"], q["text"], q["status"], _dt(q["at"]), q["reason"])
+
+    @staticmethod
+    def _debate(row: aiosqlite.Row) -> Debate:
+        """A debate from its own row, without participants, speeches, questions or ballots."""
         messages = json.loads(row["messages"])
         d = Debate(
             id=row["id"],
@@ -211,16 +303,6 @@ class SqliteStore:
         for stage in Stage:
             if f"tally_{stage.value}" in messages:
                 d.tally_message_ids[stage] = messages[f"tally_{stage.value}"]
-        for p in await self.db.execute_fetchall(select_participants, (d.id,)):
-            d.participants[p["user_id"]] = Participant(p["user_id"], p["name"], Role(p["role"]), _dt(p["joined_at"]))
-        for s in await self.db.execute_fetchall(select_speeches, (d.id,)):
-            d.speeches.append(
-                Speech(s["id"], s["phase_index"], s["user_id"], s["name"], s["side"], s["text"], _dt(s["at"]))
-            )
-        for q in await self.db.execute_fetchall(select_questions, (d.id,)):
-            d.questions.append(Question(q["id"], q["user_id"], q["name"], q["text"], q["status"], _dt(q["at"]), q["reason"]))
-        for v in await self.db.execute_fetchall(select_votes, (d.id,)):
-            d.votes[Stage(v["stage"])][v["voter"]] = Choice(v["choice"])
         return d
 
     async def save_participant(self, debate_id: int, p: Participant) -> None:
@@ -245,9 +327,32 @@ class SqliteStore:
     # --- votes (called by the group-commit writer) ---
 
     async def write_votes(self, rows: list[VoteRow]) -> None:
-        await self.write_many(
-            upsert_vote, [(r.debate_id, r.stage, r.voter, r.choice, _ts(r.at)) for r in rows]
-        )
+        """Store a batch of ballots in one transaction (UPSERT: the last ballot of a voter wins).
+
+        The statements and the commit run in one call on the connection's thread: under load the
+        event loop holds the GIL, and every time that thread must take it back (after each SQLite
+        step, after each hand-off) it may wait up to the interpreter's switch interval, so a
+        statement per row, or one await per statement, would make the writer crawl.
+        """
+        values: list[object] = []
+        add = values.extend
+        for r in rows:
+            add((r.debate_id, r.stage, r.voter, r.choice, r.at.isoformat()))
+        async with self.lock:
+            run_in_thread = getattr(self.db, "_execute", None)  # aiosqlite's own hand-off
+            if run_in_thread is None:
+                await self._write_votes_by_steps(values)
+                return
+            await run_in_thread(_upsert_votes, self.db._conn, values)
+
+    async def _write_votes_by_steps(self, values: list[object]) -> None:
+        rows = [tuple(values[i : i + VOTE_COLUMNS]) for i in range(0, len(values), VOTE_COLUMNS)]
+        try:
+            await self.db.executemany(upsert_vote, rows)
+            await self.db.commit()
+        except BaseException:
+            await self.db.rollback()
+            raise
 
     # --- audit and settings ---
 

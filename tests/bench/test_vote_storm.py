@@ -1,0 +1,209 @@
+"""Vote storms, for correctness only (no timings): nothing lost or doubled, failures told, exact tallies."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.model import Stage
+from bot.core.ports import FakeClock
+from bot.core.service import Request
+from bot.core.tally import TallyCoalescer
+from bot.storage.sqlite import SqliteStore
+from tests.conftest import CHANNEL, actor, say
+
+CHOICES = ("pro", "con", "undecided")
+
+
+def stored_votes(path) -> dict[str, str]:
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("SELECT voter, choice FROM votes WHERE stage = 'pre'").fetchall()
+    finally:
+        db.close()
+    assert len(rows) == len({voter for voter, _ in rows}), "a voter was stored twice"
+    return dict(rows)
+
+
+async def start_quick(core):
+    cards = await say(core, "teacher", "/debate start format:quick")
+    assert "started" in cards[0].body
+    return next(iter(core.debates.debates.values()))
+
+
+async def vote(core, name: str, choice: str):
+    return (await core.handle(Request(actor(name), CHANNEL, f"/vote {choice}")))[0].card
+
+
+async def test_a_thousand_voters_at_once_lose_and_double_nothing(core, chat, tmp_path):
+    d = await start_quick(core)
+    first = {f"v{i}": CHOICES[i % 3] for i in range(1000)}
+    cards = await asyncio.gather(*(vote(core, name, choice) for name, choice in first.items()))
+    assert [c.kind for c in cards] == ["notice"] * 1000
+    # a third of them change their minds, all at once, while newcomers still vote
+    final = dict(first)
+    second = {f"v{i}": CHOICES[(i + 1) % 3] for i in range(0, 1000, 3)}
+    newcomers = {f"n{i}": "con" for i in range(200)}
+    final.update(second)
+    final.update(newcomers)
+    cards = await asyncio.gather(*(vote(core, n, c) for n, c in [*second.items(), *newcomers.items()]))
+    assert all(c.kind == "notice" for c in cards)
+    assert sum("changed from" in c.body for c in cards) == len(second)
+    assert core.debates.writer.batches < 1200 + 20  # grouped, not one transaction per vote
+    assert d.votes[Stage.PRE] == final
+    assert stored_votes(tmp_path / "test.db") == final
+
+
+async def test_a_failed_batch_confirms_none_of_its_votes_and_every_voter_is_told(core, chat, tmp_path, monkeypatch):
+    d = await start_quick(core)
+    writer = core.debates.writer
+    write = writer._write
+    down = True
+
+    async def flaky(rows):
+        if down:
+            raise sqlite3.OperationalError("disk I/O error")
+        await write(rows)
+
+    monkeypatch.setattr(writer, "_write", flaky)
+    cards = await asyncio.gather(*(vote(core, f"v{i}", "pro") for i in range(50)))
+    assert all(c.kind == "error" and "could not be stored" in c.body for c in cards)
+    assert d.votes[Stage.PRE] == {}
+    assert stored_votes(tmp_path / "test.db") == {}
+    down = False  # storage is back: the same voters can vote again
+    cards = await asyncio.gather(*(vote(core, f"v{i}", "con") for i in range(50)))
+    assert all("Your vote: Con" in c.body for c in cards)
+    assert stored_votes(tmp_path / "test.db") == {f"v{i}": "con" for i in range(50)}
+
+
+async def test_one_bad_row_in_a_batch_is_told_and_the_others_are_stored(core, chat, tmp_path, monkeypatch):
+    d = await start_quick(core)
+    writer = core.debates.writer
+    write = writer._write
+
+    async def refuses_mallory(rows):
+        if any(r.voter == "mallory" for r in rows):
+            raise sqlite3.IntegrityError("constraint failed")
+        await write(rows)
+
+    monkeypatch.setattr(writer, "_write", refuses_mallory)
+    names = [f"v{i}" for i in range(30)] + ["mallory"] + [f"w{i}" for i in range(30)]
+    cards = dict(zip(names, await asyncio.gather(*(vote(core, n, "pro") for n in names)), strict=True))
+    assert cards.pop("mallory").kind == "error"
+    assert all(c.kind == "notice" for c in cards.values())
+    expected = {name: "pro" for name in cards}
+    assert d.votes[Stage.PRE] == expected
+    assert stored_votes(tmp_path / "test.db") == expected
+
+
+async def test_storage_is_only_what_was_confirmed_after_a_restart(tmp_path, clock):
+    from bot.app import build_core
+    from tests.fakes.chat import FakeChat
+
+    core = await build_core(tmp_path / "r.db", {"test": FakeChat()}, clock=clock)
+    await core.start()
+    d = await start_quick(core)
+    cards = await asyncio.gather(*(vote(core, f"v{i}", CHOICES[i % 3]) for i in range(300)))
+    confirmed = {f"v{i}": CHOICES[i % 3] for i, c in enumerate(cards) if c.kind == "notice"}
+    await core.stop()
+    store = await SqliteStore.open(tmp_path / "r.db")
+    try:
+        (loaded,) = await store.load_open_debates()
+    finally:
+        await store.close()
+    assert loaded.id == d.id and loaded.votes[Stage.PRE] == confirmed and len(confirmed) == 300
+
+
+# --- the tally coalescer always ends on the exact final tally ---
+
+INTERVAL = 2.0
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("vote"), st.integers(0, 20), st.sampled_from(CHOICES)),
+        st.tuples(st.just("advance"), st.floats(0.0, 5.0, allow_nan=False), st.just("")),
+    ),
+    max_size=60,
+)
+
+
+async def _run_coalescer(script, edit_seconds: float) -> tuple[dict, dict, list]:
+    clock = FakeClock()
+    tallies = TallyCoalescer(clock)
+    ballots: dict[int, str] = {}
+    shown: dict[str, int] = {}
+    starts: list = []
+    drawing = 0
+
+    async def draw() -> None:
+        nonlocal shown, drawing
+        drawing += 1
+        assert drawing == 1, "two edits of one message overlapped"
+        starts.append(clock.now())
+        snapshot = {c: sum(1 for v in ballots.values() if v == c) for c in CHOICES}
+        if edit_seconds:
+            await clock.sleep(edit_seconds)  # a slow edit (a platform that makes us wait)
+        shown = snapshot
+        drawing -= 1
+
+    async def settle() -> None:
+        for _ in range(10_000):
+            await asyncio.sleep(0)
+            if not tallies.busy():
+                return
+            clock.advance(0.25)
+        raise AssertionError("the coalescer never settled")
+
+    for kind, a, b in script:
+        if kind == "vote":
+            ballots[a] = b
+            tallies.request("tally", INTERVAL, draw)
+        else:
+            clock.advance(a)
+        await asyncio.sleep(0)
+    await settle()
+    final = {c: sum(1 for v in ballots.values() if v == c) for c in CHOICES}
+    return final, shown if ballots else final, starts
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=steps, edit_seconds=st.sampled_from([0.0, 0.5, 3.0]))
+def test_the_coalescer_always_ends_on_the_exact_final_tally(script, edit_seconds):
+    final, shown, starts = asyncio.run(_run_coalescer(script, edit_seconds))
+    assert shown == final
+    gaps = [(b - a) for a, b in zip(starts, starts[1:], strict=False)]
+    assert all(gap >= timedelta(seconds=INTERVAL) for gap in gaps), "edits closer than the interval"
+    votes = sum(1 for kind, _, _ in script if kind == "vote")
+    assert len(starts) <= votes
+
+
+async def test_closing_a_stage_lands_the_final_tally_after_an_edit_on_its_way(core, chat, clock):
+    d = await start_quick(core)
+    tally_id = d.tally_message_ids[Stage.PRE]
+    slow = asyncio.Event()
+    waiting = []
+    edit = chat.edit
+
+    async def slow_edit(channel, message_id, card):
+        if message_id == tally_id and not slow.is_set():
+            waiting.append(card)
+            await slow.wait()  # the first live edit hangs (a platform making us wait)
+        await edit(channel, message_id, card)
+
+    chat.edit = slow_edit
+    await vote(core, "v1", "pro")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert len(waiting) == 1  # that edit is on its way
+    await vote(core, "v2", "con")
+    closing = asyncio.create_task(core.handle(Request(actor("teacher", True), CHANNEL, "/debate next")))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not closing.done()  # the close waits for the edit on its way instead of racing it
+    slow.set()
+    await closing
+    final = chat.current(tally_id)
+    assert final.buttons == () and [f.value for f in final.fields][:2] == ["1 (50%)", "1 (50%)"]
