@@ -11,6 +11,7 @@ import logging
 import sys
 
 from bot.adapters.console.adapter import ConsolePort, run_console
+from bot.adapters.slack.errors import SlackSettingsError
 from bot.app import build_core
 from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
@@ -35,7 +36,15 @@ async def run(settings: Settings) -> int:
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts)
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
-    runners = [importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings) for name in platforms]
+    runners = []
+    try:
+        for name in platforms:
+            runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
+    except BaseException:  # a platform refused its settings: close the store so the process can exit
+        for runner in runners:
+            runner.close()
+        await core.stop()
+        raise
     await core.start()
     try:
         await asyncio.gather(*runners)
@@ -55,6 +64,9 @@ def main() -> int:
         return asyncio.run(run(settings))
     except LibraryError as exc:
         print(f"debate-bot cannot start: {exc}", file=sys.stderr)
+        return 2
+    except SlackSettingsError as exc:  # its message is the whole line, from the catalog
+        print(exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0

@@ -1,0 +1,340 @@
+"""The slack-bolt listeners: Slack payloads in, core requests out, replies back to Slack.
+
+Every listener calls `ack()` first, before any lookup or database work, and then runs the
+request through `Core.handle`; the user's confirmation follows once the core has stored what it
+must (a vote is confirmed after its commit). A repeated delivery never acts twice: each
+request carries a key that is the same for Slack's retries and for a repeated payload —
+slash commands by `trigger_id`, buttons by message ts + action ts + user, modals by view id,
+events by `event_id` (Slack's retries, HTTP `X-Slack-Retry-Num` or Socket Mode
+`retry_attempt`, resend the same id). Listeners never let an exception escape (bolt 1.30 can
+then answer a late 404 after it already acknowledged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import blocks
+from bot.adapters.slack.port import PLATFORM, SlackPort, channel_ref
+from bot.core import engine
+from bot.core.buttons import ballot_command, button_command, opens_ballot
+from bot.core.cards import Reply
+from bot.core.commands import Command
+from bot.core.errors import RuleError
+from bot.core.model import Actor, ChannelRef
+from bot.core.ports import Clock
+from bot.core.service import Core, Request
+
+log = logging.getLogger(__name__)
+SLASH_COMMANDS = ("debate", "vote", "speak", "ask", "poll", "mod", "motions", "formats", "discuss", "help")
+BUTTON_IDS = re.compile(r"^(debate|poll):\d+:")  # the stable ids of bot.core.buttons
+USER_TTL = 600.0
+FAILED_LOOKUP_TTL = 60.0
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    name: str
+    is_admin: bool  # workspace admin or owner
+    roles: tuple[str, ...] = ()  # ids, handles and names of the user groups the user is in
+
+
+class Directory:
+    """Display names and admin/owner flags (`users.info`) and user groups, cached with a TTL."""
+
+    def __init__(self, port: SlackPort, clock: Clock, ttl: float = USER_TTL) -> None:
+        self.port = port
+        self.clock = clock
+        self.ttl = ttl
+        self._users: dict[tuple[str, str], tuple[datetime, SlackUser]] = {}
+        self._groups: dict[str, tuple[datetime, dict[str, tuple[str, ...]]]] = {}
+        self._inflight: dict[tuple[str, str], asyncio.Future[SlackUser]] = {}
+
+    def forget(self, team: str, user_id: str) -> None:
+        self._users.pop((team, user_id), None)
+
+    async def user(self, team: str, user_id: str, fallback: str = "") -> SlackUser:
+        key = (team, user_id)
+        hit = self._users.get(key)
+        if hit is not None and hit[0] > self.clock.now():
+            return hit[1]
+        pending = self._inflight.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._fetch(team, user_id, fallback))
+            self._inflight[key] = pending
+            pending.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return await asyncio.shield(pending)
+
+    async def _fetch(self, team: str, user_id: str, fallback: str) -> SlackUser:
+        client = self.port.client_for(team)
+        ttl = self.ttl
+        try:
+            user = (await client.users_info(user=user_id))["user"]
+            profile = user.get("profile") or {}
+            name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+                    or user.get("name") or fallback or user_id)
+            is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        except (SlackApiError, KeyError, TypeError) as exc:
+            log.warning("users.info for %s failed (%s); using the name Slack sent", user_id, _error_of(exc))
+            name, is_admin, ttl = fallback or user_id, False, FAILED_LOOKUP_TTL
+        found = SlackUser(name, is_admin, await self._roles(client, team, user_id))
+        self._users[(team, user_id)] = (self.clock.now() + timedelta(seconds=ttl), found)
+        return found
+
+    async def _roles(self, client: AsyncWebClient, team: str, user_id: str) -> tuple[str, ...]:
+        """The user groups (ids, handles, names) the user belongs to; none without `usergroups:read`."""
+        hit = self._groups.get(team)
+        if hit is None or hit[0] <= self.clock.now():
+            members: dict[str, list[str]] = {}
+            try:
+                response = await client.usergroups_list(include_users=True)
+                for group in response.get("usergroups") or []:
+                    names = [n for n in (group.get("id"), group.get("handle"), group.get("name")) if n]
+                    for member in group.get("users") or []:
+                        members.setdefault(member, []).extend(names)
+            except SlackApiError as exc:
+                log.info("no user groups for %s (%s)", team, _error_of(exc))
+            hit = (self.clock.now() + timedelta(seconds=self.ttl), {k: tuple(v) for k, v in members.items()})
+            self._groups[team] = hit
+        return hit[1].get(user_id, ())
+
+
+def _error_of(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return type(exc).__name__
+
+
+class SlackBot:
+    """The listeners of one AsyncApp, on one core and its SlackPort."""
+
+    def __init__(self, core: Core, port: SlackPort, *, moderators: frozenset[str] = frozenset(),
+                 user_ttl: float = USER_TTL) -> None:
+        self.core = core
+        self.port = port
+        self.moderators = moderators
+        self.directory = Directory(port, core.clock, user_ttl)
+        self._chain_moderator_check()
+
+    def _chain_moderator_check(self) -> None:
+        """Slack admins/owners and SLACK_MODERATORS are moderators, besides whatever the core says."""
+        previous = self.core.moderator_check
+
+        async def check(actor: Actor) -> bool:
+            if actor.platform == PLATFORM:
+                if actor.user_id in self.moderators or f"{actor.workspace}:{actor.user_id}" in self.moderators:
+                    return True
+                if (await self.directory.user(actor.workspace, actor.user_id, actor.name)).is_admin:
+                    return True
+            return await previous(actor)
+
+        self.core.moderator_check = check
+
+    def register(self, app: AsyncApp) -> None:
+        for name in SLASH_COMMANDS:
+            app.command(f"/{name}")(self.on_command)
+        app.action(BUTTON_IDS)(self.on_button)
+        app.view(blocks.SPEECH_CALLBACK)(self.on_view)
+        app.view(blocks.BALLOT_CALLBACK)(self.on_view)
+        app.event("app_mention")(self.on_mention)
+
+    # --- listeners: ack first, then the work, never raising ---
+
+    async def on_command(self, ack, body: dict[str, Any], respond) -> None:
+        await ack()
+        await self._safely(self.command(body, respond), body)
+
+    async def on_button(self, ack, body: dict[str, Any], respond) -> None:
+        await ack()
+        await self._safely(self.button(body, respond), body)
+
+    async def on_view(self, ack, body: dict[str, Any]) -> None:
+        await ack()
+        await self._safely(self.submitted(body), body)
+
+    async def on_mention(self, body: dict[str, Any]) -> None:
+        await self._safely(self.mention(body), body)
+
+    @staticmethod
+    async def _safely(work: Awaitable[None], body: dict[str, Any]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("Slack request failed: %s", body.get("type") or body.get("command"))
+
+    # --- the work ---
+
+    async def actor(self, team: str, user_id: str, fallback: str = "") -> Actor:
+        user = await self.directory.user(team, user_id, fallback)
+        return Actor(PLATFORM, team, user_id, user.name, is_admin=user.is_admin, roles=user.roles)
+
+    async def command(self, body: dict[str, Any], respond: Callable | None = None) -> None:
+        team, user_id = body.get("team_id", ""), body["user_id"]
+        name, text = body["command"].lstrip("/").lower(), blocks.unescape(body.get("text") or "").strip()
+        ref = channel_ref(team, body["channel_id"])
+        key: str | None = f"slack:{team}:command:{body.get('trigger_id')}"
+        actor = await self.actor(team, user_id, body.get("user_name", ""))
+        if name == "speak" and not text:
+            if self.core.seen_before(key):
+                return
+            replies = await self.open_speech_modal(body, ref, actor)
+            if replies is not None:
+                await self.deliver(replies, ref, ref, user_id, respond)
+                return
+            key = None  # no modal after all: the core explains why, once
+        line = f"/{name} {text}".rstrip()
+        replies = await self.core.handle(Request(actor, ref, line, dedupe_key=key))
+        await self.deliver(replies, ref, ref, user_id, respond)
+
+    async def open_speech_modal(self, body: dict[str, Any], ref: ChannelRef, actor: Actor) -> list[Reply] | None:
+        """`/speak` without text: a modal as long as the phase allows, if the floor is the actor's.
+
+        Returns the refusal to show instead (the core's own rule, asked without I/O), `[]` once the
+        modal is open, or None when Slack would not open it.
+        """
+        lang = await self.core.language(ref)
+        debates = self.core.debates
+        try:
+            d = debates.running(Request(actor, ref, command=Command("speak")))
+            limit = engine.check_speech(d, debates.fmt(d), actor.user_id, "").max_chars
+        except RuleError as exc:
+            return [self.core.error_reply(lang, exc.key, exc.usage, exc.handback, exc.params)]
+        t = self.core.t
+        view = blocks.text_modal(
+            callback_id=blocks.SPEECH_CALLBACK, title=t(lang, "slack.modal.title"),
+            submit=t(lang, "slack.modal.submit"), close=t(lang, "slack.modal.close"),
+            label=t(lang, "slack.modal.label"), placeholder=t(lang, "slack.modal.placeholder", limit=limit),
+            hint=t(lang, "slack.modal.hint", limit=limit), max_length=limit, multiline=True,
+            metadata={"channel": ref.channel},
+        )
+        return await self._open(ref.workspace, body, view)
+
+    async def open_ballot_modal(self, body: dict[str, Any], custom_id: str, ref: ChannelRef,
+                                private: ChannelRef) -> list[Reply] | None:
+        """A ranked poll's "Rank…" button: a modal that takes the whole ballot."""
+        lang = await self.core.language(ref)
+        t = self.core.t
+        view = blocks.text_modal(
+            callback_id=blocks.BALLOT_CALLBACK, title=t(lang, "slack.ballot.title"),
+            submit=t(lang, "slack.ballot.submit"), close=t(lang, "slack.modal.close"),
+            label=t(lang, "slack.ballot.label"), placeholder=t(lang, "slack.ballot.placeholder"),
+            hint=t(lang, "slack.ballot.hint"), max_length=blocks.BALLOT_LIMIT, multiline=False,
+            metadata={"button": custom_id, "channel": ref.channel, "private": private.channel},
+        )
+        return await self._open(ref.workspace, body, view)
+
+    async def _open(self, team: str, body: dict[str, Any], view: dict[str, Any]) -> list[Reply] | None:
+        try:
+            await self.port.client_for(team).views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as exc:
+            log.warning("Slack would not open a modal: %s", _error_of(exc))
+            return None
+        return []
+
+    async def button(self, body: dict[str, Any], respond: Callable | None = None) -> None:
+        action = (body.get("actions") or [{}])[0]
+        custom_id = str(action.get("action_id") or "")
+        parsed = button_command(custom_id)
+        opens = opens_ballot(custom_id)
+        if parsed is None and opens is None:
+            log.info("a click on an unknown button %r", custom_id)
+            return
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+        message_ts = container.get("message_ts") or message.get("ts", "")
+        thread = message.get("thread_ts")
+        key = f"slack:{team}:action:{message_ts}:{action.get('action_ts')}:{user.get('id')}"
+        ref = channel_ref(team, channel, thread)
+        private = channel_ref(team, channel, thread if thread and thread != message_ts else None)
+        if parsed is None:
+            if not self.core.seen_before(key):
+                replies = await self.open_ballot_modal(body, custom_id, ref, private)
+                await self.deliver(replies or [], ref, private, user["id"], respond)
+            return
+        command, target = parsed
+        actor = await self.actor(team, user["id"], user.get("name") or user.get("username") or "")
+        debate_id = target if custom_id.startswith("debate:") else None
+        replies = await self.core.handle(Request(actor, ref, command=command, dedupe_key=key, debate_id=debate_id))
+        await self.deliver(replies, ref, private, user["id"], respond)
+
+    async def submitted(self, body: dict[str, Any]) -> None:
+        """A modal was submitted: a speech (`/speak <text>`) or a whole ranked ballot."""
+        view = body.get("view") or {}
+        team = (body.get("team") or {}).get("id") or view.get("team_id", "")
+        user = body.get("user") or {}
+        meta = json.loads(view.get("private_metadata") or "{}")
+        ref = ChannelRef(PLATFORM, team, str(meta.get("channel", "")))
+        private = ChannelRef(PLATFORM, team, str(meta.get("private") or ref.channel))
+        text = blocks.modal_text(view)
+        if view.get("callback_id") == blocks.BALLOT_CALLBACK:
+            parsed = ballot_command(str(meta.get("button", "")), text)
+            if parsed is None:
+                return
+            command = parsed[0]
+        else:
+            command = Command("speak", text=text)
+        key = f"slack:{team}:view:{view.get('id')}"
+        actor = await self.actor(team, user["id"], user.get("name") or user.get("username") or "")
+        replies = await self.core.handle(Request(actor, ref, command=command, dedupe_key=key))
+        await self.deliver(replies, ref, private, user["id"])
+
+    async def mention(self, body: dict[str, Any]) -> None:
+        """`@debate-bot` anywhere: the help, privately to whoever asked."""
+        event = body.get("event") or {}
+        team = body.get("team_id") or event.get("team", "")
+        user_id = event.get("user")
+        if not user_id or event.get("bot_id"):
+            return
+        ref = channel_ref(team, event.get("channel", ""), event.get("thread_ts"))
+        key = f"slack:{team}:event:{body.get('event_id')}"
+        actor = await self.actor(team, user_id)
+        replies = await self.core.handle(Request(actor, ref, "/help", dedupe_key=key))
+        await self.deliver(replies, ref, ref, user_id)
+
+    # --- replies ---
+
+    def public_place(self, ref: ChannelRef) -> ChannelRef:
+        """Public replies go into the thread of the debate running here, else into the channel."""
+        debates = self.core.debates
+        did = debates.places.get(ref)
+        if did is not None and did in debates.debates:
+            return debates.debates[did].space
+        return ref
+
+    async def deliver(self, replies: list[Reply], ref: ChannelRef, private: ChannelRef, user_id: str,
+                      respond: Callable | None = None) -> None:
+        for reply in replies:
+            try:
+                if reply.private:
+                    await self.port.send_private(private, user_id, reply.card)
+                else:
+                    await self.port.post(self.public_place(ref), reply.card)
+            except Exception:
+                log.exception("could not deliver a reply in %s", ref.channel)
+                if respond is not None and reply.card.attachment is None:
+                    try:
+                        await respond(response_type="ephemeral", replace_original=False, **blocks.message(reply.card))
+                    except Exception:
+                        log.exception("the response_url fallback failed too")
+
+
+def build_app(core: Core, port: SlackPort, *, client: AsyncWebClient, signing_secret: str,
+              moderators: frozenset[str] = frozenset(), **options: Any) -> AsyncApp:
+    """The AsyncApp with every listener; request signatures are checked (bolt's default)."""
+    app = AsyncApp(client=client, signing_secret=signing_secret, **options)
+    SlackBot(core, port, moderators=moderators).register(app)
+    return app
