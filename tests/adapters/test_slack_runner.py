@@ -13,6 +13,7 @@ from bot.adapters.slack.app import build_app
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
+from bot.core.model import Actor
 from bot.core.ports import FakeClock
 from bot.settings import Settings
 from tests.adapters.test_slack_env import add_people
@@ -38,9 +39,12 @@ async def test_http_mode_without_a_signing_secret_refuses_to_start(core):
 
 
 async def test_http_mode_registers_the_port_and_returns_the_server(core):
-    serve = runner.prepare(core, settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s3cret"))
+    serve = runner.prepare(core, settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s3cret",
+                                          SLACK_MODERATORS="U7, T2:U8"))
     try:
-        assert isinstance(core.ports["slack"], SlackPort)
+        assert isinstance(core.ports["slack"], SlackPort) and core.ports["slack"].client.token == "xoxb-test"
+        assert await core.is_moderator(Actor("slack", "T1", "U7", "listed"))  # no lookup needed
+        assert await core.is_moderator(Actor("slack", "T2", "U8", "listed here"))
         assert serve.cr_code.co_name == "serve_http"
         assert serve.cr_frame.f_locals["host"] == "127.0.0.1" and serve.cr_frame.f_locals["port"] == 3000
     finally:

@@ -110,6 +110,13 @@ class Directory:
         return hit[1].get(user_id, ())
 
 
+def _key(team: str, kind: str, *parts: object) -> str | None:
+    """The dedupe key of a delivery; None (no de-duplication) when Slack left a part out."""
+    if not all(parts):
+        return None
+    return ":".join(("slack", team, kind, *map(str, parts)))
+
+
 def _error_of(exc: Exception) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error"))
@@ -183,7 +190,7 @@ class SlackBot:
         team, user_id = body.get("team_id", ""), body["user_id"]
         name, text = body["command"].lstrip("/").lower(), blocks.unescape(body.get("text") or "").strip()
         ref = channel_ref(team, body["channel_id"])
-        key: str | None = f"slack:{team}:command:{body.get('trigger_id')}"
+        key = _key(team, "command", body.get("trigger_id"))
         actor = await self.actor(team, user_id, body.get("user_name", ""))
         if name == "speak" and not text:
             if self.core.seen_before(key):
@@ -257,7 +264,7 @@ class SlackBot:
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
         message_ts = container.get("message_ts") or message.get("ts", "")
         thread = message.get("thread_ts")
-        key = f"slack:{team}:action:{message_ts}:{action.get('action_ts')}:{user.get('id')}"
+        key = _key(team, "action", message_ts or container.get("view_id"), action.get("action_ts"), user.get("id"))
         ref = channel_ref(team, channel, thread)
         private = channel_ref(team, channel, thread if thread and thread != message_ts else None)
         if parsed is None:
@@ -287,7 +294,7 @@ class SlackBot:
             command = parsed[0]
         else:
             command = Command("speak", text=text)
-        key = f"slack:{team}:view:{view.get('id')}"
+        key = _key(team, "view", view.get("id"))
         actor = await self.actor(team, user["id"], user.get("name") or user.get("username") or "")
         replies = await self.core.handle(Request(actor, ref, command=command, dedupe_key=key))
         await self.deliver(replies, ref, private, user["id"])
@@ -300,7 +307,7 @@ class SlackBot:
         if not user_id or event.get("bot_id"):
             return
         ref = channel_ref(team, event.get("channel", ""), event.get("thread_ts"))
-        key = f"slack:{team}:event:{body.get('event_id')}"
+        key = _key(team, "event", body.get("event_id"))
         actor = await self.actor(team, user_id)
         replies = await self.core.handle(Request(actor, ref, "/help", dedupe_key=key))
         await self.deliver(replies, ref, ref, user_id)

@@ -16,9 +16,8 @@ from aiohttp import web
 from pydantic import SecretStr
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.app import build_app
+from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.adapters.slack.port import PLATFORM, SlackPort
 from bot.core.service import Core
@@ -44,12 +43,11 @@ def prepare(core: Core, settings: Settings) -> Coroutine[Any, Any, None]:
     signing_secret = _secret(settings.slack_signing_secret)
     if not app_token and not signing_secret:
         raise SlackSettingsError(core.t(OPERATOR_LANGUAGE, "slack.error.no_signing_secret"))
-    client = AsyncWebClient(token=token)
-    port = SlackPort(client, core.clock)
+    app = AsyncApp(token=token, signing_secret=signing_secret)  # bolt makes the Web API client
+    port = SlackPort(app.client, core.clock)
     core.ports[PLATFORM] = port
     core.stoppers.append(port.close)
-    app = build_app(core, port, client=client, signing_secret=signing_secret,
-                    moderators=settings.slack_moderator_ids)
+    SlackBot(core, port, moderators=settings.slack_moderator_ids).register(app)
 
     def announce(key: str, **params: object) -> None:
         print(core.t(OPERATOR_LANGUAGE, key, **params), file=sys.stderr, flush=True)
