@@ -129,7 +129,8 @@ async def test_moderators_are_admins_owners_and_the_listed_users(tmp_path):
         await env.driver.slash_command("/debate", "next", user_id="U9")
         await env.ephemeral("U9", "Moved on")
         await env.driver.slash_command("/debate", "end", user_id="U1")
-        await env.fake.wait_for("chat.postMessage", lambda c: "Result · debate #1" in dump(c.args))
+        await env.fake.wait_for("chat.postMessage", lambda c: "Result · debate #1" in dump(c.args),
+                                     timeout=20)  # the chart is drawn first
         await env.driver.slash_command("/debate", "start format:quick", user_id="U1")
         await env.ephemeral("U1", "started", count=1)
 

@@ -6,6 +6,8 @@ which enforces Slack's rate limits on the same fake clock as the core.
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.model import Choice, Stage
 from tests.adapters.test_slack_env import CHANNEL, action_ids, dump, slack_env, texts
 
@@ -52,7 +54,7 @@ async def test_a_quick_debate_from_start_to_result(tmp_path):
         await drv.block_action("debate:1:join:con", "debate:1:join:con", user_id="U3", channel_id=CHANNEL,
                                message_ts=root)
         await env.ephemeral("U3", "joined debate #1 as Con")
-        env.advance(3)  # the second redraw of the opening message waits its 3 s
+        await env.advance(3)  # the second redraw of the opening message waits its 3 s
         await fake.wait_for("chat.update", lambda c: c.args["ts"] == root and "ben" in texts(c.args["blocks"]))
         assert "aiko" in texts(fake.message(CHANNEL, root)["blocks"])
 
@@ -73,14 +75,14 @@ async def test_a_quick_debate_from_start_to_result(tmp_path):
         assert [v[Stage.PRE].get("U4") for u, v in confirmations if u == "U4"] == [Choice.PRO, Choice.UNDECIDED]
 
         # the live tally is edited by time, not once per vote
-        env.advance(3)
+        await env.advance(3)
         await fake.wait_for("chat.update", lambda c: c.args["ts"] == tally_ts and "3 votes so far" in texts(c.args["blocks"]))
         live_edits = [c for c in fake.calls("chat.update") if c.args["ts"] == tally_ts]
         assert 1 <= len(live_edits) <= 2  # five clicks, at most one edit per 3 s
 
         # --- next phase: the pre-vote closes with its exact tally ---
         await drv.slash_command("/debate", "next", user_id="U1")
-        env.advance(3)
+        await env.advance(3)
         closed = await fake.wait_for("chat.update", lambda c: c.args["ts"] == tally_ts and "Closed" in texts(c.args["blocks"]))
         assert "Closed · 3 votes" in texts(closed.args["blocks"]) and action_ids(closed.args["blocks"]) == []
         assert "1 (33%)" in texts(closed.args["blocks"])
@@ -124,14 +126,15 @@ async def test_a_quick_debate_from_start_to_result(tmp_path):
                                    channel_id=CHANNEL, message_ts=post_ts)
             await env.ephemeral(user, "Your vote:", count=2)
         await drv.slash_command("/debate", "next", user_id="U1")
-        result = await fake.wait_for("chat.postMessage", lambda c: "Result · debate #1" in dump(c.args))
+        result = await fake.wait_for("chat.postMessage", lambda c: "Result · debate #1" in dump(c.args),
+                                     timeout=20)  # the chart is drawn first
         assert result.args["thread_ts"] == root
         body = texts(result.args["blocks"])
         assert "Pro wins" in body and "33% → 67%" in body
-        env.advance(3)
+        await env.advance(3)
         final = await fake.wait_for("chat.update", lambda c: c.args["ts"] == post_ts and "Closed · 3 votes" in texts(c.args["blocks"]))
         assert "2 (67%)" in texts(final.args["blocks"])
-        env.advance(3)  # the opening message was redrawn for the post-vote just now: the end waits 3 s
+        await env.advance(3)  # the opening message was redrawn for the post-vote just now: the end waits 3 s
         ended = await fake.wait_for("chat.update", lambda c: c.args["ts"] == root and action_ids(c.args["blocks"]) == [])
         assert "ended" in texts(ended.args["blocks"])
 
@@ -147,3 +150,30 @@ async def test_a_quick_debate_from_start_to_result(tmp_path):
         for stamps in per_message.values():
             assert all(b - a >= 3.0 for a, b in zip(stamps, stamps[1:], strict=False))
         assert env.core.debates.debates == {}  # ended
+
+
+async def test_a_vote_storm_keeps_within_slacks_limits_and_ends_exact(tmp_path):
+    async with slack_env(tmp_path) as env:
+        fake, drv = env.fake, env.driver
+        for n in range(60):
+            fake.add_user(f"V{n:03d}", f"voter{n}")
+        await drv.slash_command("/debate", "start format:quick", user_id="U1")
+        tally_ts = (await fake.wait_for("chat.postMessage", is_tally)).response["ts"]
+        await env.ephemeral("U1", "started")
+        choices = ("pro", "con", "undecided")
+        for batch in range(3):  # 20 clicks at once, then a second passes
+            await asyncio.gather(*(
+                drv.block_action(f"debate:1:vote:{choices[n % 3]}", None, user_id=f"V{n:03d}", channel_id=CHANNEL,
+                                 message_ts=tally_ts)
+                for n in range(batch * 20, batch * 20 + 20)))
+            await fake.wait_for("chat.postEphemeral", lambda c: c.args["user"].startswith("V"), count=20 * (batch + 1))
+            await env.advance(1)
+        await drv.slash_command("/debate", "next", user_id="U1")
+        await env.advance(3)
+        final = await fake.wait_for("chat.update", lambda c: c.args["ts"] == tally_ts and "Closed · 60 votes" in texts(c.args["blocks"]))
+        assert "20 (33%)" in texts(final.args["blocks"])
+        edits = [c for c in fake.calls("chat.update") if c.args["ts"] == tally_ts]
+        assert len(edits) <= 4  # 60 votes over 3 s of clock: a handful of edits, not 60
+        assert all(b.at - a.at >= 3.0 for a, b in zip(edits, edits[1:], strict=False))
+        assert fake.count_429 == 0
+        assert len(env.core.debates.debates[1].votes[Stage.PRE]) == 60

@@ -77,10 +77,17 @@ class SlackEnv:
         return [c for c in self.fake.calls("chat.postMessage") if c.args.get("thread_ts") == thread_ts]
 
     async def ephemeral(self, user: str, contains: str, count: int = 1) -> ApiCall:
+        """The `count`-th private message to `user` containing `contains` (a generous guard on a busy CI)."""
         return await self.fake.wait_for(
-            "chat.postEphemeral", lambda c: c.args.get("user") == user and contains in dump(c.args), count=count)
+            "chat.postEphemeral", lambda c: c.args.get("user") == user and contains in dump(c.args), count=count,
+            timeout=10)
 
-    def advance(self, seconds: float) -> None:
+    async def advance(self, seconds: float) -> None:
+        """Move the clock once no edit is on its way (as if Slack answered at once)."""
+        for _ in range(1000):
+            if not self.port.busy:
+                break
+            await asyncio.sleep(0.002)
         self.clock.advance(seconds)
 
 

@@ -19,7 +19,7 @@ async def test_a_single_choice_poll_by_buttons(tmp_path):
         assert "Snack &lt;!here&gt;?" in texts(poll["blocks"]) and "cake &amp; co" in texts(poll["blocks"])
         await env.driver.block_action("poll:1:vote:2", "poll:1:vote:2", user_id="U4", channel_id=CHANNEL, message_ts=ts)
         await env.ephemeral("U4", "Your vote on poll #1")
-        env.advance(3)
+        await env.advance(3)
         await env.fake.wait_for("chat.update", lambda c: c.args["ts"] == ts and "1 (100%)" in texts(c.args["blocks"]))
 
 

@@ -6,8 +6,9 @@ Message ids are message timestamps (`ts`); a posted file answers with its file i
 
 Edits (`chat.update`) never hold up the caller: the newest card of each message is kept and sent
 by one background sender per message, at most once per `min_edit_interval` seconds per message
-and at most `edits_per_minute` times per workspace (below Slack's tier-3 ~50 a minute). When the
-budget is spent the edit waits on the clock; it is never dropped, and the last card wins.
+(counted from Slack's answer to the previous edit) and at most `edits_per_minute` times per
+workspace (below Slack's tier-3 ~50 a minute). When the budget is spent the edit waits on the
+clock; it is never dropped, and the last card wins.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ class SlackPort:
         self._latest: dict[MessageKey, Card] = {}
         self._senders: dict[MessageKey, asyncio.Task[None]] = {}
         self._last_edit: dict[MessageKey, datetime] = {}
+        self._in_flight = 0
 
     def client_for(self, team: str) -> AsyncWebClient:
         """The workspace's client (a multi-workspace install registers one per team id)."""
@@ -178,6 +180,8 @@ class SlackPort:
                 if card is None:
                     break
                 outcome = await self._update(key, card)
+                # spaced from when Slack answered, so network jitter never squeezes two edits closer
+                self._last_edit[key] = self.clock.now()
                 if outcome is None:
                     limited = 0
                     continue
@@ -206,13 +210,13 @@ class SlackPort:
                 wait = self.budget.wait(key[0])
             if wait <= 0:
                 self.budget.record(key[0])
-                self._last_edit[key] = now
                 return
             await self.clock.sleep(wait)
 
     async def _update(self, key: MessageKey, card: Card) -> float | None:
         """Send one chat.update; returns Slack's Retry-After when it answered 429, else None."""
         team, chan, ts = key
+        self._in_flight += 1
         try:
             await self.client_for(team).chat_update(channel=chan, ts=ts, **blocks.message(card))
         except SlackApiError as exc:
@@ -222,6 +226,8 @@ class SlackPort:
                 return wait
             log.warning("chat.update of %s failed: %s", key, exc.response.get("error"))
             return None
+        finally:
+            self._in_flight -= 1
         self.edits_sent += 1
         return None
 
@@ -231,7 +237,13 @@ class SlackPort:
             await asyncio.gather(*list(self._senders.values()), return_exceptions=True)
 
     def pending_edits(self) -> int:
+        """Messages whose newest card is not sent yet."""
         return len(self._latest)
+
+    @property
+    def busy(self) -> bool:
+        """An edit is on its way to Slack right now."""
+        return self._in_flight > 0
 
     async def close(self) -> None:
         for task in list(self._senders.values()):
