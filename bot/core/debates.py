@@ -42,9 +42,10 @@ _CHOICES = {c.value: c for c in Choice}
 _DEBATERS = frozenset((Role.PRO, Role.CON))
 
 
-def voter_hash(secret: bytes, actor: Actor) -> str:
-    """The keyed hash that stands for a voter in anonymous debates and polls."""
-    key = f"{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
+def voter_hash(secret: bytes, actor: Actor, scope: str = "") -> str:
+    """The keyed hash that stands for a voter; `scope` (e.g. "debate:12") makes one voter's
+    hashes differ between debates, so ballots cannot be linked across them."""
+    key = f"{scope}:{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
     return "h:" + hmac.new(secret, key, hashlib.sha256).hexdigest()[:32]
 
 
@@ -375,7 +376,7 @@ class DebateService:
             raise RuleError("vote.error.debater")
         if self.core.guards:
             await self.core.guard("vote", actor, req.channel, d, "")
-        voter = voter_hash(self.core.secret, actor) if d.anonymous else actor.user_id
+        voter = self.voter_key(d, actor)
         before = d.votes[stage].get(voter)
         try:
             # `_value_` is the member's plain value (the `.value` property costs a call per vote)
@@ -400,6 +401,10 @@ class DebateService:
             text = self.t(lang, key, choice=self.t(lang, f"choice.{choice.value}"), previous=previous)
             reply = self._vote_replies[(lang, choice, before)] = Reply(Card("notice", body=text))
         return reply
+
+    def voter_key(self, d: Debate, actor: Actor) -> str:
+        """Who a ballot belongs to: the user id, or in an anonymous debate a per-debate keyed hash."""
+        return voter_hash(self.core.secret, actor, f"debate:{d.id}") if d.anonymous else actor.user_id
 
     def _committed(self, rows: list[VoteRow]) -> None:
         """The writer committed `rows`: count them, then ask once per (debate, stage) for a tally redraw."""

@@ -332,7 +332,7 @@ class ModerationService:
                 if d is None and req.debate_id is not None and self.debates is not None:
                     d = self.debates.debates.get(req.debate_id)
                 # In an anonymous debate a refused ballot names the voter's hash, never the user.
-                whom = voter_hash(self.core.secret, req.actor) if action == VOTE and d and d.anonymous else None
+                whom = self.debates.voter_key(d, req.actor) if action == VOTE and d and d.anonymous else None
                 await self._audit_refusal(req.actor, action, exc, d.id if d else req.debate_id, whom)
                 raise
 
@@ -404,7 +404,7 @@ class ModerationService:
 
     async def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime) -> None:
         now = self.core.clock.now()
-        voter = voter_hash(self.core.secret, actor) if d.anonymous else actor.user_id
+        voter = self.debates.voter_key(d, actor)
         if stage is Stage.POST:
             late = actor.user_id in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
