@@ -12,13 +12,10 @@ then answer a late 404 after it already acknowledged).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
@@ -27,87 +24,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks
 from bot.adapters.slack.port import PLATFORM, SlackPort, channel_ref
+from bot.adapters.slack.users import USER_TTL, Directory, error_of
 from bot.core import engine
 from bot.core.buttons import ballot_command, button_command, opens_ballot
 from bot.core.cards import Reply
 from bot.core.commands import Command
 from bot.core.errors import RuleError
 from bot.core.model import Actor, ChannelRef
-from bot.core.ports import Clock
 from bot.core.service import Core, Request
 
 log = logging.getLogger(__name__)
 SLASH_COMMANDS = ("debate", "vote", "speak", "ask", "poll", "mod", "motions", "formats", "discuss", "help")
 BUTTON_IDS = re.compile(r"^(debate|poll):\d+:")  # the stable ids of bot.core.buttons
-USER_TTL = 600.0
-FAILED_LOOKUP_TTL = 60.0
-
-
-@dataclass(frozen=True)
-class SlackUser:
-    name: str
-    is_admin: bool  # workspace admin or owner
-    roles: tuple[str, ...] = ()  # ids, handles and names of the user groups the user is in
-
-
-class Directory:
-    """Display names and admin/owner flags (`users.info`) and user groups, cached with a TTL."""
-
-    def __init__(self, port: SlackPort, clock: Clock, ttl: float = USER_TTL) -> None:
-        self.port = port
-        self.clock = clock
-        self.ttl = ttl
-        self._users: dict[tuple[str, str], tuple[datetime, SlackUser]] = {}
-        self._groups: dict[str, tuple[datetime, dict[str, tuple[str, ...]]]] = {}
-        self._inflight: dict[tuple[str, str], asyncio.Future[SlackUser]] = {}
-
-    def forget(self, team: str, user_id: str) -> None:
-        self._users.pop((team, user_id), None)
-
-    async def user(self, team: str, user_id: str, fallback: str = "") -> SlackUser:
-        key = (team, user_id)
-        hit = self._users.get(key)
-        if hit is not None and hit[0] > self.clock.now():
-            return hit[1]
-        pending = self._inflight.get(key)
-        if pending is None:
-            pending = asyncio.ensure_future(self._fetch(team, user_id, fallback))
-            self._inflight[key] = pending
-            pending.add_done_callback(lambda _: self._inflight.pop(key, None))
-        return await asyncio.shield(pending)
-
-    async def _fetch(self, team: str, user_id: str, fallback: str) -> SlackUser:
-        client = self.port.client_for(team)
-        ttl = self.ttl
-        try:
-            user = (await client.users_info(user=user_id))["user"]
-            profile = user.get("profile") or {}
-            name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-                    or user.get("name") or fallback or user_id)
-            is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        except (SlackApiError, KeyError, TypeError) as exc:
-            log.warning("users.info for %s failed (%s); using the name Slack sent", user_id, _error_of(exc))
-            name, is_admin, ttl = fallback or user_id, False, FAILED_LOOKUP_TTL
-        found = SlackUser(name, is_admin, await self._roles(client, team, user_id))
-        self._users[(team, user_id)] = (self.clock.now() + timedelta(seconds=ttl), found)
-        return found
-
-    async def _roles(self, client: AsyncWebClient, team: str, user_id: str) -> tuple[str, ...]:
-        """The user groups (ids, handles, names) the user belongs to; none without `usergroups:read`."""
-        hit = self._groups.get(team)
-        if hit is None or hit[0] <= self.clock.now():
-            members: dict[str, list[str]] = {}
-            try:
-                response = await client.usergroups_list(include_users=True)
-                for group in response.get("usergroups") or []:
-                    names = [n for n in (group.get("id"), group.get("handle"), group.get("name")) if n]
-                    for member in group.get("users") or []:
-                        members.setdefault(member, []).extend(names)
-            except SlackApiError as exc:
-                log.info("no user groups for %s (%s)", team, _error_of(exc))
-            hit = (self.clock.now() + timedelta(seconds=self.ttl), {k: tuple(v) for k, v in members.items()})
-            self._groups[team] = hit
-        return hit[1].get(user_id, ())
 
 
 def _key(team: str, kind: str, *parts: object) -> str | None:
@@ -115,12 +43,6 @@ def _key(team: str, kind: str, *parts: object) -> str | None:
     if not all(parts):
         return None
     return ":".join(("slack", team, kind, *map(str, parts)))
-
-
-def _error_of(exc: Exception) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error"))
-    return type(exc).__name__
 
 
 class SlackBot:
@@ -245,7 +167,7 @@ class SlackBot:
         try:
             await self.port.client_for(team).views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError as exc:
-            log.warning("Slack would not open a modal: %s", _error_of(exc))
+            log.warning("Slack would not open a modal: %s", error_of(exc))
             return None
         return []
 
