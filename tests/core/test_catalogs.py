@@ -21,7 +21,7 @@ from bot.core.model import Choice, DebateState, PhaseKind, Role, Side, Stage
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "prompts" / "locales"
-SOURCES = ROOT / "bot"
+SOURCES = (ROOT / "bot", ROOT / "cogs")
 
 # Keys built with an f-string, e.g. f"side.{p.side.value}": the values the hole can take.
 # A new f-string key family needs a line here (or at least one matching key, see below).
@@ -220,7 +220,7 @@ def keys_used_in(source: str, filename: str) -> set[KeyUse]:
 @pytest.fixture(scope="module")
 def used_keys() -> set[KeyUse]:
     found: set[KeyUse] = set()
-    for path in sorted(SOURCES.rglob("*.py")):
+    for path in sorted(p for folder in SOURCES for p in folder.rglob("*.py")):
         found |= keys_used_in(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     return found
 
