@@ -1,10 +1,11 @@
 """Coalesced tally edits: a live tally message is edited by time, never once per vote.
 
-Each message is edited at most once per `interval` seconds; a burst of votes inside that window
-becomes one edit drawn from the state at the moment of the edit. The edits of one message never
-overlap: a request that comes while an edit is on its way is served by one more edit, an interval
-after the last one started, so the newest state always lands last. `finish()` stops what is
-pending, lets an edit already on its way land, and draws the exact final state at once.
+Each message is edited at most once per `interval` seconds, counted from when the last edit
+landed; a burst of votes inside that window becomes one edit drawn from the state at the moment
+of the edit. The edits of one message never overlap: a request that comes while an edit is on
+its way is served by one more edit, an interval after that one landed, so the newest state
+always lands last. `finish()` stops what is pending, lets an edit already on its way land, and
+draws the exact final state at once.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ Draw = Callable[[], Awaitable[None]]
 class TallyCoalescer:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._last: dict[str, datetime] = {}  # when each message's last edit started
+        self._last: dict[str, datetime] = {}  # when each message's last edit landed
         self._pending: dict[str, asyncio.Task[None]] = {}  # one worker per message with work to do
         self._asks: dict[str, tuple[float, Draw]] = {}  # the newest request per message
         self._again: set[str] = set()  # asked again while the worker was drawing
@@ -65,12 +66,15 @@ class TallyCoalescer:
                 self._again.discard(key)
 
     async def _draw(self, key: str, draw: Draw) -> None:
-        self._last[key] = self.clock.now()
         self.edits[key] = self.edits.get(key, 0) + 1
         try:
             await draw()
         except Exception:
             log.exception("could not redraw tally %s", key)
+        finally:
+            # the interval runs from when the edit landed: however long the request took on its
+            # way, the platform sees two edits of one message at least `interval` apart
+            self._last[key] = self.clock.now()
 
     async def finish(self, key: str, draw: Draw) -> None:
         """Cancel any pending edit, let one already on its way land, and draw the final state now."""

@@ -123,15 +123,40 @@ ON CONFLICT (platform, workspace, channel) DO UPDATE SET language = excluded.lan
 """
 
 
+def _statement_rows(rows: int) -> int:
+    """The smallest of 1, 2, 3, 4, 6, 8, 12, 16, … (powers of two and 1.5 times them) >= `rows`."""
+    if rows <= 2:
+        return rows
+    power = 1 << (rows - 1).bit_length()
+    return power * 3 // 4 if rows <= power * 3 // 4 else power
+
+
 def _upsert_votes(conn: sqlite3.Connection, values: list[object]) -> None:
     """Runs on the connection's thread: UPSERT the flat `values` in as few statements as possible, commit."""
     limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // VOTE_COLUMNS
     per = max(1, min(VOTES_PER_STATEMENT, limit)) * VOTE_COLUMNS
+
+    def statement(chunk: list[object]) -> str:
+        return upsert_votes.format(values=", ".join([vote_values] * (len(chunk) // VOTE_COLUMNS)))
+
+    if len(values) <= per and not conn.in_transaction:
+        # Padded to one of a few sizes with copies of the last row (an UPSERT of the same row
+        # again changes nothing), so the connection's statement cache serves most batches.
+        rows = len(values) // VOTE_COLUMNS
+        padded = values + values[-VOTE_COLUMNS:] * (min(_statement_rows(rows), per // VOTE_COLUMNS) - rows)
+        # One statement is one transaction in autocommit mode: its own step commits it, which
+        # saves the separate COMMIT (and the GIL hand-offs around it); a failure undoes it all.
+        level = conn.isolation_level
+        conn.isolation_level = None
+        try:
+            conn.execute(statement(padded), padded)
+        finally:
+            conn.isolation_level = level
+        return
     try:
         for start in range(0, len(values), per):
             chunk = values[start : start + per]
-            sql = upsert_votes.format(values=", ".join([vote_values] * (len(chunk) // VOTE_COLUMNS)))
-            conn.execute(sql, chunk)
+            conn.execute(statement(chunk), chunk)
         conn.commit()
     except BaseException:
         conn.rollback()

@@ -1,0 +1,129 @@
+"""What every benchmark part shares: a recording chat port, a core on a file, debates, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import sys
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first on the path, not the project
+    sys.path.insert(0, str(ROOT))
+
+from bot.app import build_core  # noqa: E402
+from bot.core.cards import Card  # noqa: E402
+from bot.core.model import Actor, ChannelRef  # noqa: E402
+from bot.core.ports import Clock, SystemClock  # noqa: E402
+from bot.core.service import Core, Request  # noqa: E402
+
+log = logging.getLogger(__name__)
+PLATFORM = "bench"
+WORKSPACE = "w1"
+TEACHER = Actor(PLATFORM, WORKSPACE, "teacher", "Teacher", is_admin=True)
+
+
+@dataclass
+class Row:
+    """One line of the table: what was measured, the figure, the target and whether it is met."""
+
+    name: str
+    value: str
+    target: str = ""
+    met: bool | None = None  # None: a figure for context, no target
+    note: str = ""
+
+
+class RecordingPort:
+    """A ChatPort that only records: posts, edits, private messages and the confirmations sent."""
+
+    def __init__(self, platform: str = PLATFORM, min_edit_interval: float = 2.0) -> None:
+        self.platform = platform
+        self.min_edit_interval = min_edit_interval
+        self._ids = count(1)
+        self.posts = 0
+        self.edits: dict[str, int] = {}
+        self.private = 0
+        self.confirmed: list[Card] = []
+
+    async def open_space(self, channel: ChannelRef, title: str, card: Card) -> tuple[ChannelRef, str]:
+        mid = await self.post(channel, card)
+        return ChannelRef(channel.platform, channel.workspace, f"{channel.channel}/t{mid}"), mid
+
+    async def post(self, channel: ChannelRef, card: Card) -> str:
+        self.posts += 1
+        return str(next(self._ids))
+
+    async def edit(self, channel: ChannelRef, message_id: str, card: Card) -> None:
+        self.edits[message_id] = self.edits.get(message_id, 0) + 1
+
+    async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None:
+        self.private += 1
+
+    def confirm(self, card: Card) -> None:
+        """What an adapter does with a vote's reply: here it is only kept."""
+        self.confirmed.append(card)
+
+
+class Inflight:
+    """Tasks started and let go as they finish, as a platform's event handlers are.
+
+    Keeping every finished task (a list for `gather`) would grow the heap by tens of thousands
+    of objects during a storm and make the garbage collector's pauses the bench's own doing.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+        self._errors: list[BaseException] = []
+
+    def start(self, work: Coroutine) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._errors.append(task.exception())
+
+    async def wait(self) -> None:
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+        if self._errors:
+            raise self._errors[0]
+
+
+async def open_core(path: Path, port: RecordingPort, clock: Clock | None = None) -> Core:
+    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock())
+    await core.start()
+    return core
+
+
+async def start_debates(core: Core, n: int, fmt: str = "quick") -> list[ChannelRef]:
+    """Start `n` debates in `n` channels; returns the place each one lives in (its thread)."""
+    spaces = []
+    for i in range(n):
+        channel = ChannelRef(PLATFORM, WORKSPACE, f"c{i}")
+        replies = await core.handle(Request(TEACHER, channel, f"/debate start format:{fmt}"))
+        if replies[0].card.kind != "notice":
+            raise RuntimeError(f"could not start a debate: {replies[0].card.body}")
+        d = core.debates.debates[core.debates.places[channel]]
+        spaces.append(d.space)
+    return spaces
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`; NaN when there are none."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def ms(seconds: float) -> str:
+    return "n/a" if math.isnan(seconds) else f"{seconds * 1000:.1f} ms"

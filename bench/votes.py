@@ -1,0 +1,230 @@
+"""The vote path under load: closed loop (throughput), the naive baseline, raw sqlite3, open loop.
+
+Every vote goes through the whole command path — `Core.handle` with a typed `/vote pro`: parse,
+the moderator and phase checks, the moderation guards, the store, the reply — and its reply is
+handed to a recording port, as an adapter would send it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.common import PLATFORM, WORKSPACE, Inflight, RecordingPort, open_core, start_debates
+from bot.core.model import Actor, ChannelRef, Debate, VoteRow
+from bot.core.ports import SystemClock
+from bot.core.service import Core, Request
+from bot.core.writer import WriteFailed
+from bot.storage.sqlite import SqliteStore, upsert_vote
+
+LINES = ("/vote pro", "/vote con", "/vote undecided")
+
+
+@dataclass
+class LoadResult:
+    confirmed: int = 0
+    refused: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)  # what the writer was given, in order
+    batches: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)
+    loop_cpu: float = 0.0  # CPU seconds of the event loop's thread while the votes ran
+
+    @property
+    def rate(self) -> float:
+        return self.confirmed / self.seconds if self.seconds else 0.0
+
+    def count(self, body: str, kind: str) -> None:
+        if kind == "notice":
+            self.confirmed += 1
+        else:
+            self.refused += 1
+            key = body.splitlines()[0][:60]
+            self.refusals[key] = self.refusals.get(key, 0) + 1
+
+
+class NaiveWriter:
+    """The baseline: one aiosqlite transaction per vote (execute + commit under the store lock)."""
+
+    def __init__(self, store: SqliteStore, on_commit, captured: list[tuple]) -> None:
+        self.store = store
+        self.on_commit = on_commit
+        self.captured = captured
+        self.batches = 0
+        self.rows = 0
+
+    def start(self) -> None:
+        pass
+
+    async def submit(self, row: VoteRow) -> None:
+        self.captured.append((row.debate_id, row.stage, row.voter, row.choice, row.at))
+        try:
+            await self.store.write_many(upsert_vote, [(row.debate_id, row.stage, row.voter, row.choice,
+                                                       row.at.isoformat())])
+        except Exception as exc:
+            raise WriteFailed(str(exc)) from exc
+        self.batches += 1
+        self.rows += 1
+        self.on_commit([row])
+
+    async def flush(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+def capture_rows(core: Core, captured: list[tuple]) -> None:
+    """Keep every row the group-commit writer writes (for the raw sqlite3 run), as plain tuples.
+
+    Plain tuples of strings, ints and datetimes are left alone by the garbage collector; tens of
+    thousands of kept VoteRow objects would make its pauses longer than the bot's own.
+    """
+    writer = core.debates.writer
+    write = writer._write
+
+    async def recording(rows: list[VoteRow]) -> None:
+        captured.extend([(r.debate_id, r.stage, r.voter, r.choice, r.at) for r in rows])
+        await write(rows)
+
+    writer._write = recording
+
+
+def person(i: int, k: int) -> Actor:
+    return Actor(PLATFORM, WORKSPACE, f"U{i:05d}{k:05d}", f"Voter {i}")
+
+
+async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seconds: float,
+                      debates: int = 20, observers: bool = True) -> LoadResult:
+    """`voters` tasks at once, each casting votes back to back for `seconds`.
+
+    Each task speaks for a new person every second vote: a first ballot, then a change of mind
+    (the UPSERT path), so no person hits the moderation rate limit.
+    """
+    port = RecordingPort()
+    core = await open_core(folder / f"{name}.db", port)
+    result = LoadResult()
+    try:
+        if not observers:
+            core.observers.clear()
+        spaces = await start_debates(core, debates)
+        if naive:
+            await core.debates.writer.stop()
+            core.debates.writer = NaiveWriter(core.store, core.debates._committed, result.rows)
+        else:
+            capture_rows(core, result.rows)
+        await _warm_up(core, spaces)
+        result.rows.clear()
+
+        stop_at = time.perf_counter() + seconds
+
+        async def voter(i: int) -> None:
+            space = spaces[i % debates]
+            handle, confirm, latencies, clock = core.handle, port.confirm, result.latencies, time.perf_counter
+            k = 0
+            while (started := clock()) < stop_at:
+                request = Request(person(i, k // 2), space, LINES[(i + k) % 3])
+                card = (await handle(request))[0].card
+                confirm(card)
+                latencies.append(clock() - started)
+                result.count(card.body, card.kind)
+                k += 1
+
+        cpu, started = time.thread_time(), time.perf_counter()
+        await asyncio.gather(*(voter(i) for i in range(voters)))
+        result.seconds = time.perf_counter() - started
+        result.loop_cpu = time.thread_time() - cpu
+        result.batches = core.debates.writer.batches
+    finally:
+        await core.stop()
+    return result
+
+
+async def _warm_up(core: Core, spaces: list[ChannelRef]) -> None:
+    """A few votes first, so that parsing memos and caches are what they are in a running bot."""
+    for i, space in enumerate(spaces):
+        await core.handle(Request(Actor(PLATFORM, WORKSPACE, f"warm{i}", "Warm"), space, LINES[i % 3]))
+
+
+async def open_loop(folder: Path, *, rate: float, seconds: float, debates: int = 20, seed: int = 8,
+                    observers: bool = True, name: str = "open") -> LoadResult:
+    """Votes offered at Poisson times (`rate` a second on average, seeded), whatever the backlog.
+
+    A vote's latency runs from the moment it was due to the moment its confirmation came back,
+    so time spent waiting to be started counts too. Every person votes twice, `seconds / 2` apart.
+    """
+    port = RecordingPort()
+    core = await open_core(folder / f"{name}.db", port)
+    result = LoadResult()
+    loop = asyncio.get_running_loop()
+    try:
+        if not observers:
+            core.observers.clear()
+        spaces = await start_debates(core, debates)
+        await _warm_up(core, spaces)
+        rng = random.Random(seed)
+        due: list[float] = []
+        t = 0.0
+        while True:
+            t += rng.expovariate(rate)
+            if t >= seconds:
+                break
+            due.append(t)
+        people = max(1, len(due) // 2)
+
+        async def one(j: int, at: float) -> None:
+            request = Request(person(j % people, 0), spaces[j % debates], LINES[j % 3])
+            card = (await core.handle(request))[0].card
+            port.confirm(card)
+            result.latencies.append(loop.time() - at)
+            result.count(card.body, card.kind)
+
+        inflight = Inflight()
+        begin = loop.time() + 0.01
+        j = 0
+        while j < len(due):
+            now = loop.time()
+            while j < len(due) and begin + due[j] <= now:
+                inflight.start(one(j, begin + due[j]))
+                j += 1
+            if j < len(due):
+                await asyncio.sleep(max(0.0, begin + due[j] - loop.time()))
+        await inflight.wait()
+        result.seconds = loop.time() - begin
+        result.batches = core.debates.writer.batches
+    finally:
+        await core.stop()
+    return result
+
+
+async def raw_executemany(folder: Path, rows: list[tuple]) -> float:
+    """Rows per second of plain `sqlite3` `executemany` + commit of `rows` (same schema, same UPSERT).
+
+    The file is made by the store (same migrations) and holds as many debates as the rows point
+    at, with the same ids, so the foreign key checks run as in the bot.
+    """
+    path = folder / "raw.db"
+    store = await SqliteStore.open(path)
+    now = SystemClock().now()
+    place = ChannelRef(PLATFORM, WORKSPACE, "raw")
+    for _ in range(max((r[0] for r in rows), default=0)):
+        await store.create_debate(Debate(0, place, place, "m", "t", "x", "quick", "en", "teacher", now))
+    await store.close()
+    params = [(debate_id, stage, voter, choice, at.isoformat()) for debate_id, stage, voter, choice, at in rows]
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        started = time.perf_counter()
+        db.executemany(upsert_vote, params)
+        db.commit()
+        seconds = time.perf_counter() - started
+    finally:
+        db.close()
+    return len(params) / seconds if seconds else 0.0
