@@ -100,7 +100,7 @@ def person(i: int, k: int) -> Actor:
 
 
 async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seconds: float,
-                      debates: int = 20, observers: bool = True) -> LoadResult:
+                      debates: int = 20, observers: bool = True, guards: bool = True) -> LoadResult:
     """`voters` tasks at once, each casting votes back to back for `seconds`.
 
     Each task speaks for a new person every second vote: a first ballot, then a change of mind
@@ -113,6 +113,8 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
         if not observers:
             core.observers.clear()
         spaces = await start_debates(core, debates)
+        if not guards:
+            core.guards.clear()
         if naive:
             await core.debates.writer.stop()
             core.debates.writer = NaiveWriter(core.store, core.debates._committed, result.rows)

@@ -367,7 +367,7 @@ class DebateService:
 
     async def cmd_vote(self, req: Request) -> list[Reply]:
         d = self.running(req)
-        choice = Choice(str(req.command.get("choice")))
+        choice = _CHOICES[req.command.get("choice")]  # the parser allows only these
         stage = engine.open_stage(d, self.fmt(d))
         if stage is None:
             raise RuleError("vote.error.closed", "usage.vote")
