@@ -162,8 +162,12 @@ class DebateService:
         engine.start(d, fmt, now)
         d.id = await self.core.store.create_debate(d)
         port = self.core.port(req.channel)
-        space, opening = await port.open_space(req.channel, self.t(lang, "debate.thread_title", id=d.id, title=title),
-                                               debate_cards.opening(self.core, d, fmt))
+        try:
+            space, opening = await port.open_space(
+                req.channel, self.t(lang, "debate.thread_title", id=d.id, title=title), debate_cards.opening(self.core, d, fmt))
+        except BaseException:
+            await self.core.store.delete_debate(d.id)  # nothing was posted: leave no half-made debate behind
+            raise
         d.space, d.opening_message_id = space, opening
         self._index(d)
         await self._enter_phase(d, fmt)

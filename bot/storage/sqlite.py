@@ -58,6 +58,7 @@ UPDATE debates SET channel = ?, phase_index = ?, state = ?, deadline = ?, paused
     ended_at = ?, messages = ?, language = ?
 WHERE id = ?
 """
+delete_debate = "DELETE FROM debates WHERE id = ?"
 select_open_debates = "SELECT * FROM debates WHERE state != 'ended' ORDER BY id"
 # The restart path: every open debate's rows in one query per table, not one per debate.
 select_open_participants = """
@@ -226,6 +227,9 @@ class SqliteStore:
                 _ts(d.ended_at), self._messages(d),
             ),
         )
+
+    async def delete_debate(self, debate_id: int) -> None:
+        await self._write(delete_debate, (debate_id,))
 
     async def save_debate(self, d: Debate) -> None:
         await self._write(

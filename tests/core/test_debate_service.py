@@ -270,3 +270,18 @@ async def test_questions_wait_for_a_moderator(core, chat):
     assert user == "dave" and "not about masks" in note.body and "Off topic" in note.body
     assert "already" in (await say(core, "teacher", "/mod approve id:2"))[0].body
     assert [q.status for q in d.questions] == ["approved", "rejected"]
+
+
+async def test_a_debate_the_platform_could_not_open_leaves_nothing_behind(core, chat, monkeypatch):
+    from bot.core.errors import RuleError
+
+    async def refused(channel, title, card):
+        raise RuleError("error.unavailable")
+
+    monkeypatch.setattr(chat, "open_space", refused)
+    cards = await say(core, "teacher", "/debate start format:quick")
+    assert cards[0].kind == "error"
+    assert core.debates.debates == {}
+    assert await core.store.load_open_debates() == []
+    monkeypatch.undo()
+    assert "started" in (await say(core, "teacher", "/debate start format:quick"))[0].body
