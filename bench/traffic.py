@@ -21,6 +21,7 @@ import logging
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +91,7 @@ def vote_request(actor: Actor, d: Debate, choice: str) -> Request:
     return Request(actor, d.space, command=Command("vote", None, {"choice": choice}), debate_id=d.id)
 
 
-def stall_writer(core: Core) -> tuple[asyncio.Event, callable]:
+def stall_writer(core: Core) -> tuple[asyncio.Event, Callable[[], None]]:
     """Make the vote writer wait for the returned event before each write; call the second to undo."""
     writer = core.debates.writer
     original = writer._write
@@ -414,7 +415,7 @@ async def _settle(core: Core, port, clock: FakeClock, done, limit: float) -> Non
     moved = 0.0
     while moved < limit:
         await asyncio.sleep(0.003)
-        if done() and not core.debates.tallies.busy() and not port.pending_edits() and not port._senders:
+        if done() and not core.debates.tallies.busy() and not port.pending_edits() and not getattr(port, "_senders", None):
             return
         clock.advance(0.25)
         moved += 0.25
