@@ -37,5 +37,5 @@ async def build_core(
     core.debates = DebateService(core)
     core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)
-    core.stoppers.append(store.close)
+    core.stoppers += [core.audit_writer.stop, store.close]  # last: what the services wrote on the way out
     return core

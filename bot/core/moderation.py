@@ -139,8 +139,12 @@ class RateLimiter:
     windows have emptied are forgotten, so memory follows the active users only.
     """
 
+    SWEEP_EVERY = 10_000  # hits between two sweeps of keys whose windows have emptied
+
     def __init__(self) -> None:
         self._hits: dict[Hashable, deque[datetime]] = {}
+        self._longest = timedelta(0)
+        self._until_sweep = self.SWEEP_EVERY
 
     def _window(self, key: Hashable, now: datetime, limit: RateLimit) -> deque[datetime]:
         hits = self._hits.get(key)
@@ -170,6 +174,17 @@ class RateLimiter:
         hits.append(now)
         while len(hits) > limit.count:
             hits.popleft()
+        self._longest = max(self._longest, timedelta(seconds=limit.seconds))
+        self._until_sweep -= 1
+        if self._until_sweep <= 0:
+            self.sweep(now)
+
+    def sweep(self, now: datetime) -> None:
+        """Forget keys with no hit inside the longest window (voters who came once and left)."""
+        horizon = now - self._longest
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
+            del self._hits[key]
+        self._until_sweep = self.SWEEP_EVERY
 
     def __len__(self) -> int:
         return len(self._hits)
@@ -264,8 +279,10 @@ class BurstDetector:
         started = key not in self._in_burst
         self._in_burst.add(key)
         done = self._flagged.setdefault(key, set())
-        fresh = [v for _, v in recent if v not in done]
-        fresh = list(dict.fromkeys(fresh))
+        if started:  # the whole window at once; afterwards only the newcomer (O(1) per ballot)
+            fresh = list(dict.fromkeys(v for _, v in recent if v not in done))
+        else:
+            fresh = [] if voter in done else [voter]
         done.update(fresh)
         return Burst(fresh, started, len(recent))
 

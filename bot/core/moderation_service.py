@@ -14,6 +14,7 @@ debate or discussion thread: None means it may stand; otherwise it is the locali
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import datetime, timedelta
@@ -52,6 +53,7 @@ from bot.core.moderation import (
 from bot.core.service import Core, Request
 from bot.core.timefmt import clock_time
 from bot.core.wordfilter import WordFilter, load_default_filter, validate_entry
+from bot.core.writer import GroupCommitWriter
 from bot.storage.moderation_store import Discussion, ModerationStore
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,12 @@ class ModerationService:
         self.flags: dict[int, dict[str, set[str]]] = {}  # debate -> voter key -> reasons
         self.late: dict[int, set[str]] = {}  # debate -> users who joined after the pre-vote
         self.seen: dict[Key, datetime] = {}
+        self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
+        # Written behind the voter's back, in batches: a storm of new voters must not queue one
+        # transaction per voter (or per flag) in front of the vote writer.
+        self.member_writer = GroupCommitWriter(self.store.add_members)
+        self.flag_writer = GroupCommitWriter(self.store.add_vote_flags)
+        self._background: set[asyncio.Task] = set()
         self.log_channels: dict[tuple[str, str], str] = {}
         self.discussions: dict[ChannelRef, Discussion] = {}  # by its own thread/room
         self.discussion_parents: dict[ChannelRef, Discussion] = {}
@@ -118,6 +126,7 @@ class ModerationService:
         core.flagged = self.flagged_voters
         core.timed.append(self)
         core.starters.append(self.load)
+        core.stoppers.append(self.shutdown)
         for sub in ("warn", "mute", "unmute", "strikes", "filter", "slowmode", "role", "log", "logchannel"):
             core.route("mod", sub, getattr(self, f"cmd_{sub}"))
         core.route("discuss", "start", self.cmd_discuss_start)
@@ -148,9 +157,29 @@ class ModerationService:
         for scope, seconds in (await self.store.slowmodes()).items():
             self.slowmode.set(scope, seconds)
         self.log_channels = await self.store.log_channels()
+        self.members = await self.store.members_seen()
         for d in await self.store.open_discussions():
             self._index_discussion(d)
         log.info("moderation loaded: %d mutes, %d open discussions", len(self.mutes), len(self.discussions))
+
+    async def settle(self) -> None:
+        """Wait until everything written behind the voters' backs is stored (e.g. before `/mod log`)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self.member_writer.flush()
+        await self.flag_writer.flush()
+        await self.core.audit_writer.flush()
+
+    async def shutdown(self) -> None:
+        await self.settle()
+        await self.member_writer.stop()
+        await self.flag_writer.stop()
+
+    def _later(self, work) -> None:
+        """Run `work` (a coroutine) off the caller's path; shutdown waits for it."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def next_deadline(self) -> datetime | None:
         ends = [m.until for m in self.mutes.values()]
@@ -374,10 +403,15 @@ class ModerationService:
         an anonymous debate must leave no voter id anywhere.
         """
         key = _key(actor)
-        if key not in self.seen:
-            self.seen[key] = await self.store.first_seen(
-                actor.platform, actor.workspace, voter_hash(self.core.secret, actor), self.core.clock.now())
-        return self.seen[key]
+        seen = self.seen.get(key)
+        if seen is None:
+            member = (actor.platform, actor.workspace, voter_hash(self.core.secret, actor))
+            seen = self.members.get(member)
+            if seen is None:
+                seen = self.members[member] = self.core.clock.now()
+                self.member_writer.post((*member, seen))
+            self.seen[key] = seen
+        return seen
 
     async def observe(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
         if not isinstance(target, Debate):
@@ -412,8 +446,9 @@ class ModerationService:
         if is_new_participant(first_seen, now, self.config):
             burst = self.bursts.add((d.id, stage.value), voter, now)
             if burst.started:
-                await self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,
-                                  debate_id=d.id, details=f"{stage.value}: {burst.size} / {self.config.burst_seconds:g} s")
+                self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,
+                                        debate_id=d.id,
+                                        details=f"{stage.value}: {burst.size} / {self.config.burst_seconds:g} s"))
             for v in burst.flag:
                 await self._flag(d, v, FlagReason.BURST, stage)
 
@@ -422,9 +457,12 @@ class ModerationService:
         if reason in reasons:
             return
         reasons.add(reason)
-        await self.store.add_vote_flag(d.id, voter, str(reason), stage.value, self.core.clock.now())
-        await self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag", target=voter, reason=str(reason),
-                          debate_id=d.id, details=stage.value)
+        now = self.core.clock.now()
+        self.flag_writer.post((d.id, voter, str(reason), stage.value, now))
+        if reason == FlagReason.BURST:
+            return  # a burst is logged once, when it starts ("vote.burst"); its ballots are in vote_flags
+        self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag", target=voter,
+                                reason=str(reason), debate_id=d.id, details=stage.value))
 
     def flagged_voters(self, d: object) -> set[str]:
         """The voter keys of flagged ballots (`/debate results flagged:exclude`)."""
@@ -723,6 +761,7 @@ class ModerationService:
         return [Reply(Card("notice", body=self.t(lang, key, role=role), user_text=True))]
 
     async def cmd_log(self, req: Request) -> list[Reply]:
+        await self.settle()
         lang = await self.core.language(req.channel)
         user = str(req.command.get("user") or "")
         limit = max(1, min(LOG_MAX, int(req.command.get("limit") or LOG_LIMIT)))

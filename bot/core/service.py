@@ -22,6 +22,7 @@ from bot.core.i18n import Catalog
 from bot.core.library import Library
 from bot.core.model import Actor, AuditEntry, ChannelRef
 from bot.core.ports import ChatPort, Clock
+from bot.core.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Request"], Awaitable[list[Reply]]]
@@ -80,6 +81,9 @@ class Core:
         self.guards: list[Guard] = []
         self.observers: list[Observer] = []
         self.audit_listeners: list[Callable[[AuditEntry], Awaitable[None]]] = []
+        # Audit entries are grouped into transactions like votes, so a burst of automatic
+        # entries (vote flags) never queues one transaction per entry on the store.
+        self.audit_writer: GroupCommitWriter[AuditEntry] = GroupCommitWriter(store.add_audits)
         self.moderator_check: Callable[[Actor], Awaitable[bool]] = self._platform_moderator
         # Voters whose ballots moderation flags (debate -> voter keys); `/debate results flagged:exclude`.
         self.flagged: Callable[[object], set[str]] = lambda debate: set()
@@ -131,7 +135,7 @@ class Core:
 
     async def audit(self, entry: AuditEntry) -> None:
         """Store an audit entry and hand it to the listeners (a moderator log channel, for one)."""
-        await self.store.add_audit(entry)
+        await self.audit_writer.submit(entry)
         for listener in self.audit_listeners:
             try:
                 await listener(entry)

@@ -43,13 +43,18 @@ class GroupCommitWriter(Generic[T]):
 
     async def submit(self, row: T) -> None:
         """Queue `row` and wait until it is committed; raises WriteFailed if it was not."""
+        await self.post(row)
+
+    def post(self, row: T) -> asyncio.Future[None]:
+        """Queue `row` without waiting (write-behind); a failure is logged if nobody awaits it."""
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        fut.add_done_callback(_log_unawaited_failure)
         self._pending.append((row, fut))
         self._idle.clear()
         self._wake.set()
         if self._task is None:
             self.start()
-        await fut
+        return fut
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (or failed)."""
@@ -112,3 +117,8 @@ class GroupCommitWriter(Generic[T]):
                 self._on_commit(rows)
             except Exception:
                 log.exception("on_commit failed")
+
+
+def _log_unawaited_failure(fut: asyncio.Future[None]) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.warning("a queued row was not stored: %s", fut.exception())

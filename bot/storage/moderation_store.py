@@ -66,6 +66,7 @@ SELECT l.debate_id, l.user_id FROM late_joins l JOIN debates d ON d.id = l.debat
 """
 delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
 insert_member = "INSERT OR IGNORE INTO members_seen (platform, workspace, member, first_seen) VALUES (?, ?, ?, ?)"
+select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
 select_member = "SELECT first_seen FROM members_seen WHERE platform = ? AND workspace = ? AND member = ?"
 
 
@@ -205,6 +206,10 @@ class ModerationStore:
     async def add_vote_flag(self, debate_id: int, voter: str, reason: str, stage: str, at: datetime) -> None:
         await self.store._write(insert_vote_flag, (debate_id, voter, reason, stage, _ts(at)))
 
+    async def add_vote_flags(self, rows: list[tuple[int, str, str, str, datetime]]) -> None:
+        """Flags in one transaction: (debate_id, voter, reason, stage, at)."""
+        await self.store.write_many(insert_vote_flag, [(d, v, r, s, _ts(at)) for d, v, r, s, at in rows])
+
     async def vote_flags(self) -> list[tuple[int, str, str]]:
         rows = await self.db.execute_fetchall(select_vote_flags)
         return [(r["debate_id"], r["voter"], r["reason"]) for r in rows]
@@ -218,6 +223,15 @@ class ModerationStore:
 
     async def drop_late_joins(self, debate_id: int) -> None:
         await self.store._write(delete_late_joins, (debate_id,))
+
+    async def members_seen(self) -> dict[tuple[str, str, str], datetime]:
+        """Every (platform, workspace, member hash) with its first-seen time."""
+        rows = await self.db.execute_fetchall(select_members)
+        return {(r["platform"], r["workspace"], r["member"]): _dt(r["first_seen"]) for r in rows}
+
+    async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
+        """First sightings in one transaction: (platform, workspace, member hash, first_seen)."""
+        await self.store.write_many(insert_member, [(p, w, m, _ts(at)) for p, w, m, at in rows])
 
     async def first_seen(self, platform: str, workspace: str, member: str, now: datetime) -> datetime:
         """When `member` (a keyed hash of the user) was first seen; records `now` for a newcomer."""

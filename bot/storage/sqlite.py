@@ -391,6 +391,12 @@ class SqliteStore:
             (e.platform, e.workspace, _ts(e.at), e.actor, e.action, e.target, e.reason, e.debate_id, e.details),
         )
 
+    async def add_audits(self, entries: list[AuditEntry]) -> None:
+        """Many audit entries in one transaction (the core's audit writer)."""
+        await self.write_many(insert_audit, [
+            (e.platform, e.workspace, _ts(e.at), e.actor, e.action, e.target, e.reason, e.debate_id, e.details)
+            for e in entries])
+
     async def audit_entries(self, platform: str, workspace: str, user: str = "", limit: int = 20) -> list[AuditEntry]:
         rows = await self.db.execute_fetchall(select_audit, (platform, workspace, user, user, user, limit))
         return [

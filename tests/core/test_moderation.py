@@ -86,6 +86,17 @@ def test_rate_limit_one_per_window_says_when_to_try_again():
     assert limiter.retry_after(("p", "w", "bob", "speak"), at(10), limit) == 0  # per user
 
 
+def test_rate_limiter_forgets_voters_who_came_once():
+    limiter = RateLimiter()
+    limit = RateLimit(10, 10)
+    for i in range(RateLimiter.SWEEP_EVERY - 1):
+        limiter.hit(f"voter{i}", at(0), limit)
+    assert len(limiter) == RateLimiter.SWEEP_EVERY - 1
+    limiter.hit("late", at(11), limit)  # the sweep: every other window has emptied
+    assert len(limiter) == 1
+    assert limiter.retry_after("late", at(11), limit) == 0
+
+
 def test_rate_limit_n_per_window_is_a_sliding_window():
     limiter = RateLimiter()
     limit = RateLimit(10, 10)
