@@ -29,7 +29,7 @@ class GroupCommitWriter(Generic[T]):
     ) -> None:
         self._write = write
         self._on_commit = on_commit
-        self._pending: list[tuple[T, asyncio.Future[None]]] = []
+        self._pending: list[tuple[T, asyncio.Future[None] | None]] = []
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -43,18 +43,20 @@ class GroupCommitWriter(Generic[T]):
 
     async def submit(self, row: T) -> None:
         """Queue `row` and wait until it is committed; raises WriteFailed if it was not."""
-        await self.post(row)
-
-    def post(self, row: T) -> asyncio.Future[None]:
-        """Queue `row` without waiting (write-behind); a failure is logged if nobody awaits it."""
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        fut.add_done_callback(_log_unawaited_failure)
+        self._queue(row, fut)
+        await fut
+
+    def enqueue(self, row: T) -> None:
+        """Queue `row` and forget it (write-behind bookkeeping): nobody waits, a failure is logged."""
+        self._queue(row, None)
+
+    def _queue(self, row: T, fut: asyncio.Future[None] | None) -> None:
         self._pending.append((row, fut))
         self._idle.clear()
         self._wake.set()
         if self._task is None:
             self.start()
-        return fut
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (or failed)."""
@@ -83,7 +85,7 @@ class GroupCommitWriter(Generic[T]):
                 await self._commit(batch)
             self._idle.set()
 
-    async def _commit(self, batch: list[tuple[T, asyncio.Future[None]]]) -> None:
+    async def _commit(self, batch: list[tuple[T, asyncio.Future[None] | None]]) -> None:
         rows = [row for row, _ in batch]
         try:
             await self._write(rows)
@@ -96,19 +98,21 @@ class GroupCommitWriter(Generic[T]):
         self.rows += len(rows)
         self._committed(rows)
         for _, fut in batch:
-            if not fut.done():
+            if fut is not None and not fut.done():
                 fut.set_result(None)
 
-    async def _commit_one(self, row: T, fut: asyncio.Future[None]) -> None:
+    async def _commit_one(self, row: T, fut: asyncio.Future[None] | None) -> None:
         try:
             await self._write([row])
         except Exception as exc:
-            if not fut.done():
+            if fut is None:
+                log.warning("a queued row was not stored: %s", exc)
+            elif not fut.done():
                 fut.set_exception(WriteFailed(str(exc)))
             return
         self.rows += 1
         self._committed([row])
-        if not fut.done():
+        if fut is not None and not fut.done():
             fut.set_result(None)
 
     def _committed(self, rows: list[T]) -> None:
@@ -117,8 +121,3 @@ class GroupCommitWriter(Generic[T]):
                 self._on_commit(rows)
             except Exception:
                 log.exception("on_commit failed")
-
-
-def _log_unawaited_failure(fut: asyncio.Future[None]) -> None:
-    if not fut.cancelled() and fut.exception() is not None:
-        log.warning("a queued row was not stored: %s", fut.exception())
