@@ -98,7 +98,7 @@ class Inflight:
 
 
 async def open_core(path: Path, port: RecordingPort, clock: Clock | None = None) -> Core:
-    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock())
+    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock(), freeze_heap=True)
     await core.start()
     return core
 

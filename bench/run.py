@@ -45,10 +45,10 @@ RSS_TARGET = 300.0
 RESTART_TARGET = 2.0
 FINAL_LAG_TARGET = 2.0
 OBSERVER_CAUSE = (
-    "moderation's vote observer (bot/core/moderation_service.py `observe`) does store work on the "
-    "voter's path: for each newcomer a members_seen SELECT and an INSERT transaction, and in a "
-    "burst of newcomers a vote-flag and an audit transaction per ballot, each one on the store's "
-    "write lock the vote writer needs too"
+    "moderation's vote observer (bot/core/moderation_service.py `observe`) runs on the voter's path: "
+    "in this load every second vote comes from a person never seen before, and each newcomer costs "
+    "a keyed hash, a first-seen record and a step of burst detection (its writes are batched behind "
+    "the voters' backs, but the CPU is spent on the event loop)"
 )
 
 
@@ -109,7 +109,7 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
     free_ours, free_naive, free_open = results[False]
     free_cpu = free_ours.loop_cpu / max(1, free_ours.confirmed) * 1e6
     if wired_ours.rate < VOTES_TARGET or percentile(wired_open.latencies, 99) > P99_TARGET:
-        if free_ours.rate > 2 * wired_ours.rate:
+        if free_ours.rate > 1.2 * wired_ours.rate:
             notes.append(f"SHORTFALL votes/s and latency as wired: {OBSERVER_CAUSE}. Detached, the same path "
                          f"does {free_ours.rate:,.0f}/s with p99 {ms(percentile(free_open.latencies, 99))} at "
                          f"{args.rate:,.0f}/s offered.")

@@ -21,6 +21,7 @@ async def build_core(
     clock: Clock | None = None,
     secret: bytes = b"test-secret",
     prompts: Path = PROMPTS_DIR,
+    freeze_heap: bool = False,
 ) -> Core:
     """Open the store and wire every service; call `await core.start()` once the ports are ready."""
     library = load_library(prompts)  # refuse a broken library before anything is opened
@@ -34,6 +35,7 @@ async def build_core(
         catalog=catalog,
         secret=secret,
     )
+    core.freeze_heap = freeze_heap
     core.debates = DebateService(core)
     core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)
