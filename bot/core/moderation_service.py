@@ -69,6 +69,9 @@ _CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
 Key = tuple[str, str, str]  # platform, workspace, user
 
 
+BOOKKEEPING_LINGER = 1.0  # seconds first sightings and vote flags gather before they are written
+
+
 def _key(actor: Actor) -> Key:
     return actor.platform, actor.workspace, actor.user_id
 
@@ -108,8 +111,8 @@ class ModerationService:
         self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
         # Written behind the voter's back, in batches: a storm of new voters must not queue one
         # transaction per voter (or per flag) in front of the vote writer.
-        self.member_writer = GroupCommitWriter(self.store.add_members)
-        self.flag_writer = GroupCommitWriter(self.store.add_vote_flags)
+        self.member_writer = GroupCommitWriter(self.store.add_members, linger=BOOKKEEPING_LINGER)
+        self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER)
         self._background: set[asyncio.Task] = set()
         self.log_channels: dict[tuple[str, str], str] = {}
         self.discussions: dict[ChannelRef, Discussion] = {}  # by its own thread/room

@@ -26,8 +26,13 @@ class GroupCommitWriter(Generic[T]):
         self,
         write: Callable[[list[T]], Awaitable[None]],
         on_commit: Callable[[list[T]], None] | None = None,
+        linger: float = 0.0,
     ) -> None:
+        """`linger` > 0 (write-behind bookkeeping only, never votes): gather rows for up to that
+        many seconds before a commit, so that they take the store's lock rarely; `flush` cuts it short."""
         self._write = write
+        self._linger = linger
+        self._hurry = asyncio.Event()
         self._on_commit = on_commit
         self._pending: list[tuple[T, asyncio.Future[None] | None]] = []
         self._wake = asyncio.Event()
@@ -61,6 +66,7 @@ class GroupCommitWriter(Generic[T]):
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (or failed)."""
         while self._pending or not self._idle.is_set():
+            self._hurry.set()
             await self._idle.wait()
             if self._pending:
                 self._idle.clear()
@@ -80,6 +86,12 @@ class GroupCommitWriter(Generic[T]):
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._linger > 0 and not self._hurry.is_set():
+                try:
+                    await asyncio.wait_for(self._hurry.wait(), self._linger)
+                except TimeoutError:
+                    pass
+            self._hurry.clear()
             while self._pending:
                 batch, self._pending = self._pending, []
                 await self._commit(batch)

@@ -66,6 +66,7 @@ SELECT l.debate_id, l.user_id FROM late_joins l JOIN debates d ON d.id = l.debat
 """
 delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
 insert_member = "INSERT OR IGNORE INTO members_seen (platform, workspace, member, first_seen) VALUES (?, ?, ?, ?)"
+BOOKKEEPING_CHUNK = 200
 select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
 select_member = "SELECT first_seen FROM members_seen WHERE platform = ? AND workspace = ? AND member = ?"
 
@@ -207,8 +208,14 @@ class ModerationStore:
         await self.store._write(insert_vote_flag, (debate_id, voter, reason, stage, _ts(at)))
 
     async def add_vote_flags(self, rows: list[tuple[int, str, str, str, datetime]]) -> None:
-        """Flags in one transaction: (debate_id, voter, reason, stage, at)."""
-        await self.store.write_many(insert_vote_flag, [(d, v, r, s, _ts(at)) for d, v, r, s, at in rows])
+        """Flags (debate_id, voter, reason, stage, at), in short transactions."""
+        await self._write_chunks(insert_vote_flag, [(d, v, r, s, _ts(at)) for d, v, r, s, at in rows])
+
+    async def _write_chunks(self, sql: str, rows: list[tuple]) -> None:
+        """Bookkeeping rows in transactions of BOOKKEEPING_CHUNK rows: between two of them the vote
+        writer gets the store's lock, so a large batch never holds votes up for long."""
+        for i in range(0, len(rows), BOOKKEEPING_CHUNK):
+            await self.store.write_many(sql, rows[i : i + BOOKKEEPING_CHUNK])
 
     async def vote_flags(self) -> list[tuple[int, str, str]]:
         rows = await self.db.execute_fetchall(select_vote_flags)
@@ -230,8 +237,8 @@ class ModerationStore:
         return {(r["platform"], r["workspace"], r["member"]): _dt(r["first_seen"]) for r in rows}
 
     async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
-        """First sightings in one transaction: (platform, workspace, member hash, first_seen)."""
-        await self.store.write_many(insert_member, [(p, w, m, _ts(at)) for p, w, m, at in rows])
+        """First sightings (platform, workspace, member hash, first_seen), in short transactions."""
+        await self._write_chunks(insert_member, [(p, w, m, _ts(at)) for p, w, m, at in rows])
 
     async def first_seen(self, platform: str, workspace: str, member: str, now: datetime) -> datetime:
         """When `member` (a keyed hash of the user) was first seen; records `now` for a newcomer."""
