@@ -200,7 +200,8 @@ class DebateService:
         current = d.role_of(user)
         if current is not None:
             raise RuleError("debate.error.already_joined", "usage.debate.leave", side=self.t(d.language, f"side.{current.value}"))
-        if side is not Role.AUDIENCE and any(user in votes for votes in d.votes.values()):
+        voter = self.voter_key(d, req.actor)  # a hash in an anonymous debate
+        if side is not Role.AUDIENCE and any(voter in votes for votes in d.votes.values()):
             raise RuleError("debate.error.voted_cannot_debate")
         await self.core.guard("join", req.actor, req.channel, d, "")
         p = Participant(user, req.actor.name, side, self.core.clock.now())

@@ -90,6 +90,17 @@ async def test_debaters_do_not_vote_and_voters_cannot_become_debaters(core, chat
     assert d.participants["v1"].role.value == "audience"
 
 
+async def test_voters_cannot_become_debaters_in_an_anonymous_debate_either(core, chat):
+    await say(core, "teacher", "/debate start format:quick anonymous:yes")
+    d = next(iter(core.debates.debates.values()))
+    assert d.anonymous
+    await say(core, "v1", "/vote con")
+    assert "v1" not in d.votes[Stage.PRE] and len(d.votes[Stage.PRE]) == 1  # stored as a hash
+    cards = await say(core, "v1", "/debate join side:con")
+    assert "only join the audience" in cards[0].body
+    assert "v1" not in d.participants
+
+
 async def test_a_refused_speech_is_handed_back_in_full(core, chat):
     d = await start_quick(core, chat)
     await say(core, "alice", "/debate join side:pro")
