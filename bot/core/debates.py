@@ -454,9 +454,12 @@ class DebateService:
         if d.phase_index + 1 >= len(fmt.phases):
             await self._finish(d, actor, timed=timed)
             return
+        index = d.phase_index
         left = engine.current_phase(d, fmt)
         if left.stage is not None:
             await self._close_stage(d, left.stage)
+            if d.phase_index != index or d.state is DebateState.ENDED:
+                return  # the timer or another moderator moved it on while the stage closed
         engine.advance(d, fmt, self.core.clock.now())
         await self.core.store.save_debate(d)
         if actor is not None:
@@ -499,6 +502,8 @@ class DebateService:
         stage = engine.open_stage(d, fmt)
         if stage is not None:
             await self._close_stage(d, stage)
+            if d.state is DebateState.ENDED:
+                return  # ended by someone else while the stage closed
         engine.end(d, self.core.clock.now())
         await self.core.store.save_debate(d)
         self._unindex(d)

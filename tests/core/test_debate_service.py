@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from bot.app import build_core
@@ -143,6 +144,26 @@ async def test_time_moves_phases_on_by_itself(core, chat, clock):
     await core.run_due()
     assert d.phase_index == 1
     assert "Time is up." in chat.last("phase").body
+
+
+async def test_the_timer_and_a_moderator_moving_on_together_leave_one_phase_only(core, chat, clock, monkeypatch):
+    d = await start_quick(core, chat)
+    edit = chat.edit
+
+    async def slow_edit(*args):  # a platform edit takes a while: the vote stage closes slowly
+        await asyncio.sleep(0.01)
+        await edit(*args)
+
+    monkeypatch.setattr(chat, "edit", slow_edit)
+    clock.advance(120)
+    await asyncio.gather(core.run_due(), say(core, "teacher", "/debate next"))
+    assert d.phase_index == 1
+    assert chat.kinds().count("phase") == 2
+    for _ in range(2):
+        await say(core, "teacher", "/debate next")  # to the post-vote
+    ends = await asyncio.gather(say(core, "teacher", "/debate end"), say(core, "teacher", "/debate end"))
+    assert d.state is DebateState.ENDED and chat.kinds().count("result") == 1
+    assert ends == [[], []]
 
 
 async def test_pause_stops_the_clock_and_resume_restarts_it(core, chat, clock):
