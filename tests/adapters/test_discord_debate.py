@@ -18,7 +18,7 @@ import pytest
 
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
-from bot.core.model import Stage
+from bot.core.model import ChannelRef, Stage
 from bot.core.ports import FakeClock
 from bot.core.service import Core
 from tests.fakes.discord_fake import (
@@ -45,6 +45,21 @@ async def debate_bot(fake: FakeDiscord, database: Path, clock: FakeClock) -> Asy
             yield bot, core
     finally:
         await core.stop()
+
+
+def record_language_lookups(core: Core) -> list[str]:
+    """Forget the channel languages the core holds in memory (as a restart does) and record the
+    channel ids whose language is then read from the store."""
+    looked_up: list[str] = []
+    read = core.store.get_language
+
+    async def recording(ref: ChannelRef) -> str | None:
+        looked_up.append(ref.channel)
+        return await read(ref)
+
+    core.store.get_language = recording
+    core._languages.clear()
+    return looked_up
 
 
 def with_pupils() -> FakeDiscord:
@@ -184,9 +199,15 @@ async def test_a_quick_debate_from_start_to_result(tmp_path: Path) -> None:
         assert "not your turn" in text_of(refused) and fake.modals == {}
 
         # --- /speak opens a modal sized to the phase; the speech goes up as an embed ---
+        looked_up = record_language_lookups(core)  # as after a restart: no language in memory
         speak = await fake.slash_command("alice", thread, "speak")
         assert (await fake.wait_for_callback(speak)).json["type"] == 9
+        assert str(thread.id) not in looked_up  # the modal is the answer: no database await before it
         [modal_id] = [m for m in fake.modals if m.startswith("speak:")]
+        again_mark = fake.mark()  # a repeated delivery opens no second modal and reports no error
+        await fake.dispatch("INTERACTION_CREATE", speak.payload)
+        refusal = await fake.wait_for_call(method="POST", path=speak.callback_path, since=again_mark)
+        assert refusal.status == 400 and refusal.response["code"] == 40060
         text_input = fake.modals[modal_id]["components"][0]["components"][0]
         assert text_input["max_length"] == 1260 and text_input["style"] == 2
         mark = fake.mark()
@@ -199,6 +220,8 @@ async def test_a_quick_debate_from_start_to_result(tmp_path: Path) -> None:
         assert post.json["allowed_mentions"]["parse"] == []
         answer = await answer_to(fake, submit)
         assert "on the floor" in text_of(answer)
+        assert len(fake.calls_to("POST", speak.callback_path, since=again_mark)) == 1
+        assert fake.calls_to("POST", speak.webhook_path, since=again_mark) == []
 
         # --- con speaks with text given directly; then the post-vote ---
         await slash(fake, "teacher", thread, "debate next")

@@ -10,6 +10,7 @@ from tests.adapters.test_discord_debate import (
     confirmation,
     custom_ids,
     debate_bot,
+    record_language_lookups,
     slash,
     text_of,
 )
@@ -33,8 +34,10 @@ async def test_a_ranked_poll_by_buttons_modal_and_command(tmp_path: Path) -> Non
         answer = await confirmation(fake, click)
         assert answer.json["flags"] == FLAG_EPHEMERAL and "coffee" in text_of(answer)
 
+        looked_up = record_language_lookups(core)
         rank = await fake.click_button("bob", general, poll["id"], "poll:1:rank")
         assert (await fake.wait_for_callback(rank)).json["type"] == 9
+        assert str(general.id) not in looked_up  # the modal is the answer: no database await before it
         [modal_id] = [m for m in fake.modals if m.startswith("poll:1:rank:")]
         submit = await fake.submit_modal("bob", general, modal_id, {"text": "3 1"})
         ranked = await answer_to(fake, submit)

@@ -25,7 +25,7 @@ from bot.core.cards import Card, Reply
 from bot.core.commands import Command
 from bot.core.errors import RuleError
 from bot.core.model import ChannelRef
-from bot.core.service import Core, Request
+from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 COGS = ("cogs.debate", "cogs.voting", "cogs.polls", "cogs.moderation", "cogs.library")
@@ -81,10 +81,14 @@ class DebateBot(commands.Bot):
     # --- answering ---
 
     async def acknowledge(self, interaction: discord.Interaction, *, ephemeral: bool = True,
-                          thinking: bool = True) -> bool:
-        """Defer the interaction; False when it was acknowledged before (a repeated delivery)."""
+                          thinking: bool = True, modal: discord.ui.Modal | None = None) -> bool:
+        """Defer the interaction (or open `modal` as its answer); False when it was acknowledged
+        before (a repeated delivery)."""
         try:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=thinking)
+            if modal is not None:
+                await interaction.response.send_modal(modal)
+            else:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=thinking)
         except discord.InteractionResponded:
             return False
         except discord.HTTPException as exc:
@@ -171,37 +175,37 @@ class DebateBot(commands.Bot):
         await self.deliver(interaction, replies, pending=None)
 
     async def open_speech(self, interaction: discord.Interaction) -> None:
-        """`/speak` without text: a modal as long as the phase allows, if the floor is yours."""
-        request = convert.request(interaction, Command("speak"))
+        """`/speak` without text: a modal as long as the phase allows, if the floor is yours.
+
+        The modal is the interaction's first answer, so nothing before it awaits the database:
+        the floor is asked of the core's own rule (`engine.check_speech`) and the texts are in
+        the debate's language, both held in memory.
+        """
+        request, debates = convert.request(interaction, Command("speak")), self.core.debates
         try:
-            limit = self.floor_limit(request)
+            d = debates.running(request)
+            limit = engine.check_speech(d, debates.fmt(d), request.actor.user_id, "").max_chars
         except RuleError as exc:
             await self.refuse(interaction, exc)
             return
-        lang = await self.core.language(request.channel)
-        t = self.core.t
+        lang, t = d.language, self.core.t
 
         async def submit(inter: discord.Interaction, text: str) -> None:
             await self.answer(inter, Command("speak", text=text))
 
-        await interaction.response.send_modal(TextModal(
+        await self.acknowledge(interaction, modal=TextModal(
             custom_id=f"speak:{interaction.id}", title=t(lang, "discord.modal.speak_title"),
             label=t(lang, "discord.modal.speak_label", limit=limit), submit=submit, max_length=limit,
             placeholder=t(lang, "discord.modal.speak_placeholder")))
 
-    def floor_limit(self, request: Request) -> int:
-        """The length of the speech `request.actor` may give now; the core's refusal if none.
-
-        Asked of the core's own rule (`engine.check_speech`), without I/O, so a modal is only
-        opened for someone who holds the floor.
-        """
-        debates = self.core.debates
-        d = debates.running(request)
-        return engine.check_speech(d, debates.fmt(d), request.actor.user_id, "").max_chars
-
     async def open_ranking(self, interaction: discord.Interaction, custom_id: str) -> None:
-        """A ranked poll's "Rank…" button: a modal for the whole ballot."""
-        lang = await self.core.language(convert.channel(interaction))
+        """A ranked poll's "Rank…" button: a modal for the whole ballot.
+
+        The modal is the click's first answer, so its texts are in the open poll's language
+        (held in memory), not looked up in the database; the core answers a closed poll's ballot.
+        """
+        poll = self.core.polls.polls.get(opens_ballot(custom_id) or 0)
+        lang = poll.language if poll is not None else convert.language(interaction.locale)
         t = self.core.t
 
         async def submit(inter: discord.Interaction, text: str) -> None:
@@ -209,7 +213,7 @@ class DebateBot(commands.Bot):
             if parsed is not None:
                 await self.answer(inter, parsed[0])
 
-        await interaction.response.send_modal(TextModal(
+        await self.acknowledge(interaction, modal=TextModal(
             custom_id=f"{custom_id}:{interaction.id}", title=t(lang, "discord.modal.rank_title"),
             label=t(lang, "discord.modal.rank_label"), submit=submit, max_length=TEXT_INPUT_LIMIT,
             placeholder=t(lang, "discord.modal.rank_placeholder"), paragraph=False))
