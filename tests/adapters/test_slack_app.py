@@ -3,6 +3,9 @@ moderators come from Slack's admin flags and SLACK_MODERATORS."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 from bot.core.model import Choice, Stage
 from tests.adapters.test_slack_env import CHANNEL, action_ids, dump, slack_env, texts
 
@@ -77,6 +80,38 @@ async def test_a_retried_event_and_a_resubmitted_modal_act_once(tmp_path):
         await env.driver.retry(submitted)
         await env.spy.wait(lambda q, r: q.command is not None and q.command.name == "speak", count=2)
         assert len([c for c in env.fake.calls("chat.postMessage") if "Once only." in dump(c.args)]) == 1
+
+
+async def test_every_listener_acknowledges_before_the_core_or_the_database_runs(tmp_path):
+    async with slack_env(tmp_path) as env:
+        root, _ = await start(env)
+        gate, entered = asyncio.Event(), []
+        handle, language = env.core.handle, env.core.language
+
+        async def held(request):
+            entered.append(request)
+            await gate.wait()
+            return await handle(request)
+
+        async def held_language(ref):
+            await gate.wait()
+            return await language(ref)
+
+        env.core.handle, env.core.language = held, held_language  # type: ignore[method-assign]
+        async with asyncio.timeout(2):  # bolt waits up to 3 s for ack() and then answers 404
+            command = await env.driver.slash_command("/vote", "pro", user_id="U4")
+            click = await env.driver.block_action("debate:1:vote:con", "debate:1:vote:con", user_id="U5",
+                                                  channel_id=CHANNEL, message_ts=root)
+            view = await env.driver.view_submission("speak", {"speech": {"text": "Held."}},
+                                                    json.dumps({"channel": CHANNEL}), user_id="U6")
+        assert (command.status, click.status, view.status) == (200, 200, 200)
+        async with asyncio.timeout(3):
+            while len(entered) < 3:
+                await asyncio.sleep(0.01)
+        assert env.core.debates.debates[1].votes[Stage.PRE] == {}  # nothing ran before the gate opened
+        gate.set()
+        await env.ephemeral("U4", "Your vote: Pro")
+        await env.ephemeral("U5", "Your vote: Con")
 
 
 async def test_forged_and_stale_requests_are_refused_before_anything_runs(tmp_path):

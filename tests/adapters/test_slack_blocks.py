@@ -90,3 +90,7 @@ def test_the_speech_modal_is_limited_to_the_phase():
     assert view["blocks"][1]["elements"][0]["text"] == "Posted &lt;here&gt;"
     submitted = {**view, "state": {"values": {"speech": {"text": {"type": "plain_text_input", "value": "Hi"}}}}}
     assert modal_text(submitted) == "Hi" and modal_text(view) == ""
+    # a custom format may allow more than a Slack text input takes: the modal still opens
+    long = text_modal(callback_id="speak", title="t", submit="s", close="c", label="l", placeholder="p", hint="h",
+                      max_length=5000, multiline=True, metadata={})
+    assert long["blocks"][0]["element"]["max_length"] == 3000

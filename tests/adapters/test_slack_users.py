@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aiohttp import ClientConnectionError
+from slack_sdk.web.async_client import AsyncWebClient
+
 from bot.adapters.slack.port import SlackPort
 from bot.adapters.slack.users import Directory
 from bot.core.ports import FakeClock
@@ -28,3 +31,18 @@ async def test_users_are_looked_up_once_per_ttl_and_failures_fall_back():
 
         missing = await directory.user("T1", "U404", fallback="ghost")
         assert (missing.name, missing.is_admin, missing.roles) == ("ghost", False, ())
+
+
+async def test_an_unreachable_slack_falls_back_to_the_name_it_sent():
+    clock = FakeClock()
+
+    class Unreachable:
+        async def users_info(self, **_):
+            raise ClientConnectionError("down")
+
+        async def usergroups_list(self, **_):
+            raise TimeoutError
+
+    port = SlackPort(AsyncWebClient(token="xoxb-unused"), clock, clients={"T1": Unreachable()})  # type: ignore[dict-item]
+    user = await Directory(port, clock).user("T1", "U1", fallback="sato")
+    assert (user.name, user.is_admin, user.roles) == ("sato", False, ())

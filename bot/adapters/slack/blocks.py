@@ -28,6 +28,7 @@ MAX_BODY_SECTIONS = 10
 MODAL_TITLE_LIMIT = 24
 PLACEHOLDER_LIMIT = 150
 LABEL_LIMIT = 2000
+INPUT_LIMIT = 3000  # the most a plain_text_input may take
 ELLIPSIS = "…"
 SPEECH_CALLBACK = "speak"
 BALLOT_CALLBACK = "ballot"
@@ -185,7 +186,7 @@ def text_modal(*, callback_id: str, title: str, submit: str, close: str, label: 
         "type": "plain_text_input",
         "action_id": MODAL_INPUT,
         "multiline": multiline,
-        "max_length": max_length,
+        "max_length": min(max_length, INPUT_LIMIT),  # Slack refuses the whole view above it
         "placeholder": plain(placeholder, PLACEHOLDER_LIMIT),
     }
     return {

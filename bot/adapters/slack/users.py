@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,6 +17,8 @@ from bot.core.ports import Clock
 log = logging.getLogger(__name__)
 USER_TTL = 600.0
 FAILED_LOOKUP_TTL = 60.0
+# Slack refused, or could not be reached: the request goes on with what Slack sent
+LOOKUP_ERRORS = (SlackApiError, ClientError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class Directory:
             name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
                     or user.get("name") or fallback or user_id)
             is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        except (SlackApiError, KeyError, TypeError) as exc:
+        except (*LOOKUP_ERRORS, KeyError, TypeError) as exc:
             log.warning("users.info for %s failed (%s); using the name Slack sent", user_id, error_of(exc))
             name, is_admin, ttl = fallback or user_id, False, FAILED_LOOKUP_TTL
         found = SlackUser(name, is_admin, await self._roles(client, team, user_id))
@@ -78,7 +81,7 @@ class Directory:
                     names = [n for n in (group.get("id"), group.get("handle"), group.get("name")) if n]
                     for member in group.get("users") or []:
                         members.setdefault(member, []).extend(names)
-            except SlackApiError as exc:
+            except LOOKUP_ERRORS as exc:
                 log.info("no user groups for %s (%s)", team, error_of(exc))
             hit = (self.clock.now() + timedelta(seconds=self.ttl), {k: tuple(v) for k, v in members.items()})
             self._groups[team] = hit
