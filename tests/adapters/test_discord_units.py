@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot.adapters.discord import convert, options, render
 from bot.adapters.discord.bot import COGS, DebateBot, intents
+from bot.adapters.discord.items import Component
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.texts import DESCRIPTION_LIMIT, CatalogTranslator
 from bot.app import build_core
@@ -167,6 +168,15 @@ async def test_every_message_refuses_mentions_and_images_show_in_the_embed() -> 
     assert edited["allowed_mentions"].to_dict()["parse"] == []
     export = render.send_kwargs(Card("notice", attachment=Attachment("debate-1.md", b"#", "text/markdown")))
     assert export["embed"].image.url is None
+
+
+def test_one_dynamic_item_answers_every_debate_and_poll_button() -> None:
+    template = Component.__discord_ui_compiled_template__
+    for custom_id in ("debate:1:vote:pro", "debate:12:join:audience", "poll:3:vote:2", "poll:3:withdraw",
+                      "poll:3:rank", "poll:3:ballot"):
+        assert template.fullmatch(custom_id), custom_id
+    for custom_id in ("speak:900", "debate:x:vote:pro", "other:1:vote:pro"):
+        assert not template.fullmatch(custom_id), custom_id
 
 
 # --- the port ---------------------------------------------------------------------------------

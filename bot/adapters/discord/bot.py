@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import convert, render
-from bot.adapters.discord.items import TEXT_INPUT_LIMIT, DebateComponent, PollComponent, TextModal
+from bot.adapters.discord.items import TEXT_INPUT_LIMIT, Component, TextModal
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.texts import CatalogTranslator
 from bot.core import engine
@@ -66,7 +66,7 @@ class DebateBot(commands.Bot):
         for name in COGS:
             await self.load_extension(name)
         # Every debate:… and poll:… button on any message, from before a restart too.
-        self.add_dynamic_items(DebateComponent, PollComponent)
+        self.add_dynamic_items(Component)
         if self.sync_commands:
             await self.sync_app_commands()
 

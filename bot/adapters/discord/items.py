@@ -1,6 +1,6 @@
-"""Every button the bot ever drew, answered by two dynamic items and two modals.
+"""Every button the bot ever drew, answered by one dynamic item and two modals.
 
-Registered once with ``bot.add_dynamic_items``, the templates match any stable custom id
+Registered once with ``bot.add_dynamic_items``, the template matches any stable custom id
 (`debate:<id>:vote:pro`, `poll:<id>:vote:2`, …) on any message, so every open debate's and
 poll's buttons work again after a restart without listing them.
 """
@@ -17,8 +17,8 @@ from bot.adapters.discord.render import cut
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
 
-DEBATE_TEMPLATE = r"debate:(?P<id>\d+):(?P<action>[a-z_]+):(?P<value>[a-z_]+)"
-POLL_TEMPLATE = r"poll:(?P<id>\d+):(?P<action>[a-z_]+)(?::(?P<value>\w+))?"
+# Every stable id a debate or poll draws: `debate:<id>:<action>:<value>`, `poll:<id>:<action>[:<value>]`.
+TEMPLATE = r"(?:debate|poll):\d+:[a-z_]+(?::\w+)?"
 MODAL_TITLE_LIMIT = 45
 LABEL_LIMIT = 45
 PLACEHOLDER_LIMIT = 100
@@ -27,30 +27,13 @@ TEXT_ID = "text"
 MODAL_TIMEOUT = 3 * 3600.0  # a modal left open longer is forgotten (its submit would fail)
 
 
-class DebateComponent(discord.ui.DynamicItem[discord.ui.Item[Any]], template=DEBATE_TEMPLATE):
-    """Join Pro / Join Con / Watch and Pro / Con / Undecided, on any debate's message."""
-
-    def __init__(self, item: discord.ui.Item[Any]) -> None:
-        super().__init__(item)
+class Component(discord.ui.DynamicItem[discord.ui.Item[Any]], template=TEMPLATE):
+    """Join Pro / Join Con / Watch and Pro / Con / Undecided on any debate's message; option
+    buttons, Withdraw, Rank… (a modal) and a ballot select on any poll's message."""
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: Any, /) -> DebateComponent:
-        return cls(item)
-
-    async def callback(self, interaction: discord.Interaction[DebateBot]) -> None:
-        await interaction.client.click(interaction, self.custom_id)
-
-
-class PollComponent(discord.ui.DynamicItem[discord.ui.Item[Any]], template=POLL_TEMPLATE):
-    """Option buttons, Withdraw, Rank… (a modal) and a ballot select, on any poll's message."""
-
-    def __init__(self, item: discord.ui.Item[Any]) -> None:
-        super().__init__(item)
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: Any, /) -> PollComponent:
+                             match: Any, /) -> Component:
         return cls(item)
 
     async def callback(self, interaction: discord.Interaction[DebateBot]) -> None:

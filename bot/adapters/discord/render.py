@@ -2,7 +2,7 @@
 
 Every message the bot sends carries ``AllowedMentions.none()``: a speech, a name or a custom
 motion can never ping anyone. Views drawn here are *display-only*: clicks on their buttons are
-routed by the dynamic items the bot registers once (``debate:…`` and ``poll:…`` templates), so
+routed by the dynamic item the bot registers once (every ``debate:…`` and ``poll:…`` id), so
 they work the same before and after a restart and are never handled twice.
 """
 
@@ -105,7 +105,7 @@ def embed(card: Card) -> discord.Embed:
 
 
 class DisplayView(discord.ui.View):
-    """Buttons to draw, not to listen on: the bot's dynamic items answer every click.
+    """Buttons to draw, not to listen on: the bot's dynamic item answers every click.
 
     discord.py keeps a dispatchable view in its view store (and gives ephemeral ones a 15-minute
     timeout whose expiry would unregister dynamic items); a display-only view is never stored.
