@@ -583,7 +583,7 @@ class ModerationService:
                                  auto_reason, BOT, req.channel)
             lines.append(self.t(lang, "moderation.auto_muted", user=target, until=clock_time(m.until),
                                 minutes=minutes_left(m.until, now), count=count))
-        return [Reply(Card("notice", body="\n".join(lines)))]
+        return [Reply(Card("notice", body="\n".join(lines), user_text=True))]
 
     async def _active_strikes(self, platform: str, workspace: str, user: str, now: datetime) -> list[Strike]:
         expiry = self.config.strike_expiry
@@ -651,20 +651,21 @@ class ModerationService:
         lang = await self.core.language(req.channel)
         now = self.core.clock.now()
         return [Reply(Card("notice", body=self.t(lang, "moderation.muted", user=target, until=clock_time(m.until),
-                                                 minutes=minutes_left(m.until, now))))]
+                                                 minutes=minutes_left(m.until, now)), user_text=True))]
 
     async def cmd_unmute(self, req: Request) -> list[Reply]:
         target = self._target(req)
         lang = await self.core.language(req.channel)
         key = (req.actor.platform, req.actor.workspace, target)
-        m = self.mutes.pop(key, None)
-        if m is None or not m.active(self.core.clock.now()):
+        m = self.mutes.get(key)
+        if m is None or not m.active(self.core.clock.now()):  # an ended mute is left for `run_due` to close
             raise RuleError("moderation.error.not_muted", "usage.mod.unmute", user=target)
+        del self.mutes[key]
         await self.store.delete_mute(*key)
         self.core.wake()
         await self._audit_by(req, "unmute", target=target)
         await self._tell(req.channel, target, Card("notice", body=self.t(lang, "moderation.unmuted_you")))
-        return [Reply(Card("notice", body=self.t(lang, "moderation.unmuted", user=target)))]
+        return [Reply(Card("notice", body=self.t(lang, "moderation.unmuted", user=target), user_text=True))]
 
     async def cmd_strikes(self, req: Request) -> list[Reply]:
         target = self._target(req)
@@ -790,7 +791,8 @@ class ModerationService:
         self.log_channels[key] = channel
         await self.store.set_log_channel(*key, channel)
         await self._audit_by(req, "logchannel", details=channel)
-        return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_set", channel=channel)))]
+        return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_set", channel=channel),
+                           user_text=True))]
 
     # --- /discuss start, close ---
 

@@ -7,8 +7,6 @@ from datetime import datetime
 
 from bot.core.model import ChannelRef
 
-MODES = ("single", "multi", "ranked")
-TALLIES = ("live", "hidden")
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 

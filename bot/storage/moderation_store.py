@@ -68,7 +68,6 @@ delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
 insert_member = "INSERT OR IGNORE INTO members_seen (platform, workspace, member, first_seen) VALUES (?, ?, ?, ?)"
 BOOKKEEPING_CHUNK = 200
 select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
-select_member = "SELECT first_seen FROM members_seen WHERE platform = ? AND workspace = ? AND member = ?"
 
 
 @dataclass
@@ -204,9 +203,6 @@ class ModerationStore:
 
     # --- vote signals ---
 
-    async def add_vote_flag(self, debate_id: int, voter: str, reason: str, stage: str, at: datetime) -> None:
-        await self.store._write(insert_vote_flag, (debate_id, voter, reason, stage, _ts(at)))
-
     async def add_vote_flags(self, rows: list[tuple[int, str, str, str, datetime]]) -> None:
         """Flags (debate_id, voter, reason, stage, at), in short transactions."""
         await self._write_chunks(insert_vote_flag, [(d, v, r, s, _ts(at)) for d, v, r, s, at in rows])
@@ -239,11 +235,3 @@ class ModerationStore:
     async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
         """First sightings (platform, workspace, member hash, first_seen), in short transactions."""
         await self._write_chunks(insert_member, [(p, w, m, _ts(at)) for p, w, m, at in rows])
-
-    async def first_seen(self, platform: str, workspace: str, member: str, now: datetime) -> datetime:
-        """When `member` (a keyed hash of the user) was first seen; records `now` for a newcomer."""
-        rows = await self.db.execute_fetchall(select_member, (platform, workspace, member))
-        if rows:
-            return _dt(rows[0]["first_seen"])
-        await self.store._write(insert_member, (platform, workspace, member, _ts(now)))
-        return now

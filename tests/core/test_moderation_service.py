@@ -139,6 +139,17 @@ async def test_mute_unmute_and_strikes_commands(core, chat, clock):
     assert [e.action for e in await log(core, "fay")] == ["mute", "unmute"]
 
 
+async def test_unmute_after_the_mute_ran_out_leaves_the_ending_to_the_timer(core, chat, clock):
+    cards = await say(core, "teacher", "/mod mute user:gil minutes:1")
+    assert cards[0].user_text  # it names a user the moderator typed: it must never ping
+    clock.advance(90)  # the mute is over, its deadline has not run yet
+    cards = await say(core, "teacher", "/mod unmute user:gil")
+    assert "gil is not muted." in cards[0].body
+    await core.run_due()
+    assert "Your mute has ended" in private_to(chat, "gil")[-1]
+    assert [(e.action, e.reason) for e in await log(core, "gil")] == [("mute", ""), ("unmute", "expired")]
+
+
 async def test_a_japanese_channel_hears_the_refusal_in_japanese(core, chat):
     await say(core, "teacher", "/debate language ja")
     await say(core, "teacher", "/debate start format:quick")
