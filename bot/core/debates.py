@@ -6,7 +6,6 @@ import hmac
 import logging
 from dataclasses import replace
 from datetime import datetime
-from functools import cached_property
 
 from bot.core import debate_cards, engine, export
 from bot.core.cards import Attachment, Card, Reply
@@ -56,6 +55,7 @@ class DebateService:
         self.last_in_place: dict[ChannelRef, int] = {}
         self.writer: GroupCommitWriter[VoteRow] = GroupCommitWriter(core.store.write_votes, self._committed)
         self.tallies = TallyCoalescer(core.clock)
+        self._vote_replies: dict[tuple[str, Choice, Choice | None], Reply] = {}
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
@@ -323,6 +323,8 @@ class DebateService:
     async def cmd_ask(self, req: Request) -> list[Reply]:
         text = req.command.text.strip()
         d = self.running(req)
+        if not text:  # a modal or button may bring blank text past the parser
+            raise RuleError("parse.missing_text", "usage.ask")
         role = d.role_of(req.actor.user_id)
         if role in (Role.PRO, Role.CON):
             raise RuleError("ask.error.debater", handback=text)
@@ -391,10 +393,6 @@ class DebateService:
         if self.core.observers:
             await self.core.notify("vote", req.actor, d, {"stage": stage.value, "choice": choice.value, "first": before is None})
         return [self._vote_reply(d.language, choice, before)]
-
-    @cached_property
-    def _vote_replies(self) -> dict[tuple[str, Choice, Choice | None], Reply]:
-        return {}
 
     def _vote_reply(self, lang: str, choice: Choice, before: Choice | None) -> Reply:
         """The confirmation of a ballot, made once per (language, choice, previous), not per vote."""

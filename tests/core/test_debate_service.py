@@ -6,8 +6,10 @@ import asyncio
 import json
 
 from bot.app import build_core
+from bot.core.commands import Command
 from bot.core.model import DebateState, Stage
-from tests.conftest import CHANNEL, say
+from bot.core.service import Request
+from tests.conftest import CHANNEL, actor, say
 from tests.fakes.chat import FakeChat
 
 
@@ -144,6 +146,13 @@ async def test_time_moves_phases_on_by_itself(core, chat, clock):
     await core.run_due()
     assert d.phase_index == 1
     assert "Time is up." in chat.last("phase").body
+
+
+async def test_a_blank_question_is_refused(core, chat):
+    d = await start_quick(core, chat)
+    replies = await core.handle(Request(actor("v1"), CHANNEL, command=Command("ask", text="   ")))
+    assert replies[0].card.kind == "error"
+    assert d.questions == []
 
 
 async def test_the_timer_and_a_moderator_moving_on_together_leave_one_phase_only(core, chat, clock, monkeypatch):
