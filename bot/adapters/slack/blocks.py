@@ -48,15 +48,9 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def cut(text: str, limit: int) -> str:
-    """`text` within `limit` characters, with an ellipsis when something was cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1] + ELLIPSIS
-
-
 def cut_escaped(escaped: str, limit: int) -> str:
-    """Like `cut`, for escaped text: never cuts an entity such as `&amp;` in half."""
+    """Escaped text within `limit` characters, with an ellipsis when something was cut; never
+    cuts an entity such as `&amp;` in half."""
     if len(escaped) <= limit:
         return escaped
     head = escaped[: limit - 1]

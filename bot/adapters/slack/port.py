@@ -106,7 +106,6 @@ class SlackPort:
         self.clients: dict[str, AsyncWebClient] = dict(clients or {})
         self.clock = clock
         self.budget = EditBudget(clock, edits_per_minute)
-        self.edits_sent = 0
         self._latest: dict[MessageKey, Card] = {}
         self._senders: dict[MessageKey, asyncio.Task[None]] = {}
         self._last_edit: dict[MessageKey, datetime] = {}
@@ -228,7 +227,6 @@ class SlackPort:
             return None
         finally:
             self._in_flight -= 1
-        self.edits_sent += 1
         return None
 
     async def idle(self) -> None:

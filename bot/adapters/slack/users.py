@@ -39,9 +39,6 @@ class Directory:
         self._groups: dict[str, tuple[datetime, dict[str, tuple[str, ...]]]] = {}
         self._inflight: dict[tuple[str, str], asyncio.Future[SlackUser]] = {}
 
-    def forget(self, team: str, user_id: str) -> None:
-        self._users.pop((team, user_id), None)
-
     async def user(self, team: str, user_id: str, fallback: str = "") -> SlackUser:
         key = (team, user_id)
         hit = self._users.get(key)
