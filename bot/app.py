@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from bot.core.debates import DebateService
@@ -19,7 +20,7 @@ async def build_core(
     ports: dict[str, ChatPort],
     *,
     clock: Clock | None = None,
-    secret: bytes = b"test-secret",
+    secret: bytes | None = None,
     prompts: Path = PROMPTS_DIR,
     freeze_heap: bool = False,
 ) -> Core:
@@ -33,7 +34,7 @@ async def build_core(
         clock=clock or SystemClock(),
         library=library,
         catalog=catalog,
-        secret=secret,
+        secret=secret if secret is not None else secrets.token_bytes(32),  # no key given: a fresh one
     )
     core.freeze_heap = freeze_heap
     core.debates = DebateService(core)
