@@ -111,7 +111,7 @@ def to_markdown(core: Core, d: Debate, fmt: Format, r: Result) -> str:
         out.append(f"{i}. {p.name(lang)} — {duration(p.seconds)}")
     out += ["", f"## {t(lang, 'export.transcript')}", ""]
     for sp in d.speeches:
-        side = t(lang, f"side.{sp.side}") if sp.side in ("pro", "con", "audience") else sp.side
+        side = t(lang, f"side.{sp.side}") if core.catalog.has(f"side.{sp.side}") else sp.side
         out += [f"### {sp.name} ({side}) · {_phase_name(fmt, sp.phase_index, lang)} · {sp.at:%H:%M:%S}", "", sp.text, ""]
     if not d.speeches:
         out += [t(lang, "export.no_speeches"), ""]
@@ -163,7 +163,7 @@ def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None =
     parts += [f"<li>{e(p.name(lang))} — {e(duration(p.seconds))}</li>" for p in fmt.phases]
     parts.append(f"</ol><h2>{e(t(lang, 'export.transcript'))}</h2>")
     for sp in d.speeches:
-        side = t(lang, f"side.{sp.side}") if sp.side in ("pro", "con", "audience") else sp.side
+        side = t(lang, f"side.{sp.side}") if core.catalog.has(f"side.{sp.side}") else sp.side
         parts.append(
             f'<div class="speech {e(sp.side)}"><div class="who">{e(sp.name)} · {e(side)}</div>'
             f'<div class="meta">{e(_phase_name(fmt, sp.phase_index, lang))} · {sp.at:%H:%M:%S}</div>'
