@@ -220,7 +220,7 @@ async def png(draw: Callable[[Path], object], filename: str) -> Attachment | Non
 
 def debate_chart_labels(core: Core, lang: str) -> dict[str, str]:
     labels = {c: core.t(lang, f"choice.{c}") for c in ("pro", "con", "undecided", "none")}
-    labels.update(pre=core.t(lang, "export.stage.pre"), post=core.t(lang, "export.stage.post"))
+    labels.update(pre=core.t(lang, "chart.pre"), post=core.t(lang, "chart.post"))
     return labels
 
 
