@@ -127,6 +127,19 @@ class DebateService:
             raise RuleError("debate.error.none_running", "usage.debate.start")
         return d
 
+    def floor(self, actor: Actor, channel: ChannelRef) -> tuple[Debate, int]:
+        """Whether `actor` holds the floor in the debate running here, asked without I/O (an
+        adapter opens its speech box before anything else): the debate and the phase's character
+        limit, or RuleError with the reason."""
+        d = self.running(Request(actor, channel))
+        return d, engine.check_speech(d, self.fmt(d), actor.user_id, "").max_chars
+
+    def space_here(self, channel: ChannelRef) -> ChannelRef | None:
+        """Where the debate running in `channel` (or its thread) lives, if one runs there."""
+        did = self.places.get(channel)
+        d = self.debates.get(did) if did is not None else None
+        return d.space if d is not None else None
+
     async def latest(self, req: Request) -> Debate:
         """The running debate here, or the last one that ran here (for results and export)."""
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from bot.app import build_core
 from bot.core.commands import Command
 from bot.core.model import DebateState, Stage
@@ -326,3 +328,21 @@ async def test_a_debate_the_platform_could_not_open_leaves_nothing_behind(core, 
     assert await core.store.load_open_debates() == []
     monkeypatch.undo()
     assert "started" in (await say(core, "teacher", "/debate start format:quick"))[0].body
+
+
+async def test_the_floor_and_the_place_are_told_without_io(core, chat):
+    from bot.core.errors import RuleError
+    from tests.conftest import actor
+
+    d = await start_quick(core, chat)
+    assert core.debates.space_here(CHANNEL) == d.space == core.debates.space_here(d.space)
+    assert core.debates.space_here(CHANNEL.__class__("test", "w1", "elsewhere")) is None
+    await say(core, "alice", "/debate join side:pro")
+    with pytest.raises(RuleError) as err:
+        core.debates.floor(actor("alice"), CHANNEL)  # the pre-vote has no speeches
+    assert err.value.key == "speak.error.no_speeches"
+    await say(core, "teacher", "/debate next")
+    assert core.debates.floor(actor("alice"), d.space) == (d, 1260)
+    with pytest.raises(RuleError) as err:
+        core.debates.floor(actor("bob"), CHANNEL)  # bob has not joined the pro side
+    assert err.value.key == "speak.error.not_your_turn"

@@ -19,7 +19,6 @@ from bot.adapters.discord import convert, render
 from bot.adapters.discord.items import TEXT_INPUT_LIMIT, Component, TextModal
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.texts import CatalogTranslator
-from bot.core import engine
 from bot.core.buttons import ballot_command, button_command, opens_ballot
 from bot.core.cards import Card, Reply
 from bot.core.commands import Command
@@ -178,13 +177,12 @@ class DebateBot(commands.Bot):
         """`/speak` without text: a modal as long as the phase allows, if the floor is yours.
 
         The modal is the interaction's first answer, so nothing before it awaits the database:
-        the floor is asked of the core's own rule (`engine.check_speech`) and the texts are in
-        the debate's language, both held in memory.
+        the floor is asked of the core (`DebateService.floor`, no I/O) and the texts are in the
+        debate's language, both held in memory.
         """
-        request, debates = convert.request(interaction, Command("speak")), self.core.debates
+        request = convert.request(interaction, Command("speak"))
         try:
-            d = debates.running(request)
-            limit = engine.check_speech(d, debates.fmt(d), request.actor.user_id, "").max_chars
+            d, limit = self.core.debates.floor(request.actor, request.channel)
         except RuleError as exc:
             await self.refuse(interaction, exc)
             return

@@ -25,7 +25,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import blocks
 from bot.adapters.slack.port import PLATFORM, SlackPort, channel_ref
 from bot.adapters.slack.users import USER_TTL, Directory, error_of
-from bot.core import engine
 from bot.core.buttons import ballot_command, button_command, opens_ballot
 from bot.core.cards import Reply
 from bot.core.commands import Command
@@ -133,10 +132,8 @@ class SlackBot:
         modal is open, or None when Slack would not open it.
         """
         lang = await self.core.language(ref)
-        debates = self.core.debates
         try:
-            d = debates.running(Request(actor, ref, command=Command("speak")))
-            limit = engine.check_speech(d, debates.fmt(d), actor.user_id, "").max_chars
+            _, limit = self.core.debates.floor(actor, ref)
         except RuleError as exc:
             return [self.core.error_reply(lang, exc.key, exc.usage, exc.handback, exc.params)]
         t = self.core.t
@@ -238,11 +235,7 @@ class SlackBot:
 
     def public_place(self, ref: ChannelRef) -> ChannelRef:
         """Public replies go into the thread of the debate running here, else into the channel."""
-        debates = self.core.debates
-        did = debates.places.get(ref)
-        if did is not None and did in debates.debates:
-            return debates.debates[did].space
-        return ref
+        return self.core.debates.space_here(ref) or ref
 
     async def deliver(self, replies: list[Reply], ref: ChannelRef, private: ChannelRef, user_id: str,
                       respond: Callable | None = None) -> None:
