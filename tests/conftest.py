@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.core.model import Actor, ChannelRef
 from bot.core.ports import FakeClock
@@ -47,3 +50,16 @@ async def say(core: Core, name: str, line: str, channel: ChannelRef = CHANNEL, m
     is_mod = name == "teacher" if moderator is None else moderator
     replies = await core.handle(Request(actor(name, is_mod), channel, line))
     return [r.card for r in replies]
+
+
+@pytest.fixture
+async def console(tmp_path):
+    """The console adapter on a fake clock: (app, printed output, clock); `teacher` moderates."""
+    out = io.StringIO()
+    clock = FakeClock()
+    core = await build_core(tmp_path / "console.db", {}, clock=clock)
+    port = ConsolePort(out, clock, core.catalog, tmp_path / "exports")
+    core.ports["console"] = port
+    await core.start()
+    yield ConsoleApp(core, port, frozenset({"teacher"})), out, clock
+    await core.stop()

@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
-from bot.adapters.console.adapter import ConsoleApp, ConsolePort
-from bot.app import build_core
-from bot.core.ports import FakeClock
-
-
-@pytest.fixture
-async def console(tmp_path):
-    out = io.StringIO()
-    clock = FakeClock()
-    core = await build_core(tmp_path / "console.db", {}, clock=clock)
-    port = ConsolePort(out, clock, core.catalog, tmp_path / "exports")
-    core.ports["console"] = port
-    await core.start()
-    app = ConsoleApp(core, port, frozenset({"teacher"}))
-    yield app, out, clock
-    await core.stop()
+from bot.adapters.console.adapter import ConsoleApp
 
 
 async def run(app: ConsoleApp, out: io.StringIO, script: str) -> str:

@@ -9,10 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.adapters.console.adapter import ConsoleApp, ConsolePort
-from bot.app import build_core
-from bot.core.ports import FakeClock
-
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """\
@@ -39,16 +35,9 @@ alice: /dance
 """
 
 
-async def test_a_scripted_debate_runs_to_a_result(tmp_path):
-    out = io.StringIO()
-    clock = FakeClock()
-    core = await build_core(tmp_path / "c.db", {}, clock=clock)
-    port = ConsolePort(out, clock, core.catalog, tmp_path / "exports")
-    core.ports["console"] = port
-    await core.start()
-    app = ConsoleApp(core, port, frozenset({"teacher"}))
+async def test_a_scripted_debate_runs_to_a_result(tmp_path, console):
+    app, out, _ = console
     await app.run(io.StringIO(SCRIPT))
-    await core.stop()
     text = out.getvalue()
     assert "[09:00:00] #main bot: ── Debate #1: Identity checks for every mask sale ──" in text
     assert "(only bob sees this) ── Not done ──" in text

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bench.traffic import stall_writer
 from bot.app import build_core
 from bot.core.model import Choice, Stage
 from bot.core.ports import FakeClock
@@ -23,19 +24,12 @@ from bot.core.ports import FakeClock
 @contextlib.asynccontextmanager
 async def stalled_writer(core) -> AsyncIterator[asyncio.Event]:
     """The vote writer waits for the yielded event before each write (set on the way out too)."""
-    writer = core.debates.writer
-    write = writer._write
-    release = asyncio.Event()
-
-    async def stalled(rows):
-        await release.wait()
-        await write(rows)
-
-    writer._write = stalled
+    release, undo = stall_writer(core)
     try:
         yield release
     finally:
         release.set()
+        undo()
 
 
 async def test_discord_defers_a_vote_click_before_the_vote_is_stored(tmp_path):
