@@ -62,7 +62,7 @@ class NaiveWriter:
         pass
 
     async def submit(self, row: VoteRow) -> None:
-        self.captured.append((row.debate_id, row.stage, row.voter, row.choice, row.at))
+        self.captured.append(row)
         try:
             await self.store.write_many(upsert_vote, [(row.debate_id, row.stage, row.voter, row.choice,
                                                        row.at.isoformat())])
@@ -80,16 +80,16 @@ class NaiveWriter:
 
 
 def capture_rows(core: Core, captured: list[tuple]) -> None:
-    """Keep every row the group-commit writer writes (for the raw sqlite3 run), as plain tuples.
+    """Keep every row the group-commit writer writes (for the raw sqlite3 run).
 
-    Plain tuples of strings, ints and datetimes are left alone by the garbage collector; tens of
-    thousands of kept VoteRow objects would make its pauses longer than the bot's own.
+    A VoteRow is a plain tuple of strings, ints and a datetime: keeping tens of thousands costs
+    one `extend` a batch, and the garbage collector leaves them alone.
     """
     writer = core.debates.writer
     write = writer._write
 
     async def recording(rows: list[VoteRow]) -> None:
-        captured.extend([(r.debate_id, r.stage, r.voter, r.choice, r.at) for r in rows])
+        captured.extend(rows)
         await write(rows)
 
     writer._write = recording

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -10,6 +9,7 @@ from datetime import datetime
 from bot.core import debate_cards, engine, export
 from bot.core.cards import Attachment, Card, Reply
 from bot.core.errors import RuleError
+from bot.core.keyed_hash import hmac_sha256
 from bot.core.library import Library
 from bot.core.model import (
     Actor,
@@ -44,7 +44,7 @@ def voter_hash(secret: bytes, actor: Actor, scope: str = "") -> str:
     """The keyed hash that stands for a voter; `scope` (e.g. "debate:12") makes one voter's
     hashes differ between debates, so ballots cannot be linked across them."""
     key = f"{scope}:{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
-    return "h:" + hmac.digest(secret, key, "sha256").hex()[:32]  # one-shot HMAC-SHA256, in C
+    return "h:" + hmac_sha256(secret, key).hex()[:32]
 
 
 class DebateService:
@@ -394,17 +394,23 @@ class DebateService:
         if d.role_of(actor.user_id) in _DEBATERS:
             raise RuleError("vote.error.debater")
         if self.core.guards:
-            await self.core.guard("vote", actor, req.channel, d, "")
+            pending = self.core.guard_now("vote", actor, req.channel, d, "")
+            if pending is not None:
+                await pending
         voter = self.voter_key(d, actor)
         before = d.votes[stage].get(voter)
+        now = self.core.clock.now()
         try:
             # `_value_` is the member's plain value (the `.value` property costs a call per vote)
-            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, self.core.clock.now()))
+            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, now))
         except WriteFailed:
             raise RuleError("vote.error.not_stored") from None
         # the tally redraw was requested by `_committed`, once per batch and stage
         if self.core.observers:
-            await self.core.notify("vote", req.actor, d, {"stage": stage.value, "choice": choice.value, "first": before is None})
+            pending = self.core.notify_now("vote", req.actor, d, {"stage": stage._value_, "choice": choice._value_,
+                                                                 "first": before is None, "at": now})
+            if pending is not None:
+                await pending
         return [self._vote_reply(d.language, choice, before)]
 
     def _vote_reply(self, lang: str, choice: Choice, before: Choice | None) -> Reply:

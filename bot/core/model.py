@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
+from typing import NamedTuple
 
 
 class Side(StrEnum):
@@ -62,7 +64,7 @@ class Phase:
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("en") or self.id
 
-    @property
+    @cached_property  # read on every ballot
     def stage(self) -> Stage | None:
         if self.kind is PhaseKind.PRE_VOTE:
             return Stage.PRE
@@ -203,8 +205,11 @@ class Debate:
         return p.role if p else None
 
 
-@dataclass(frozen=True)
-class VoteRow:
+class VoteRow(NamedTuple):
+    """One ballot on its way to the store. A named tuple rather than a dataclass: a storm makes
+    tens of thousands a second, and a tuple of plain values is cheap to build and is left alone
+    by the garbage collector."""
+
     debate_id: int
     stage: str
     voter: str

@@ -13,6 +13,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
+from typing import NamedTuple
 
 # Actions a rate limit applies to (the guard's action names, plus plain chat messages).
 SPEAK, ASK, VOTE, MESSAGE = "speak", "ask", "vote", "message"
@@ -26,6 +28,10 @@ class RateLimit:
 
     count: int
     seconds: float
+
+    @cached_property
+    def window(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,10 @@ class ModerationConfig:
     @property
     def strike_expiry(self) -> timedelta:
         return timedelta(hours=self.strike_expiry_hours)
+
+    @cached_property
+    def new_participant_window(self) -> timedelta:
+        return timedelta(minutes=self.new_participant_minutes)
 
 
 # --- strikes ---
@@ -150,7 +160,7 @@ class RateLimiter:
         hits = self._hits.get(key)
         if hits is None:
             return deque()
-        horizon = now - timedelta(seconds=limit.seconds)
+        horizon = now - limit.window
         while hits and hits[0] <= horizon:
             hits.popleft()
         if not hits:
@@ -165,16 +175,26 @@ class RateLimiter:
         if len(hits) < limit.count:
             return 0.0
         oldest = hits[len(hits) - limit.count]
-        return max(0.0, (oldest + timedelta(seconds=limit.seconds) - now).total_seconds())
+        return max(0.0, (oldest + limit.window - now).total_seconds())
+
+    def take(self, key: Hashable, now: datetime, limit: RateLimit) -> float:
+        """`retry_after`, and when that is 0 also `hit`: one look-up for an action that may go through."""
+        wait = self.retry_after(key, now, limit)
+        if wait == 0:
+            self.hit(key, now, limit)
+        return wait
 
     def hit(self, key: Hashable, now: datetime, limit: RateLimit) -> None:
         if limit.count <= 0 or limit.seconds <= 0:
             return
-        hits = self._hits.setdefault(key, deque())
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = deque()
         hits.append(now)
         while len(hits) > limit.count:
             hits.popleft()
-        self._longest = max(self._longest, timedelta(seconds=limit.seconds))
+        if limit.window > self._longest:
+            self._longest = limit.window
         self._until_sweep -= 1
         if self._until_sweep <= 0:
             self.sweep(now)
@@ -184,7 +204,8 @@ class RateLimiter:
         horizon = now - self._longest
         for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
             del self._hits[key]
-        self._until_sweep = self.SWEEP_EVERY
+        # at least as many hits as there are keys until the next sweep: O(1) a hit, however many voters
+        self._until_sweep = max(self.SWEEP_EVERY, len(self._hits))
 
     def __len__(self) -> int:
         return len(self._hits)
@@ -242,11 +263,10 @@ def is_new_participant(first_seen: datetime | None, now: datetime, config: Moder
     """Known to the bot in this workspace for less than `new_participant_minutes` (or not at all)."""
     if first_seen is None:
         return True
-    return now - first_seen < timedelta(minutes=config.new_participant_minutes)
+    return now - first_seen < config.new_participant_window
 
 
-@dataclass
-class Burst:
+class Burst(NamedTuple):
     """What one ballot did to a burst: the voters to flag now and whether a burst just began."""
 
     flag: list[str]
@@ -269,22 +289,28 @@ class BurstDetector:
         self._in_burst: set[Hashable] = set()
 
     def add(self, key: Hashable, voter: str, now: datetime) -> Burst:
-        recent = self._recent.setdefault(key, deque())
-        while recent and recent[0][0] <= now - self.window:
+        recent = self._recent.get(key)
+        if recent is None:
+            recent = self._recent[key] = deque()
+        horizon = now - self.window
+        while recent and recent[0][0] <= horizon:
             recent.popleft()
         recent.append((now, voter))
         if self.threshold <= 0 or len(recent) < self.threshold:
             self._in_burst.discard(key)
             return Burst([], False, len(recent))
-        started = key not in self._in_burst
-        self._in_burst.add(key)
-        done = self._flagged.setdefault(key, set())
-        if started:  # the whole window at once; afterwards only the newcomer (O(1) per ballot)
-            fresh = list(dict.fromkeys(v for _, v in recent if v not in done))
-        else:
-            fresh = [] if voter in done else [voter]
+        done = self._flagged.get(key)
+        if done is None:
+            done = self._flagged[key] = set()
+        if key in self._in_burst:  # only the newcomer (O(1) per ballot)
+            if voter in done:
+                return Burst([], False, len(recent))
+            done.add(voter)
+            return Burst([voter], False, len(recent))
+        self._in_burst.add(key)  # a burst begins: the whole window at once
+        fresh = list(dict.fromkeys(v for _, v in recent if v not in done))
         done.update(fresh)
-        return Burst(fresh, started, len(recent))
+        return Burst(fresh, True, len(recent))
 
     def forget(self, prefix: Hashable) -> None:
         """Drop every window whose key is `prefix` or a tuple starting with it (a debate ended)."""

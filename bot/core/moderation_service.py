@@ -67,6 +67,8 @@ UNAUDITED = frozenset({"debate.error.none_running", "debate.error.none_here", "v
                        "vote.error.not_stored", "parse.missing_text", "error.internal"})
 _CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
 Key = tuple[str, str, str]  # platform, workspace, user
+_STAGES = {s.value: s for s in Stage}
+_AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
 
 
 BOOKKEEPING_LINGER = 1.0  # seconds first sightings and vote flags gather before they are written
@@ -134,9 +136,10 @@ class ModerationService:
             core.route("mod", sub, getattr(self, f"cmd_{sub}"))
         core.route("discuss", "start", self.cmd_discuss_start)
         core.route("discuss", "close", self.cmd_discuss_close)
-        self._wrap(("speak", None), SPEAK, self._speak_or_post)
-        self._wrap(("ask", None), ASK)
-        self._wrap(("vote", None), VOTE)
+        original_speak = core.handlers.get(("speak", None))
+        if original_speak is not None:
+            core.handlers[("speak", None)] = lambda req: self._speak_or_post(req, original_speak)
+        core.refusal_listeners.append(self._refused)
 
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.core.t(lang, key, **params)
@@ -260,12 +263,7 @@ class ModerationService:
         which keeps the moderator look-up off the path of every ordinary vote.
         """
         now = self.core.clock.now()
-        if scope is not None and actor.user_id in self.removed.get(scope, ()):
-            raise RuleError(f"moderation.error.removed_{scope.split(':')[0]}", handback=text, id=scope_id or "")
-        mute = self.active_mute(actor.platform, actor.workspace, actor.user_id, now)
-        if mute is not None:
-            raise RuleError("moderation.error.muted", handback=text, until=clock_time(mute.until),
-                            minutes=minutes_left(mute.until, now))
+        self._refuse_removed_or_muted(actor, scope, scope_id, text, now)
         limit = self.config.rates.get(action)
         rate_key = (*_key(actor), action)
         if exempt is not True:
@@ -290,14 +288,37 @@ class ModerationService:
             if scope is not None and action != VOTE:
                 self.slowmode.hit(scope, actor.user_id, now)
 
-    async def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str) -> None:
-        """The core's guard for "speak", "ask", "vote" (debates and polls) and "join"."""
+    def _refuse_removed_or_muted(self, actor: Actor, scope: str | None, scope_id: int | None, text: str,
+                                 now: datetime) -> None:
+        if scope is not None and actor.user_id in self.removed.get(scope, ()):
+            raise RuleError(f"moderation.error.removed_{scope.split(':')[0]}", handback=text, id=scope_id or "")
+        mute = self.active_mute(actor.platform, actor.workspace, actor.user_id, now)
+        if mute is not None:
+            raise RuleError("moderation.error.muted", handback=text, until=clock_time(mute.until),
+                            minutes=minutes_left(mute.until, now))
+
+    def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str):
+        """The core's guard for "speak", "ask", "vote" (debates and polls) and "join".
+
+        A ballot that passes (neither removed nor muted, inside its rate limit) is decided and
+        counted here at once, with no coroutine; anything else returns the full check to await.
+        """
         d = target if isinstance(target, Debate) else None
         scope = self.debate_scope(d) if d is not None else None
         if action == "join":
             if scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
-            return
+            return None
+        if action == VOTE and not text:
+            now = self.core.clock.now()
+            self._refuse_removed_or_muted(actor, scope, d.id if d else None, text, now)
+            limit = self.config.rates.get(VOTE)
+            if limit is None or self.limiter.take((*_key(actor), VOTE), now, limit) == 0:
+                return None
+        return self._guard(action, actor, channel, d, scope, text)
+
+    async def _guard(self, action: str, actor: Actor, channel: ChannelRef, d: Debate | None, scope: str | None,
+                     text: str) -> None:
         lang = await self.core.language(channel)
         await self._check(action, actor, lang, scope, text, scope_id=d.id if d else None, exempt=None)
 
@@ -352,26 +373,18 @@ class ModerationService:
 
     # --- refusals of the debate commands are audited; /speak in a discussion posts there ---
 
-    def _wrap(self, route: tuple[str, str | None], action: str, replacement=None) -> None:
-        original = self.core.handlers.get(route)
-        if original is None:
+    async def _refused(self, req: Request, exc: RuleError) -> None:
+        """The core's refusal listener: a refused speech, question or ballot goes in the audit log."""
+        command = req.command
+        action = _AUDITED_REFUSALS.get(command.name) if command is not None and command.sub is None else None
+        if action is None or exc.key in UNAUDITED:
             return
-
-        async def handler(req: Request) -> list[Reply]:
-            try:
-                if replacement is not None:
-                    return await replacement(req, original)
-                return await original(req)
-            except RuleError as exc:
-                d = self.debate_at(req.channel)
-                if d is None and req.debate_id is not None and self.debates is not None:
-                    d = self.debates.debates.get(req.debate_id)
-                # In an anonymous debate a refused ballot names the voter's hash, never the user.
-                whom = self.debates.voter_key(d, req.actor) if action == VOTE and d and d.anonymous else None
-                await self._audit_refusal(req.actor, action, exc, d.id if d else req.debate_id, whom)
-                raise
-
-        self.core.handlers[route] = handler
+        d = self.debate_at(req.channel)
+        if d is None and req.debate_id is not None and self.debates is not None:
+            d = self.debates.debates.get(req.debate_id)
+        # In an anonymous debate a refused ballot names the voter's hash, never the user.
+        whom = self.debates.voter_key(d, req.actor) if action == VOTE and d and d.anonymous else None
+        await self._audit_refusal(req.actor, action, exc, d.id if d else req.debate_id, whom)
 
     async def _speak_or_post(self, req: Request, original) -> list[Reply]:
         disc = self.discussion_at(req.channel)
@@ -388,7 +401,7 @@ class ModerationService:
         await self._check(MESSAGE, req.actor, disc.language, disc.scope, text, scope_id=disc.id, exempt=exempt)
         card = Card("speech", title=req.actor.name, body=text, author=req.actor.name, user_text=True)
         await self.core.port(disc.space).post(disc.space, card)
-        await self._see(req.actor)
+        self._see(req.actor, self.core.clock.now())
         return [Reply(Card("notice", body=self.t(disc.language, "discuss.posted")))]
 
     async def _audit_refusal(self, actor: Actor, action: str, exc: RuleError, debate_id: int | None,
@@ -402,7 +415,7 @@ class ModerationService:
 
     # --- observers: who is new, who joined late, which ballots to flag ---
 
-    async def _see(self, actor: Actor) -> datetime:
+    def _see(self, actor: Actor, now: datetime) -> datetime:
         """When the bot first saw `actor` act in this workspace.
 
         Stored under the keyed voter hash, never the user id: it is recorded on votes too, and
@@ -414,26 +427,28 @@ class ModerationService:
             member = (actor.platform, actor.workspace, voter_hash(self.core.secret, actor))
             seen = self.members.get(member)
             if seen is None:
-                seen = self.members[member] = self.core.clock.now()
+                seen = self.members[member] = now
                 self.member_writer.enqueue((*member, seen))
             self.seen[key] = seen
         return seen
 
-    async def observe(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
+    def observe(self, event: str, actor: Actor | None, target: object, details: dict):
+        """The core's observer: returns None when done at once (a ballot), else what to await."""
         if not isinstance(target, Debate):
-            return
+            return None
         d = target
         if event == "end":
-            await self._debate_ended(d)
-            return
+            return self._debate_ended(d)
         if actor is None:
-            return
-        first_seen = await self._see(actor)
+            return None
+        now = details.get("at") or self.core.clock.now()
+        first_seen = self._see(actor, now)
         if event == "join" and self._pre_vote_over(d):
             self.late.setdefault(d.id, set()).add(actor.user_id)
-            await self.store.add_late_join(d.id, actor.user_id, self.core.clock.now())
-        elif event == "vote" and details.get("first"):
-            await self._signals(d, actor, Stage(details["stage"]), first_seen)
+            return self.store.add_late_join(d.id, actor.user_id, now)
+        if event == "vote" and details.get("first"):
+            self._signals(d, actor, _STAGES[details["stage"]], first_seen, now)
+        return None
 
     def _pre_vote_over(self, d: Debate) -> bool:
         if self.debates is None:
@@ -442,29 +457,27 @@ class ModerationService:
         pre = [i for i, p in enumerate(phases) if p.kind is PhaseKind.PRE_VOTE]
         return bool(pre) and d.phase_index > pre[0]
 
-    async def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime) -> None:
-        now = self.core.clock.now()
+    def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime, now: datetime) -> None:
         voter = self.debates.voter_key(d, actor)
         if stage is Stage.POST:
             late = actor.user_id in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
-                await self._flag(d, voter, reason, stage)
+                self._flag(d, voter, reason, stage, now)
         if is_new_participant(first_seen, now, self.config):
-            burst = self.bursts.add((d.id, stage.value), voter, now)
+            burst = self.bursts.add((d.id, stage._value_), voter, now)
             if burst.started:
                 self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,
                                         debate_id=d.id,
                                         details=f"{stage.value}: {burst.size} / {self.config.burst_seconds:g} s"))
             for v in burst.flag:
-                await self._flag(d, v, FlagReason.BURST, stage)
+                self._flag(d, v, FlagReason.BURST, stage, now)
 
-    async def _flag(self, d: Debate, voter: str, reason: str, stage: Stage) -> None:
+    def _flag(self, d: Debate, voter: str, reason: str, stage: Stage, now: datetime) -> None:
         reasons = self.flags.setdefault(d.id, {}).setdefault(voter, set())
         if reason in reasons:
             return
         reasons.add(reason)
-        now = self.core.clock.now()
-        self.flag_writer.enqueue((d.id, voter, str(reason), stage.value, now))
+        self.flag_writer.enqueue((d.id, voter, str(reason), stage._value_, now))
         if reason == FlagReason.BURST:
             return  # a burst is logged once, when it starts ("vote.burst"); its ballots are in vote_flags
         self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag", target=voter,

@@ -12,8 +12,6 @@ an id or a name, and nothing here logs who voted.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import datetime, timedelta
 from functools import partial
@@ -23,6 +21,7 @@ from bot.core.cards import Attachment, Card, Reply
 from bot.core.counting import PollCount, count_poll
 from bot.core.deadlines import parse_closes
 from bot.core.errors import RuleError
+from bot.core.keyed_hash import hmac_sha256
 from bot.core.model import Actor, AuditEntry, ChannelRef
 from bot.core.poll_model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
 from bot.core.service import Core, Request
@@ -42,9 +41,9 @@ def poll_voter_key(secret: bytes, poll_id: int, actor: Actor) -> str:
 
     The key is derived per poll, so one person's ballots in two polls cannot be linked.
     """
-    key = hmac.new(secret, f"poll:{poll_id}".encode(), hashlib.sha256).digest()
+    key = hmac_sha256(secret, f"poll:{poll_id}".encode())
     who = f"{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
-    return "h:" + hmac.new(key, who, hashlib.sha256).hexdigest()[:32]
+    return "h:" + hmac_sha256(key, who).hex()[:32]
 
 
 class PollService:

@@ -27,16 +27,20 @@ from bot.core.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Request"], Awaitable[list[Reply]]]
-# A guard may refuse an action ("speak", "ask", "vote", "join") by raising RuleError.
-Guard = Callable[[str, Actor, ChannelRef, object, str], Awaitable[None]]
-# An observer hears what happened: (event, actor or None, debate, details).
-Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None]]
+# A guard may refuse an action ("speak", "ask", "vote", "join") by raising RuleError. It answers
+# at once (returns None) when it can, or returns an awaitable when it has to wait for something:
+# a storm of ballots then costs no coroutine per guard and vote.
+Guard = Callable[[str, Actor, ChannelRef, object, str], Awaitable[None] | None]
+# An observer hears what happened: (event, actor or None, debate, details); like a guard, it
+# returns None when it is done at once, else an awaitable.
+Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None] | None]
 DEDUPE_MEMORY = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
-    """One command from one person. `line` is parsed when `command` is not given.
+    """One command from one person. `line` is parsed when `command` is not given (and `handle`
+    keeps the parsed command in `command`).
 
     `dedupe_key` is the platform's id for this delivery (interaction id, Slack retry-safe key):
     a request whose key was seen before is ignored. `debate_id` targets a debate directly (buttons).
@@ -82,6 +86,8 @@ class Core:
         self.guards: list[Guard] = []
         self.observers: list[Observer] = []
         self.audit_listeners: list[Callable[[AuditEntry], Awaitable[None]]] = []
+        # Told of every refusal a command's handler raised (moderation audits some), before the reply.
+        self.refusal_listeners: list[Callable[[Request, RuleError], Awaitable[None]]] = []
         # Audit entries are grouped into transactions like votes, so a burst of automatic
         # entries (vote flags) never queues one transaction per entry on the store.
         self.audit_writer: GroupCommitWriter[AuditEntry] = GroupCommitWriter(store.add_audits)
@@ -125,15 +131,56 @@ class Core:
 
     async def guard(self, action: str, actor: Actor, channel: ChannelRef, debate: object, text: str) -> None:
         """Ask every guard (moderation) whether `actor` may do `action`; the first refusal wins."""
-        for guard in self.guards:
-            await guard(action, actor, channel, debate, text)
+        pending = self.guard_now(action, actor, channel, debate, text)
+        if pending is not None:
+            await pending
+
+    def guard_now(self, action: str, actor: Actor, channel: ChannelRef, debate: object, text: str,
+                  start: int = 0) -> Awaitable[None] | None:
+        """`guard` for the vote path: None when every guard answered at once, else the rest to await."""
+        guards = self.guards
+        for i in range(start, len(guards)):
+            pending = guards[i](action, actor, channel, debate, text)
+            if pending is not None:
+                return self._guard_after(pending, i + 1, action, actor, channel, debate, text)
+        return None
+
+    async def _guard_after(self, pending: Awaitable[None], start: int, *args) -> None:
+        await pending
+        rest = self.guard_now(*args, start=start)
+        if rest is not None:
+            await rest
 
     async def notify(self, event: str, actor: Actor | None, debate: object, details: dict) -> None:
-        for observer in self.observers:
+        pending = self.notify_now(event, actor, debate, details)
+        if pending is not None:
+            await pending
+
+    def notify_now(self, event: str, actor: Actor | None, debate: object, details: dict,
+                   start: int = 0) -> Awaitable[None] | None:
+        """`notify` for the vote path: None when every observer was done at once, else the rest to await.
+
+        An observer that fails is logged and skipped; it never stops the others or the action.
+        """
+        observers = self.observers
+        for i in range(start, len(observers)):
             try:
-                await observer(event, actor, debate, details)
+                pending = observers[i](event, actor, debate, details)
             except Exception:
                 log.exception("observer failed on %s", event)
+                continue
+            if pending is not None:
+                return self._notify_after(pending, i + 1, event, actor, debate, details)
+        return None
+
+    async def _notify_after(self, pending: Awaitable[None], start: int, event: str, *args) -> None:
+        try:
+            await pending
+        except Exception:
+            log.exception("observer failed on %s", event)
+        rest = self.notify_now(event, *args, start=start)
+        if rest is not None:
+            await rest
 
     async def audit(self, entry: AuditEntry) -> None:
         """Store an audit entry and hand it to the listeners (a moderator log channel, for one)."""
@@ -220,8 +267,7 @@ class Core:
         lang = self._languages.get(request.channel) or await self.language(request.channel)
         try:
             if request.command is None:
-                command = _parse_memo(request.line)
-                request = Request(request.actor, request.channel, request.line, command, request.dedupe_key, request.debate_id)
+                command = request.command = _parse_memo(request.line)
             else:
                 command = request.command
             spec = command.spec
@@ -230,7 +276,12 @@ class Core:
             handler = self.handlers.get((command.name, command.sub))
             if handler is None:
                 raise RuleError("error.unavailable", spec.usage_key)
-            return await handler(request)
+            try:
+                return await handler(request)
+            except RuleError as exc:
+                for listener in self.refusal_listeners:
+                    await listener(request, exc)
+                raise
         except ParseError as exc:
             return [self.error_reply(lang, exc.key, exc.usage, "", exc.params)]
         except RuleError as exc:

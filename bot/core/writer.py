@@ -46,11 +46,14 @@ class GroupCommitWriter(Generic[T]):
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="group-commit-writer")
 
-    async def submit(self, row: T) -> None:
-        """Queue `row` and wait until it is committed; raises WriteFailed if it was not."""
+    def submit(self, row: T) -> asyncio.Future[None]:
+        """Queue `row` now; await the returned future to know it is committed (WriteFailed if it was not).
+
+        A future, not a coroutine: a ballot costs no coroutine frame between its voter and the commit.
+        """
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue(row, fut)
-        await fut
+        return fut
 
     def enqueue(self, row: T) -> None:
         """Queue `row` and forget it (write-behind bookkeeping): nobody waits, a failure is logged."""

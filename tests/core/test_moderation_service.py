@@ -508,3 +508,28 @@ async def test_moderation_state_survives_a_restart(tmp_path, clock):
         assert core2.moderation.discussion_at(ChannelRef("test", "w1", "lobby"), parent_too=True).topic == "later"
     finally:
         await core2.stop()
+
+
+async def test_the_vote_rate_limit_refuses_the_eleventh_ballot_but_not_a_moderators(core, clock):
+    """Ten ballots in ten seconds go through (decided at once, no coroutine); the eleventh is
+    refused with the wait and audited; a moderator is exempt; the window slides with time."""
+    await start_quick(core)
+    choices = ("pro", "con")
+    for i in range(10):
+        cards = await say(core, "erin", f"/vote {choices[i % 2]}")
+        assert cards[0].kind == "notice", cards[0].body
+    cards = await say(core, "erin", "/vote undecided")
+    assert cards[0].kind == "error"
+    assert "Too many votes: at most 10 every 10 s. Try again in 10 s." in cards[0].body
+    d = next(iter(core.debates.debates.values()))
+    assert d.votes[Stage.PRE]["erin"].value == "con"  # the refused ballot changed nothing
+
+    for i in range(12):
+        cards = await say(core, "teacher", f"/vote {choices[i % 2]}")
+        assert cards[0].kind == "notice", cards[0].body
+
+    clock.advance(10)
+    cards = await say(core, "erin", "/vote undecided")
+    assert cards[0].kind == "notice", cards[0].body
+    refusals = [(e.action, e.target, e.reason) for e in await log(core) if e.action.startswith("refuse.")]
+    assert refusals == [("refuse.vote", "erin", "moderation.error.rate_limited")]

@@ -93,7 +93,7 @@ async def test_flush_waits_for_queued_rows(tmp_path):
 
     writer = GroupCommitWriter(slow)
     writer.start()
-    tasks = [asyncio.create_task(writer.submit(i)) for i in range(5)]
+    tasks = [writer.submit(i) for i in range(5)]
     await asyncio.sleep(0)
     flushing = asyncio.create_task(writer.flush())
     await asyncio.sleep(0)
