@@ -146,25 +146,29 @@ class RateLimiter:
     """Sliding-window limits per key (e.g. (platform, workspace, user, action)).
 
     `retry_after` looks without counting; `hit` counts an action that went through. Keys whose
-    windows have emptied are forgotten, so memory follows the active users only.
+    windows have emptied are forgotten, so memory follows the active users only. A key's hits
+    are a short tuple of times (at most the limit's count): a storm leaves tens of thousands of
+    them behind, and tuples of datetimes are not tracked by the garbage collector.
     """
 
     SWEEP_EVERY = 10_000  # hits between two sweeps of keys whose windows have emptied
 
     def __init__(self) -> None:
-        self._hits: dict[Hashable, deque[datetime]] = {}
+        self._hits: dict[Hashable, tuple[datetime, ...]] = {}
         self._longest = timedelta(0)
         self._until_sweep = self.SWEEP_EVERY
 
-    def _window(self, key: Hashable, now: datetime, limit: RateLimit) -> deque[datetime]:
+    def _window(self, key: Hashable, now: datetime, limit: RateLimit) -> tuple[datetime, ...]:
         hits = self._hits.get(key)
-        if hits is None:
-            return deque()
-        horizon = now - limit.window
-        while hits and hits[0] <= horizon:
-            hits.popleft()
         if not hits:
-            del self._hits[key]
+            return ()
+        horizon = now - limit.window
+        if hits[0] <= horizon:
+            hits = tuple(at for at in hits if at > horizon)
+            if hits:
+                self._hits[key] = hits
+            else:
+                del self._hits[key]
         return hits
 
     def retry_after(self, key: Hashable, now: datetime, limit: RateLimit) -> float:
@@ -187,12 +191,8 @@ class RateLimiter:
     def hit(self, key: Hashable, now: datetime, limit: RateLimit) -> None:
         if limit.count <= 0 or limit.seconds <= 0:
             return
-        hits = self._hits.get(key)
-        if hits is None:
-            hits = self._hits[key] = deque()
-        hits.append(now)
-        while len(hits) > limit.count:
-            hits.popleft()
+        hits = self._hits.get(key, ())
+        self._hits[key] = (*hits[len(hits) - limit.count + 1:], now) if len(hits) >= limit.count else (*hits, now)
         if limit.window > self._longest:
             self._longest = limit.window
         self._until_sweep -= 1

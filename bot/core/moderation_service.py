@@ -107,7 +107,9 @@ class ModerationService:
         self.default_filter = load_default_filter(prompts)
         self.mutes: dict[Key, Mute] = {}
         self.removed: dict[str, set[str]] = {}  # scope -> user ids
-        self.flags: dict[int, dict[str, set[str]]] = {}  # debate -> voter key -> reasons
+        # debate -> voter key -> reasons; tuples, which the garbage collector stops tracking, so a
+        # storm's thousands of flagged voters do not lengthen its full collections
+        self.flags: dict[int, dict[str, tuple[str, ...]]] = {}
         self.late: dict[int, set[str]] = {}  # debate -> users who joined after the pre-vote
         self.seen: dict[Key, datetime] = {}
         self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
@@ -157,7 +159,9 @@ class ModerationService:
         for scope, user in await self.store.removals():
             self.removed.setdefault(scope, set()).add(user)
         for debate_id, voter, reason in await self.store.vote_flags():
-            self.flags.setdefault(debate_id, {}).setdefault(voter, set()).add(reason)
+            voters = self.flags.setdefault(debate_id, {})
+            if reason not in voters.get(voter, ()):
+                voters[voter] = (*voters.get(voter, ()), str(reason))
         for debate_id, user in await self.store.late_joins():
             self.late.setdefault(debate_id, set()).add(user)
         for scope, seconds in (await self.store.slowmodes()).items():
@@ -473,10 +477,13 @@ class ModerationService:
                 self._flag(d, v, FlagReason.BURST, stage, now)
 
     def _flag(self, d: Debate, voter: str, reason: str, stage: Stage, now: datetime) -> None:
-        reasons = self.flags.setdefault(d.id, {}).setdefault(voter, set())
+        voters = self.flags.get(d.id)
+        if voters is None:
+            voters = self.flags[d.id] = {}
+        reasons = voters.get(voter, ())
         if reason in reasons:
             return
-        reasons.add(reason)
+        voters[voter] = (*reasons, str(reason))  # a plain str: an enum member would keep the tuple tracked
         self.flag_writer.enqueue((d.id, voter, str(reason), stage._value_, now))
         if reason == FlagReason.BURST:
             return  # a burst is logged once, when it starts ("vote.burst"); its ballots are in vote_flags

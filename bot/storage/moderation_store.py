@@ -56,17 +56,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 update_discussion_channel = "UPDATE discussions SET channel = ? WHERE id = ?"
 close_discussion = "UPDATE discussions SET closed_at = ? WHERE id = ?"
 select_open_discussions = "SELECT * FROM discussions WHERE closed_at IS NULL ORDER BY id"
-insert_vote_flag = """
-INSERT OR IGNORE INTO vote_flags (debate_id, voter, reason, stage, at) VALUES (?, ?, ?, ?, ?)
-"""
+insert_vote_flags_head = "INSERT OR IGNORE INTO vote_flags (debate_id, voter, reason, stage, at)"
 select_vote_flags = "SELECT debate_id, voter, reason FROM vote_flags"
 insert_late_join = "INSERT OR IGNORE INTO late_joins (debate_id, user_id, at) VALUES (?, ?, ?)"
 select_late_joins = """
 SELECT l.debate_id, l.user_id FROM late_joins l JOIN debates d ON d.id = l.debate_id WHERE d.state != 'ended'
 """
 delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
-insert_member = "INSERT OR IGNORE INTO members_seen (platform, workspace, member, first_seen) VALUES (?, ?, ?, ?)"
-BOOKKEEPING_CHUNK = 200
+insert_members_head = "INSERT OR IGNORE INTO members_seen (platform, workspace, member, first_seen)"
+BOOKKEEPING_CHUNK = 1000  # rows a transaction (one statement: a few milliseconds of the store's time)
 select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
 
 
@@ -205,13 +203,18 @@ class ModerationStore:
 
     async def add_vote_flags(self, rows: list[tuple[int, str, str, str, datetime]]) -> None:
         """Flags (debate_id, voter, reason, stage, at), in short transactions."""
-        await self._write_chunks(insert_vote_flag, [(d, v, r, s, _ts(at)) for d, v, r, s, at in rows])
+        values: list[object] = []
+        for d, v, r, s, at in rows:
+            values += (d, v, r, s, _ts(at))
+        await self._write_chunks(insert_vote_flags_head, 5, values)
 
-    async def _write_chunks(self, sql: str, rows: list[tuple]) -> None:
-        """Bookkeeping rows in transactions of BOOKKEEPING_CHUNK rows: between two of them the vote
-        writer gets the store's lock, so a large batch never holds votes up for long."""
-        for i in range(0, len(rows), BOOKKEEPING_CHUNK):
-            await self.store.write_many(sql, rows[i : i + BOOKKEEPING_CHUNK])
+    async def _write_chunks(self, head: str, columns: int, values: list[object]) -> None:
+        """Bookkeeping rows in transactions of BOOKKEEPING_CHUNK rows, each one statement: between
+        two of them the vote writer gets the store's lock, so a large batch never holds votes up
+        for long. Writing a row twice changes nothing (INSERT OR IGNORE)."""
+        step = BOOKKEEPING_CHUNK * columns
+        for i in range(0, len(values), step):
+            await self.store.insert_rows(head, "", columns, values[i : i + step], pad=True)
 
     async def vote_flags(self) -> list[tuple[int, str, str]]:
         rows = await self.db.execute_fetchall(select_vote_flags)
@@ -234,4 +237,7 @@ class ModerationStore:
 
     async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
         """First sightings (platform, workspace, member hash, first_seen), in short transactions."""
-        await self._write_chunks(insert_member, [(p, w, m, _ts(at)) for p, w, m, at in rows])
+        values: list[object] = []
+        for p, w, m, at in rows:
+            values += (p, w, m, _ts(at))
+        await self._write_chunks(insert_members_head, 4, values)

@@ -108,16 +108,13 @@ INSERT INTO votes (debate_id, stage, voter, choice, at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (debate_id, stage, voter) DO UPDATE SET choice = excluded.choice, at = excluded.at
 """
 select_votes = "SELECT stage, voter, choice FROM votes WHERE debate_id = ?"
-# A whole batch of ballots in one statement: `{values}` is `vote_values` once per row (placeholders
-# only, never a value). One statement per batch means one step, so the connection's thread takes
-# the GIL back a few times per batch instead of once per row (see `SqliteStore.write_votes`).
-upsert_votes = """
-INSERT INTO votes (debate_id, stage, voter, choice, at) VALUES {values}
-ON CONFLICT (debate_id, stage, voter) DO UPDATE SET choice = excluded.choice, at = excluded.at
-"""
-vote_values = "(?, ?, ?, ?, ?)"
+# Many rows in one statement: `INSERT … VALUES (?, …), (?, …), … [tail]` (placeholders only,
+# never a value). One statement is one step, so the connection's thread takes the GIL back a
+# few times per batch instead of once per row (see `SqliteStore.insert_rows`).
+upsert_votes_head = "INSERT INTO votes (debate_id, stage, voter, choice, at)"
+upsert_votes_tail = "ON CONFLICT (debate_id, stage, voter) DO UPDATE SET choice = excluded.choice, at = excluded.at"
 VOTE_COLUMNS = 5
-VOTES_PER_STATEMENT = 6000  # 30,000 parameters; SQLite allows 32,766 since 3.32
+ROWS_PER_STATEMENT = 6000  # at 5 columns 30,000 parameters; SQLite allows 32,766 since 3.32
 insert_audit = """
 INSERT INTO audit (platform, workspace, at, actor, action, target, reason, debate_id, details)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -141,32 +138,38 @@ def _statement_rows(rows: int) -> int:
     return power * 3 // 4 if rows <= power * 3 // 4 else power
 
 
-def _upsert_votes(conn: sqlite3.Connection, values: list[object]) -> None:
-    """Runs on the connection's thread: UPSERT the flat `values` in as few statements as possible, commit."""
-    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // VOTE_COLUMNS
-    per = max(1, min(VOTES_PER_STATEMENT, limit)) * VOTE_COLUMNS
+def _insert_rows(conn: sqlite3.Connection, head: str, tail: str, columns: int, values: list[object],
+                 pad: bool) -> None:
+    """Runs on the connection's thread: the flat `values` in as few statements as possible, committed.
 
-    def statement(chunk: list[object]) -> str:
-        return upsert_votes.format(values=", ".join([vote_values] * (len(chunk) // VOTE_COLUMNS)))
+    `pad` (only for statements where writing the same row twice changes nothing: an UPSERT, an
+    INSERT OR IGNORE) pads a batch to one of a few sizes with copies of its last row, so the
+    connection's statement cache serves most batches.
+    """
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // columns
+    per = max(1, min(ROWS_PER_STATEMENT, limit))
+    placeholder = "(" + ", ".join("?" * columns) + ")"
 
-    if len(values) <= per and not conn.in_transaction:
-        # Padded to one of a few sizes with copies of the last row (an UPSERT of the same row
-        # again changes nothing), so the connection's statement cache serves most batches.
-        rows = len(values) // VOTE_COLUMNS
-        padded = values + values[-VOTE_COLUMNS:] * (min(_statement_rows(rows), per // VOTE_COLUMNS) - rows)
+    def statement(rows: int) -> str:
+        return f"{head} VALUES {', '.join([placeholder] * rows)} {tail}"
+
+    rows = len(values) // columns
+    if rows <= per and not conn.in_transaction:
+        if pad:
+            values = values + values[-columns:] * (min(_statement_rows(rows), per) - rows)
         # One statement is one transaction in autocommit mode: its own step commits it, which
         # saves the separate COMMIT (and the GIL hand-offs around it); a failure undoes it all.
         level = conn.isolation_level
         conn.isolation_level = None
         try:
-            conn.execute(statement(padded), padded)
+            conn.execute(statement(len(values) // columns), values)
         finally:
             conn.isolation_level = level
         return
     try:
-        for start in range(0, len(values), per):
-            chunk = values[start : start + per]
-            conn.execute(statement(chunk), chunk)
+        for start in range(0, len(values), per * columns):
+            chunk = values[start : start + per * columns]
+            conn.execute(statement(len(chunk) // columns), chunk)
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -365,28 +368,36 @@ class SqliteStore:
     # --- votes (called by the group-commit writer) ---
 
     async def write_votes(self, rows: list[VoteRow]) -> None:
-        """Store a batch of ballots in one transaction (UPSERT: the last ballot of a voter wins).
-
-        The statements and the commit run in one call on the connection's thread: under load the
-        event loop holds the GIL, and every time that thread must take it back (after each SQLite
-        step, after each hand-off) it may wait up to the interpreter's switch interval, so a
-        statement per row, or one await per statement, would make the writer crawl.
-        """
+        """Store a batch of ballots in one transaction (UPSERT: the last ballot of a voter wins)."""
         values: list[object] = []
         add, iso = values.extend, _iso_in
         for r in rows:
             add((r.debate_id, r.stage, r.voter, r.choice, iso(r.at, r.at.tzinfo)))
+        await self.insert_rows(upsert_votes_head, upsert_votes_tail, VOTE_COLUMNS, values, pad=True)
+
+    async def insert_rows(self, head: str, tail: str, columns: int, values: list[object], *, pad: bool) -> None:
+        """Write many rows (flat `values`, `columns` to a row) with `head VALUES (…), … tail`, in one
+        transaction.
+
+        The statements and the commit run in one call on the connection's thread: under load the
+        event loop holds the GIL, and every time that thread must take it back (after each SQLite
+        step, after each hand-off) it may wait up to the interpreter's switch interval, so a
+        statement per row (`executemany`), or one await per statement, would make the writer crawl.
+        """
+        if not values:
+            return
         async with self.lock:
             run_in_thread = getattr(self.db, "_execute", None)  # aiosqlite's own hand-off
             if run_in_thread is None:
-                await self._write_votes_by_steps(values)
+                await self._insert_rows_by_steps(head, tail, columns, values)
                 return
-            await run_in_thread(_upsert_votes, self.db._conn, values)
+            await run_in_thread(_insert_rows, self.db._conn, head, tail, columns, values, pad)
 
-    async def _write_votes_by_steps(self, values: list[object]) -> None:
-        rows = [tuple(values[i : i + VOTE_COLUMNS]) for i in range(0, len(values), VOTE_COLUMNS)]
+    async def _insert_rows_by_steps(self, head: str, tail: str, columns: int, values: list[object]) -> None:
+        sql = f"{head} VALUES ({', '.join('?' * columns)}) {tail}"
+        rows = [tuple(values[i : i + columns]) for i in range(0, len(values), columns)]
         try:
-            await self.db.executemany(upsert_vote, rows)
+            await self.db.executemany(sql, rows)
             await self.db.commit()
         except BaseException:
             await self.db.rollback()

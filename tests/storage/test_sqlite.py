@@ -86,3 +86,26 @@ async def test_audit_entries_and_channel_language(tmp_path):
     await store.set_language(ref, "ja")
     assert await store.get_language(ref) == "ja"
     await store.close()
+
+
+async def test_bookkeeping_rows_are_written_in_chunks_of_one_statement_each(tmp_path):
+    """First sightings and vote flags: more rows than a chunk, repeats among them, all stored once."""
+    from bot.storage import moderation_store
+    from bot.storage.moderation_store import ModerationStore
+
+    store = await SqliteStore.open(tmp_path / "b.db")
+    place = ChannelRef("discord", "g1", "c1")
+    did = await store.create_debate(Debate(0, place, place, "m", "t", "x", "quick", "en", "teacher", NOW))
+    bookkeeping = ModerationStore(store)
+    size = moderation_store.BOOKKEEPING_CHUNK * 2 + 7
+    members = [("discord", "g1", f"h:{i % (size - 5)}", NOW + timedelta(seconds=i)) for i in range(size)]
+    await bookkeeping.add_members(members)
+    seen = await bookkeeping.members_seen()
+    assert len(seen) == size - 5
+    assert seen[("discord", "g1", "h:0")] == NOW  # the first sighting wins; the repeat is ignored
+    await bookkeeping.add_vote_flags([(did, f"v{i}", "burst", "pre", NOW) for i in range(size)]
+                                     + [(did, "v0", "burst", "pre", NOW), (did, "v0", "no_pre_vote", "post", NOW)])
+    flags = await bookkeeping.vote_flags()
+    assert len(flags) == size + 1
+    assert sorted(r for d, v, r in flags if v == "v0") == ["burst", "no_pre_vote"]
+    await store.close()
