@@ -116,17 +116,19 @@ class Motion:
         return self.texts.get(lang) or self.texts["en"]
 
 
-@dataclass(frozen=True)
-class ChannelRef:
-    """Where something is said: platform, workspace (guild / team) and channel or thread id."""
+class ChannelRef(NamedTuple):
+    """Where something is said: platform, workspace (guild / team) and channel or thread id.
+
+    A named tuple (as are Actor and VoteRow): every command makes one or looks one up, and a
+    tuple is built and hashed in C where a frozen dataclass runs Python for both.
+    """
 
     platform: str
     workspace: str
     channel: str
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     """Who acts. `is_admin` is the platform's own verdict (Manage Messages, Slack admin, console list)."""
 
     platform: str
