@@ -386,8 +386,8 @@ class DebateService:
 
     async def cmd_vote(self, req: Request) -> list[Reply]:
         d = self.running(req)
-        choice = _CHOICES[req.command.get("choice")]  # the parser allows only these
-        stage = engine.open_stage(d, self.fmt(d))
+        choice = _CHOICES[req.command.options["choice"]]  # the parser requires it and allows only these
+        stage = engine.open_stage(d, self.core.library.formats[d.format_id])
         if stage is None:
             raise RuleError("vote.error.closed", "usage.vote")
         actor = req.actor

@@ -182,7 +182,14 @@ class RateLimiter:
         return max(0.0, (oldest + limit.window - now).total_seconds())
 
     def take(self, key: Hashable, now: datetime, limit: RateLimit) -> float:
-        """`retry_after`, and when that is 0 also `hit`: one look-up for an action that may go through."""
+        """`retry_after`, and when that is 0 also `hit` (every ballot asks: a newcomer's first
+        action, the common case in a storm, is answered without any further call)."""
+        if key not in self._hits and limit.count > 0 and limit.seconds > 0 and self._until_sweep > 1:
+            self._hits[key] = (now,)
+            if limit.window > self._longest:
+                self._longest = limit.window
+            self._until_sweep -= 1
+            return 0.0
         wait = self.retry_after(key, now, limit)
         if wait == 0:
             self.hit(key, now, limit)

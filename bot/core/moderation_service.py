@@ -43,7 +43,6 @@ from bot.core.moderation import (
     Strike,
     active_strikes,
     escalation,
-    is_new_participant,
     minutes_left,
     mute_until,
     post_vote_flags,
@@ -102,6 +101,8 @@ class ModerationService:
         self.config = config or ModerationConfig()
         self.store = ModerationStore(core.store)
         self.limiter = RateLimiter()
+        self._vote_limit = self.config.rates.get(VOTE)
+        self._new_window = self.config.new_participant_window
         self.slowmode = SlowMode()
         self.bursts = BurstDetector(self.config.burst_votes, self.config.burst_seconds)
         self.default_filter = load_default_filter(prompts)
@@ -294,12 +295,14 @@ class ModerationService:
 
     def _refuse_removed_or_muted(self, actor: Actor, scope: str | None, scope_id: int | None, text: str,
                                  now: datetime) -> None:
-        if scope is not None and actor.user_id in self.removed.get(scope, ()):
+        # Both tables are empty in almost every place and moment: look no further then.
+        if self.removed and scope is not None and actor.user_id in self.removed.get(scope, ()):
             raise RuleError(f"moderation.error.removed_{scope.split(':')[0]}", handback=text, id=scope_id or "")
-        mute = self.active_mute(actor.platform, actor.workspace, actor.user_id, now)
-        if mute is not None:
-            raise RuleError("moderation.error.muted", handback=text, until=clock_time(mute.until),
-                            minutes=minutes_left(mute.until, now))
+        if self.mutes:
+            mute = self.active_mute(actor.platform, actor.workspace, actor.user_id, now)
+            if mute is not None:
+                raise RuleError("moderation.error.muted", handback=text, until=clock_time(mute.until),
+                                minutes=minutes_left(mute.until, now))
 
     def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str):
         """The core's guard for "speak", "ask", "vote" (debates and polls) and "join".
@@ -308,7 +311,7 @@ class ModerationService:
         counted here at once, with no coroutine; anything else returns the full check to await.
         """
         d = target if isinstance(target, Debate) else None
-        scope = self.debate_scope(d) if d is not None else None
+        scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d), on every ballot
         if action == "join":
             if scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
@@ -316,8 +319,9 @@ class ModerationService:
         if action == VOTE and not text:
             now = self.core.clock.now()
             self._refuse_removed_or_muted(actor, scope, d.id if d else None, text, now)
-            limit = self.config.rates.get(VOTE)
-            if limit is None or self.limiter.take((*_key(actor), VOTE), now, limit) == 0:
+            limit = self._vote_limit
+            if limit is None or self.limiter.take((actor.platform, actor.workspace, actor.user_id, VOTE), now,
+                                                  limit) == 0:
                 return None
         return self._guard(action, actor, channel, d, scope, text)
 
@@ -425,7 +429,7 @@ class ModerationService:
         Stored under the keyed voter hash, never the user id: it is recorded on votes too, and
         an anonymous debate must leave no voter id anywhere.
         """
-        key = _key(actor)
+        key = (actor.platform, actor.workspace, actor.user_id)  # _key(actor), on every ballot
         seen = self.seen.get(key)
         if seen is None:
             member = (actor.platform, actor.workspace, voter_hash(self.core.secret, actor))
@@ -462,12 +466,12 @@ class ModerationService:
         return bool(pre) and d.phase_index > pre[0]
 
     def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime, now: datetime) -> None:
-        voter = self.debates.voter_key(d, actor)
+        voter = self.core.debates.voter_key(d, actor) if d.anonymous else actor.user_id
         if stage is Stage.POST:
             late = actor.user_id in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
                 self._flag(d, voter, reason, stage, now)
-        if is_new_participant(first_seen, now, self.config):
+        if now - first_seen < self._new_window:  # is_new_participant, on every first ballot
             burst = self.bursts.add((d.id, stage._value_), voter, now)
             if burst.started:
                 self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,

@@ -261,15 +261,15 @@ class Core:
 
     async def handle(self, request: Request) -> list[Reply]:
         """Run one request; never raises. A repeated delivery (same dedupe key) does nothing."""
-        if self.seen_before(request.dedupe_key):
+        if request.dedupe_key is not None and self.seen_before(request.dedupe_key):
             log.info("ignoring a repeated delivery %s", request.dedupe_key)
             return []
         lang = self._languages.get(request.channel) or await self.language(request.channel)
         try:
-            if request.command is None:
-                command = request.command = _parse_memo(request.line)
-            else:
-                command = request.command
+            command = request.command
+            if command is None:
+                command = _parsed.get(request.line) or _parse_memo(request.line)  # the memo, on every ballot
+                request.command = command
             spec = command.spec
             if spec.moderator and not await self.is_moderator(request.actor):
                 raise RuleError("error.not_moderator", spec.usage_key)

@@ -52,15 +52,19 @@ class GroupCommitWriter(Generic[T]):
         A future, not a coroutine: a ballot costs no coroutine frame between its voter and the commit.
         """
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue(row, fut)
+        self._pending.append((row, fut))
+        if self._task is None or self._idle.is_set():  # else the writer is busy and will see the row
+            self._wake_writer()
         return fut
 
     def enqueue(self, row: T) -> None:
         """Queue `row` and forget it (write-behind bookkeeping): nobody waits, a failure is logged."""
-        self._queue(row, None)
+        self._pending.append((row, None))
+        if self._task is None or self._idle.is_set():
+            self._wake_writer()
 
-    def _queue(self, row: T, fut: asyncio.Future[None] | None) -> None:
-        self._pending.append((row, fut))
+    def _wake_writer(self) -> None:
+        """Rows were queued while the writer was idle (or not started): wake it."""
         self._idle.clear()
         self._wake.set()
         if self._task is None:
