@@ -98,7 +98,7 @@ class Inflight:
 
 
 async def open_core(path: Path, port: RecordingPort, clock: Clock | None = None) -> Core:
-    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock(), freeze_heap=True)
+    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock(), tune_process=True)
     await core.start()
     return core
 
@@ -114,6 +114,35 @@ async def start_debates(core: Core, n: int, fmt: str = "quick") -> list[ChannelR
         d = core.debates.debates[core.debates.places[channel]]
         spaces.append(d.space)
     return spaces
+
+
+class StealMeter:
+    """The share of CPU time the hypervisor took from this virtual machine (Linux's /proc/stat
+    "steal") between `start` and `stop`: on a shared VM it explains runs that differ for no
+    reason of ours. None where /proc/stat is not there."""
+
+    def __init__(self) -> None:
+        self._start: list[int] | None = None
+        self.share: float | None = None
+
+    @staticmethod
+    def _ticks() -> list[int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                fields = f.readline().split()
+        except OSError:
+            return None
+        return [int(x) for x in fields[1:9]] if fields and fields[0] == "cpu" and len(fields) >= 9 else None
+
+    def start(self) -> None:
+        self._start = self._ticks()
+
+    def stop(self) -> None:
+        end = self._ticks()
+        if self._start is None or end is None:
+            return
+        delta = [b - a for a, b in zip(self._start, end, strict=True)]
+        self.share = delta[7] / sum(delta) if sum(delta) else 0.0
 
 
 def percentile(values: list[float], p: float) -> float:

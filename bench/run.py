@@ -52,6 +52,12 @@ OBSERVER_CAUSE = (
 )
 
 
+def share(result) -> str:
+    """How much of the machine the run had: the loop thread's time on the CPU, the hypervisor's steal."""
+    steal = "n/a" if result.steal is None else f"{result.steal:.0%}"
+    return f"loop on CPU {result.busy:.0%} of the run, VM steal {steal}"
+
+
 def rate(value: float) -> str:
     return f"{value:,.0f}/s"
 
@@ -79,7 +85,7 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
             Row(f"votes/s, 1,000 voters, {label}", rate(ours.rate), f">= {VOTES_TARGET:,}/s",
                 met(ours.rate >= VOTES_TARGET),
                 f"{ours.confirmed:,} confirmed, {ours.refused} refused, {ours.batches} commits; "
-                f"loop CPU {cpu_per_vote:.0f} us/vote"),
+                f"loop CPU {cpu_per_vote:.0f} us/vote; {share(ours)}"),
             Row(f"  p50 / p99 in that closed loop{tag}",
                 f"{ms(percentile(ours.latencies, 50))} / {ms(percentile(ours.latencies, 99))}"),
             Row(f"  naive (1 transaction per vote){tag}", rate(naive.rate), "", None,
@@ -88,7 +94,8 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
             Row(f"p50 / p99 vote->confirmed, {args.rate:,.0f}/s offered{tag}",
                 f"{ms(percentile(offered.latencies, 50))} / {ms(percentile(offered.latencies, 99))}",
                 f"p99 <= {P99_TARGET * 1000:.0f} ms", met(percentile(offered.latencies, 99) <= P99_TARGET),
-                f"{offered.confirmed:,} confirmed, {offered.refused} refused over {offered.seconds:.1f} s"),
+                f"{offered.confirmed:,} confirmed, {offered.refused} refused over {offered.seconds:.1f} s; "
+                f"VM steal {'n/a' if offered.steal is None else f'{offered.steal:.0%}'}"),
         ]
         for result in (ours, naive, offered):
             for text, n in result.refusals.items():

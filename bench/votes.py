@@ -14,7 +14,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import PLATFORM, WORKSPACE, Inflight, RecordingPort, open_core, start_debates
+from bench.common import (
+    PLATFORM,
+    WORKSPACE,
+    Inflight,
+    RecordingPort,
+    StealMeter,
+    open_core,
+    start_debates,
+)
 from bot.core.model import Actor, ChannelRef, Debate, VoteRow
 from bot.core.ports import SystemClock
 from bot.core.service import Core, Request
@@ -34,6 +42,12 @@ class LoadResult:
     batches: int = 0
     refusals: dict[str, int] = field(default_factory=dict)
     loop_cpu: float = 0.0  # CPU seconds of the event loop's thread while the votes ran
+    steal: float | None = None  # share of the machine's CPU time the hypervisor took meanwhile
+
+    @property
+    def busy(self) -> float:
+        """The share of the run the event loop's thread spent on the CPU."""
+        return self.loop_cpu / self.seconds if self.seconds else 0.0
 
     @property
     def rate(self) -> float:
@@ -141,10 +155,14 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
                 k += 1
             result.confirmed += confirmed
 
+        steal = StealMeter()
+        steal.start()
         cpu, started = time.thread_time(), time.perf_counter()
         await asyncio.gather(*(voter(i) for i in range(voters)))
         result.seconds = time.perf_counter() - started
         result.loop_cpu = time.thread_time() - cpu
+        steal.stop()
+        result.steal = steal.share
         result.batches = core.debates.writer.batches
     finally:
         await core.stop()
@@ -191,6 +209,8 @@ async def open_loop(folder: Path, *, rate: float, seconds: float, debates: int =
             result.count(card.body, card.kind)
 
         inflight = Inflight()
+        steal = StealMeter()
+        steal.start()
         begin = loop.time() + 0.01
         j = 0
         while j < len(due):
@@ -202,6 +222,8 @@ async def open_loop(folder: Path, *, rate: float, seconds: float, debates: int =
                 await asyncio.sleep(max(0.0, begin + due[j] - loop.time()))
         await inflight.wait()
         result.seconds = loop.time() - begin
+        steal.stop()
+        result.steal = steal.share
         result.batches = core.debates.writer.batches
     finally:
         await core.stop()

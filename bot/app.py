@@ -22,7 +22,7 @@ async def build_core(
     clock: Clock | None = None,
     secret: bytes | None = None,
     prompts: Path = PROMPTS_DIR,
-    freeze_heap: bool = False,
+    tune_process: bool = False,
 ) -> Core:
     """Open the store and wire every service; call `await core.start()` once the ports are ready."""
     library = load_library(prompts)  # refuse a broken library before anything is opened
@@ -36,7 +36,7 @@ async def build_core(
         catalog=catalog,
         secret=secret if secret is not None else secrets.token_bytes(32),  # no key given: a fresh one
     )
-    core.freeze_heap = freeze_heap
+    core.tune_process = tune_process
     core.debates = DebateService(core)
     core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sys
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ Guard = Callable[[str, Actor, ChannelRef, object, str], Awaitable[None] | None]
 # returns None when it is done at once, else an awaitable.
 Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None] | None]
 DEDUPE_MEMORY = 10_000
+SWITCH_INTERVAL = 0.001  # seconds (the interpreter's default is 0.005)
 
 
 @dataclass(slots=True)
@@ -94,7 +96,7 @@ class Core:
         self.moderator_check: Callable[[Actor], Awaitable[bool]] = self._platform_moderator
         # Voters whose ballots moderation flags (debate -> voter keys); `/debate results flagged:exclude`.
         self.flagged: Callable[[object], set[str]] = lambda debate: set()
-        self.freeze_heap = False  # the entry point sets it; tests leave the heap alone
+        self.tune_process = False  # the entry point sets it; tests leave the process alone
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._languages: dict[ChannelRef, str] = {}
         self._wake = asyncio.Event()
@@ -198,12 +200,16 @@ class Core:
             await starter()
         await self.run_due()
         self._scheduler = asyncio.create_task(self._schedule(), name="deadline-scheduler")
-        if self.freeze_heap:
+        if self.tune_process:
             # What exists now (modules, library, catalogs, loaded debates) lives as long as the
             # process: keep it out of the collector's full passes, which otherwise add pauses of
             # tens of milliseconds to the vote path under load.
             gc.collect()
             gc.freeze()
+            # The store's thread must win the GIL back from a busy event loop to start and to
+            # finish every commit; by default it may wait 5 ms each time, and under a storm the
+            # voters of a batch wait that long for nothing.
+            sys.setswitchinterval(SWITCH_INTERVAL)
 
     async def stop(self) -> None:
         if self._scheduler:

@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+RELEASE_CHUNK = 400  # submitters answered in one turn of the event loop
 
 
 class WriteFailed(Exception):
@@ -116,9 +117,20 @@ class GroupCommitWriter(Generic[T]):
         self.batches += 1
         self.rows += len(rows)
         self._committed(rows)
-        for _, fut in batch:
+        self._release(batch, 0)
+
+    def _release(self, batch: list[tuple[T, asyncio.Future[None] | None]], start: int) -> None:
+        """Answer the submitters of a committed batch, RELEASE_CHUNK at a time, one chunk a turn of
+        the event loop. Answered all at once, a storm's voters move in one wave: they all vote
+        again within one turn, the writer hears of it only after the turn, and then the loop
+        idles while that one batch commits. In chunks, the next commit starts while later
+        chunks are still running."""
+        end = start + RELEASE_CHUNK
+        for _, fut in batch[start:end]:
             if fut is not None and not fut.done():
                 fut.set_result(None)
+        if end < len(batch):
+            asyncio.get_running_loop().call_soon(self._release, batch, end)
 
     async def _commit_one(self, row: T, fut: asyncio.Future[None] | None) -> None:
         try:

@@ -114,3 +114,30 @@ async def test_a_lone_vote_is_written_without_waiting(tmp_path, n):
     assert writer.rows == n
     await writer.stop()
     await store.close()
+
+
+async def test_a_big_batch_is_answered_a_chunk_per_turn_of_the_loop_and_wholly():
+    """Committed rows are told in chunks (so the next commit can start between them), all of them."""
+    from bot.core import writer as writer_module
+
+    written: list[int] = []
+    gate = asyncio.Event()
+
+    async def write(rows):
+        await gate.wait()
+        written.extend(rows)
+
+    committed: list[int] = []
+    writer = GroupCommitWriter(write, committed.extend)
+    writer.start()
+    size = writer_module.RELEASE_CHUNK * 2 + 5
+    futures = [writer.submit(i) for i in range(size)]
+    await asyncio.sleep(0)
+    gate.set()
+    while not any(f.done() for f in futures):
+        await asyncio.sleep(0)
+    assert committed == list(range(size))  # counted before anyone hears back
+    assert sum(f.done() for f in futures) == writer_module.RELEASE_CHUNK
+    await asyncio.gather(*futures)
+    assert written == list(range(size))
+    await writer.stop()

@@ -1,0 +1,30 @@
+"""The entry point's process tuning: the heap frozen at start, a short GIL switch interval."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+from bot.app import build_core
+from bot.core.service import SWITCH_INTERVAL
+
+
+async def test_a_tuned_core_freezes_the_heap_and_shortens_the_switch_interval(tmp_path):
+    before = sys.getswitchinterval()
+    core = await build_core(tmp_path / "t.db", {}, tune_process=True)
+    try:
+        await core.start()
+        assert sys.getswitchinterval() == SWITCH_INTERVAL < before
+        assert gc.get_freeze_count() > 0
+    finally:
+        await core.stop()
+        sys.setswitchinterval(before)
+        gc.unfreeze()
+
+
+async def test_tests_and_libraries_get_an_untouched_process(tmp_path):
+    before = sys.getswitchinterval()
+    core = await build_core(tmp_path / "u.db", {})
+    await core.start()
+    await core.stop()
+    assert sys.getswitchinterval() == before
