@@ -272,6 +272,7 @@ class PollService:
     async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
         if voter not in p.ballots:
             raise RuleError("poll.error.no_ballot", "usage.poll.vote", id=p.id)
+        await self._guard(req, p)  # taking a ballot back is a vote too: a muted user waits
         self._still_open(p)
         try:
             await self.writer.submit(BallotRow(p.id, voter, None, self.core.clock.now()))

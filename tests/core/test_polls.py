@@ -452,3 +452,19 @@ async def test_a_poll_closing_while_a_vote_is_on_its_way_refuses_that_vote(core,
     assert p.ballots == {"early": (0,)}
     assert (await core.polls.store.load(p.id)).ballots == {"early": (0,)}
     assert "Winner: tea" in chat.last("result").body
+
+
+async def test_a_muted_user_can_neither_vote_nor_take_a_ballot_back(core, clock):
+    p = await create(core)
+    assert (await vote(core, "fay", p.id, "1")).kind == "notice"
+    cards = await say(core, "teacher", "/mod mute user:fay minutes:10")
+    assert cards[0].kind == "notice", cards[0].body
+    for line in (f"/poll withdraw id:{p.id}", f"/poll vote id:{p.id} 2"):
+        cards = await say(core, "fay", line)
+        assert cards[0].kind == "error" and "You are muted until" in cards[0].body, line
+    assert p.ballots["fay"] == (0,)  # the ballot stands as it was
+    clock.advance(10 * 60)
+    await core.run_due()
+    cards = await say(core, "fay", f"/poll withdraw id:{p.id}")
+    assert cards[0].kind == "notice", cards[0].body
+    assert "fay" not in p.ballots
