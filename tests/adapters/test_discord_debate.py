@@ -329,3 +329,33 @@ async def test_descriptions_are_localised(tmp_path: Path, lang: str) -> None:
         assert start["description_localizations"][lang]
         assert synced["mod"]["default_member_permissions"] == discord.Permissions(manage_messages=True).value
         assert synced["debate"]["default_member_permissions"] is None  # /debate join is for everyone
+
+
+async def test_a_command_that_breaks_is_answered_first_and_reported_in_the_channels_language(
+        tmp_path: Path, monkeypatch) -> None:
+    """No stack trace reaches the chat: the interaction is deferred before any store await,
+    then the user gets the plain error, in the channel's language (read from the store)."""
+    fake = with_pupils()
+    async with fake, debate_bot(fake, tmp_path / "e.db", FakeClock()) as (bot, core):
+        set_to = await slash(fake, "teacher", "debates", "debate language", {"lang": "ja"})
+        assert "日本語" in text_of(set_to), text_of(set_to)
+        record_language_lookups(core)  # as after a restart: the language must come from the store
+        answered_at_lookup: list[int] = []
+        read = core.store.get_language
+
+        async def noting(ref: ChannelRef) -> str | None:
+            answered_at_lookup.append(len(fake.calls_to("POST", inter.callback_path)))
+            return await read(ref)
+
+        core.store.get_language = noting
+
+        async def broken(*args, **kwargs):
+            raise RuntimeError("a bug in the cog")
+
+        monkeypatch.setattr(bot, "acknowledge", broken)
+        inter = await fake.slash_command("alice", "debates", "debate status", {})
+        answer = await answer_to(fake, inter)
+        assert "ボットの側で問題が起きました" in text_of(answer), text_of(answer)
+        assert "Traceback" not in text_of(answer) and "RuntimeError" not in text_of(answer)
+        assert answer.json["flags"] & FLAG_EPHEMERAL
+        assert answered_at_lookup == [1]  # the deferral went out before the store was asked

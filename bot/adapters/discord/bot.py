@@ -143,13 +143,13 @@ class DebateBot(commands.Bot):
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:
         log.exception("app command failed", exc_info=error)
-        lang = await self.core.language(convert.channel(interaction))
-        card = Card("error", title=self.core.t(lang, "error.title"), body=self.core.t(lang, "error.internal"))
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(ephemeral=True, **render.send_kwargs(card))
-            else:
-                await interaction.response.send_message(ephemeral=True, **render.send_kwargs(card))
+            if not interaction.response.is_done():
+                # Answer Discord first (it allows 3 s): the channel's language may need the store.
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            lang = await self.core.language(convert.channel(interaction))
+            card = Card("error", title=self.core.t(lang, "error.title"), body=self.core.t(lang, "error.internal"))
+            await interaction.followup.send(ephemeral=True, **render.send_kwargs(card))
         except discord.HTTPException:
             log.exception("could not report a failed command")
 
