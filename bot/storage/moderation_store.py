@@ -56,14 +56,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 update_discussion_channel = "UPDATE discussions SET channel = ? WHERE id = ?"
 close_discussion = "UPDATE discussions SET closed_at = ? WHERE id = ?"
 select_open_discussions = "SELECT * FROM discussions WHERE closed_at IS NULL ORDER BY id"
-insert_vote_flags_head = "INSERT OR IGNORE INTO vote_flags (debate_id, voter, reason, stage, at)"
-select_vote_flags = "SELECT debate_id, voter, reason FROM vote_flags"
+# Both are append-only logs (migration 004): the bot writes each row once; reading deduplicates.
+insert_vote_flags_head = "INSERT INTO vote_flags (debate_id, voter, reason, stage, at)"
+select_vote_flags = "SELECT DISTINCT debate_id, voter, reason FROM vote_flags"
 insert_late_join = "INSERT OR IGNORE INTO late_joins (debate_id, user_id, at) VALUES (?, ?, ?)"
 select_late_joins = """
 SELECT l.debate_id, l.user_id FROM late_joins l JOIN debates d ON d.id = l.debate_id WHERE d.state != 'ended'
 """
 delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
-insert_members_head = "INSERT OR IGNORE INTO members_seen (platform, workspace, member, first_seen)"
+insert_members_head = "INSERT INTO members_seen (platform, workspace, member, first_seen)"
 BOOKKEEPING_CHUNK = 1000  # rows a transaction (one statement: a few milliseconds of the store's time)
 select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
 
@@ -211,10 +212,10 @@ class ModerationStore:
     async def _write_chunks(self, head: str, columns: int, values: list[object]) -> None:
         """Bookkeeping rows in transactions of BOOKKEEPING_CHUNK rows, each one statement: between
         two of them the vote writer gets the store's lock, so a large batch never holds votes up
-        for long. Writing a row twice changes nothing (INSERT OR IGNORE)."""
+        for long. Not padded: in a log a copied row would be stored twice."""
         step = BOOKKEEPING_CHUNK * columns
         for i in range(0, len(values), step):
-            await self.store.insert_rows(head, "", columns, values[i : i + step], pad=True)
+            await self.store.insert_rows(head, "", columns, values[i : i + step], pad=False)
 
     async def vote_flags(self) -> list[tuple[int, str, str]]:
         rows = await self.db.execute_fetchall(select_vote_flags)
@@ -231,9 +232,14 @@ class ModerationStore:
         await self.store._write(delete_late_joins, (debate_id,))
 
     async def members_seen(self) -> dict[tuple[str, str, str], datetime]:
-        """Every (platform, workspace, member hash) with its first-seen time."""
-        rows = await self.db.execute_fetchall(select_members)
-        return {(r["platform"], r["workspace"], r["member"]): _dt(r["first_seen"]) for r in rows}
+        """Every (platform, workspace, member hash) with its first-seen time (the earliest, should
+        the log hold a member twice)."""
+        seen: dict[tuple[str, str, str], datetime] = {}
+        for r in await self.db.execute_fetchall(select_members):
+            key, at = (r["platform"], r["workspace"], r["member"]), _dt(r["first_seen"])
+            if key not in seen or at < seen[key]:
+                seen[key] = at
+        return seen
 
     async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
         """First sightings (platform, workspace, member hash, first_seen), in short transactions."""

@@ -109,3 +109,35 @@ async def test_bookkeeping_rows_are_written_in_chunks_of_one_statement_each(tmp_
     assert len(flags) == size + 1
     assert sorted(r for d, v, r in flags if v == "v0") == ["burst", "no_pre_vote"]
     await store.close()
+
+
+async def test_migration_4_keeps_first_sightings_and_flags_and_their_logs_append(tmp_path):
+    """A file from before the bookkeeping logs: its rows survive; repeats read back once."""
+    from bot.storage.moderation_store import ModerationStore
+
+    path = tmp_path / "v3.db"
+    db = sqlite3.connect(path)
+    for script in sorted(MIGRATIONS.glob("00[1-3]_*.sql")):
+        db.executescript(f"BEGIN;\n{script.read_text(encoding='utf-8')}\nPRAGMA user_version = {script.name[:3]};\nCOMMIT;")
+    db.execute("INSERT INTO debates (id, platform, workspace, channel, parent_channel, motion_id, motion_title, "
+               "motion_text, format_id, language, created_by, created_at, phase_index, state, anonymous, messages) "
+               "VALUES (7, 'discord', 'g1', 'c1', 'c1', 'm', 't', 'x', 'quick', 'en', 'teacher', ?, 0, 'running', 0, '{}')",
+               (NOW.isoformat(),))
+    db.execute("INSERT INTO members_seen VALUES ('discord', 'g1', 'h:aa', ?)", (NOW.isoformat(),))
+    db.execute("INSERT INTO vote_flags VALUES (7, 'v1', 'burst', 'pre', ?)", (NOW.isoformat(),))
+    db.commit()
+    db.close()
+
+    store = await SqliteStore.open(path)
+    bookkeeping = ModerationStore(store)
+    assert await bookkeeping.members_seen() == {("discord", "g1", "h:aa"): NOW}
+    assert await bookkeeping.vote_flags() == [(7, "v1", "burst")]
+    later = NOW + timedelta(minutes=5)
+    await bookkeeping.add_members([("discord", "g1", "h:aa", later), ("discord", "g1", "h:bb", later)])
+    await bookkeeping.add_vote_flags([(7, "v1", "burst", "pre", later), (7, "v2", "burst", "pre", later)])
+    assert await bookkeeping.members_seen() == {("discord", "g1", "h:aa"): NOW, ("discord", "g1", "h:bb"): later}
+    assert sorted(await bookkeeping.vote_flags()) == [(7, "v1", "burst"), (7, "v2", "burst")]
+    await store.db.execute("DELETE FROM debates WHERE id = 7")  # a deleted debate takes its flags along
+    await store.db.commit()
+    assert await bookkeeping.vote_flags() == []
+    await store.close()
