@@ -109,8 +109,14 @@ def capture_rows(core: Core, captured: list[tuple]) -> None:
     writer._write = recording
 
 
+SPREAD = 0x9E3779B97F4A7C15  # odd, so multiplying by it modulo 2**64 maps distinct numbers apart
+
+
 def person(i: int, k: int) -> Actor:
-    return Actor(PLATFORM, WORKSPACE, f"U{i:05d}{k:05d}", f"Voter {i}")
+    """Voter `i`'s `k`-th person. Their ids are spread like real platform ids (Slack's, or the
+    keyed hashes of an anonymous debate), not in voting order: in voting order every batch would
+    land on the last pages of the votes table, which flatters the store."""
+    return Actor(PLATFORM, WORKSPACE, f"U{(i * 100_000 + k) * SPREAD % 2**64:016x}", f"Voter {i}")
 
 
 async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seconds: float,
