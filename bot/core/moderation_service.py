@@ -116,8 +116,8 @@ class ModerationService:
         self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
         # Written behind the voter's back, in batches: a storm of new voters must not queue one
         # transaction per voter (or per flag) in front of the vote writer.
-        self.member_writer = GroupCommitWriter(self.store.add_members, linger=BOOKKEEPING_LINGER)
-        self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER)
+        self.member_writer = GroupCommitWriter(self.store.add_members, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep)
+        self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep)
         self._background: set[asyncio.Task] = set()
         self.log_channels: dict[tuple[str, str], str] = {}
         self.discussions: dict[ChannelRef, Discussion] = {}  # by its own thread/room

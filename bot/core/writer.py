@@ -28,11 +28,14 @@ class GroupCommitWriter(Generic[T]):
         write: Callable[[list[T]], Awaitable[None]],
         on_commit: Callable[[list[T]], None] | None = None,
         linger: float = 0.0,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         """`linger` > 0 (write-behind bookkeeping only, never votes): gather rows for up to that
-        many seconds before a commit, so that they take the store's lock rarely; `flush` cuts it short."""
+        many seconds before a commit, so that they take the store's lock rarely; `flush` cuts it
+        short. `sleep` is the clock's (a test's fake clock moves the linger on)."""
         self._write = write
         self._linger = linger
+        self._sleep = sleep or asyncio.sleep
         self._hurry = asyncio.Event()
         self._on_commit = on_commit
         self._pending: list[tuple[T, asyncio.Future[None] | None]] = []
@@ -95,15 +98,27 @@ class GroupCommitWriter(Generic[T]):
             await self._wake.wait()
             self._wake.clear()
             if self._linger > 0 and not self._hurry.is_set():
-                try:
-                    await asyncio.wait_for(self._hurry.wait(), self._linger)
-                except TimeoutError:
-                    pass
+                await self._linger_a_while()
             self._hurry.clear()
             while self._pending:
                 batch, self._pending = self._pending, []
                 await self._commit(batch)
-            self._idle.set()
+                if self._linger > 0 and not self._hurry.is_set():
+                    break  # write-behind: rows that came during the commit wait for the next linger
+            if self._pending:
+                self._wake.set()
+            else:
+                self._idle.set()
+
+    async def _linger_a_while(self) -> None:
+        """Until `linger` seconds have passed on the clock, or a flush hurries the writer."""
+        timer = asyncio.ensure_future(self._sleep(self._linger))
+        hurry = asyncio.ensure_future(self._hurry.wait())
+        try:
+            await asyncio.wait({timer, hurry}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            hurry.cancel()
 
     async def _commit(self, batch: list[tuple[T, asyncio.Future[None] | None]]) -> None:
         rows = [row for row, _ in batch]

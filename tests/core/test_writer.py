@@ -141,3 +141,38 @@ async def test_a_big_batch_is_answered_a_chunk_per_turn_of_the_loop_and_wholly()
     await asyncio.gather(*futures)
     assert written == list(range(size))
     await writer.stop()
+
+
+async def test_write_behind_lingers_on_the_clock_and_rows_from_during_a_commit_wait_for_the_next_round(clock):
+    batches: list[list[int]] = []
+    gate = asyncio.Event()
+    gate.set()
+
+    async def write(rows):
+        await gate.wait()
+        batches.append(list(rows))
+
+    async def turns(n: int = 10) -> None:
+        for _ in range(n):
+            await asyncio.sleep(0)
+
+    writer = GroupCommitWriter(write, linger=1.0, sleep=clock.sleep)
+    for i in range(3):
+        writer.enqueue(i)
+    await turns()
+    assert batches == []  # lingering
+    gate.clear()
+    clock.advance(1.0)  # the linger is over: 0, 1 and 2 go in one commit, held at the gate
+    await turns()
+    writer.enqueue(3)
+    writer.enqueue(4)
+    gate.set()
+    await turns()
+    assert batches == [[0, 1, 2]]  # 3 and 4 came during the commit: they wait for the next linger
+    clock.advance(1.0)
+    await turns()
+    assert batches == [[0, 1, 2], [3, 4]]
+    writer.enqueue(5)
+    await writer.flush()  # a flush does not wait for the linger
+    assert batches[-1] == [5]
+    await writer.stop()
