@@ -100,20 +100,25 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
         p99_spread = f"; p99 of {args.repeat} runs: {', '.join(ms(x) for x in p99s)}" if args.repeat > 1 else ""
         cpu_per_vote = ours.loop_cpu / max(1, ours.confirmed + ours.refused) * 1e6
         label = "full path as wired" if wired else "moderation observers detached (diagnosis)"
+
+        def judged(target: str, ok: bool, wired: bool = wired) -> tuple[str, bool | None]:
+            """Targets apply to the path as wired; a diagnosis row shows its figure only."""
+            return (target, met(ok)) if wired else ("", None)
+
         rows += [
-            Row(f"votes/s, 1,000 voters, {label}", rate(ours.rate), f">= {VOTES_TARGET:,}/s",
-                met(ours.rate >= VOTES_TARGET),
+            Row(f"votes/s, 1,000 voters, {label}", rate(ours.rate),
+                *judged(f">= {VOTES_TARGET:,}/s", ours.rate >= VOTES_TARGET),
                 f"{ours.confirmed:,} confirmed, {ours.refused} refused, {ours.batches} commits; "
                 f"loop CPU {cpu_per_vote:.0f} us/vote; {share(ours)}{spread}"),
             Row(f"  p50 / p99 in that closed loop{tag}",
                 f"{ms(percentile(ours.latencies, 50))} / {ms(percentile(ours.latencies, 99))}"),
             Row(f"  naive (1 transaction per vote){tag}", rate(naive.rate), "", None,
                 f"{naive.confirmed:,} confirmed, {naive.refused} refused"),
-            Row(f"  ours / naive{tag}", f"{ratio:.1f}x", f">= {RATIO_TARGET:.0f}x", met(ratio >= RATIO_TARGET),
+            Row(f"  ours / naive{tag}", f"{ratio:.1f}x", *judged(f">= {RATIO_TARGET:.0f}x", ratio >= RATIO_TARGET),
                 "median of the runs' ratios" if args.repeat > 1 else ""),
             Row(f"p50 / p99 vote->confirmed, {args.rate:,.0f}/s offered{tag}",
                 f"{ms(percentile(offered.latencies, 50))} / {ms(percentile(offered.latencies, 99))}",
-                f"p99 <= {P99_TARGET * 1000:.0f} ms", met(percentile(offered.latencies, 99) <= P99_TARGET),
+                *judged(f"p99 <= {P99_TARGET * 1000:.0f} ms", percentile(offered.latencies, 99) <= P99_TARGET),
                 f"{offered.confirmed:,} confirmed, {offered.refused} refused over {offered.seconds:.1f} s; "
                 f"VM steal {'n/a' if offered.steal is None else f'{offered.steal:.0%}'}{p99_spread}"),
         ]
