@@ -71,6 +71,7 @@ _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the
 
 
 BOOKKEEPING_LINGER = 1.0  # seconds first sightings and vote flags gather before they are written
+SEEN_MEMORY = 100_000  # users whose member hash is remembered; more empties the memo
 
 
 def _key(actor: Actor) -> Key:
@@ -112,7 +113,7 @@ class ModerationService:
         # storm's thousands of flagged voters do not lengthen its full collections
         self.flags: dict[int, dict[str, tuple[str, ...]]] = {}
         self.late: dict[int, set[str]] = {}  # debate -> users who joined after the pre-vote
-        self.seen: dict[Key, datetime] = {}
+        self.seen: dict[Key, datetime] = {}  # a memo of `members` by user, so a known voter is not hashed again
         self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
         # Written behind the voter's back, in batches: a storm of new voters must not queue one
         # transaction per voter (or per flag) in front of the vote writer.
@@ -437,6 +438,8 @@ class ModerationService:
             if seen is None:
                 seen = self.members[member] = now
                 self.member_writer.enqueue((*member, seen))
+            if len(self.seen) >= SEEN_MEMORY:
+                self.seen.clear()  # only a memo: `members` still knows everyone
             self.seen[key] = seen
         return seen
 

@@ -533,3 +533,19 @@ async def test_the_vote_rate_limit_refuses_the_eleventh_ballot_but_not_a_moderat
     assert cards[0].kind == "notice", cards[0].body
     refusals = [(e.action, e.target, e.reason) for e in await log(core) if e.action.startswith("refuse.")]
     assert refusals == [("refuse.vote", "erin", "moderation.error.rate_limited")]
+
+
+async def test_the_memo_of_known_voters_stays_bounded_and_forgets_no_one(core, clock, monkeypatch):
+    from bot.core import moderation_service
+
+    monkeypatch.setattr(moderation_service, "SEEN_MEMORY", 3)
+    mod = core.moderation
+    first = clock.now()
+    people = [Actor("test", "w1", f"u{i}", f"U{i}") for i in range(5)]
+    for who in people:
+        mod._see(who, first)
+    assert len(mod.seen) <= 3
+    clock.advance(3600)
+    assert all(mod._see(who, clock.now()) == first for who in people)  # still known since `first`
+    await core.moderation.settle()
+    assert len(await mod.store.members_seen()) == 5
