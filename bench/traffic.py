@@ -411,10 +411,16 @@ async def _slack_storm(fake, core: Core, port, blocks, debates: list[Debate], ra
 
 
 async def _settle(core: Core, port, clock: FakeClock, done, limit: float) -> None:
-    """Move the fake clock in 0.25 s steps (letting HTTP finish) until `done()` and nothing is pending."""
+    """Move the fake clock in 0.25 s steps (letting HTTP finish) until `done()` and nothing is pending.
+
+    Simulated time stands still while an edit is on its way to the mock: on a busy machine a
+    request may take longer than one real step, and a clock moving on meanwhile would add
+    simulated seconds to what the tally took."""
     moved = 0.0
     while moved < limit:
         await asyncio.sleep(0.003)
+        while getattr(port, "busy", False):
+            await asyncio.sleep(0.001)
         if done() and not core.debates.tallies.busy() and not port.pending_edits() and not getattr(port, "_senders", None):
             return
         clock.advance(0.25)
