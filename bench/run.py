@@ -114,7 +114,7 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
                 f"{ms(percentile(ours.latencies, 50))} / {ms(percentile(ours.latencies, 99))}"),
             Row(f"  naive (1 transaction per vote){tag}", rate(naive.rate), "", None,
                 f"{naive.confirmed:,} confirmed, {naive.refused} refused"),
-            Row(f"  ours / naive{tag}", f"{ratio:.1f}x", *judged(f">= {RATIO_TARGET:.0f}x", ratio >= RATIO_TARGET),
+            Row(f"  ours / naive{tag}", f"{ratio:.2f}x", *judged(f">= {RATIO_TARGET:.0f}x", ratio >= RATIO_TARGET),
                 "median of the runs' ratios" if args.repeat > 1 else ""),
             Row(f"p50 / p99 vote->confirmed, {args.rate:,.0f}/s offered{tag}",
                 f"{ms(percentile(offered.latencies, 50))} / {ms(percentile(offered.latencies, 99))}",
