@@ -181,7 +181,8 @@ async def platform_rows(folder: Path, args: argparse.Namespace, notes: list[str]
         rows.append(Row(f"{name}: ack p50 / p99, writer stalled 5 s", f"{ms(ack.p50)} / {ms(ack.p99)}",
                         f"p99 <= {ACK_TARGET * 1000:.0f} ms", met(ack.p99 <= ACK_TARGET),
                         f"{ack.clicks} clicks, {ack.unstored_at_ack} acked while unstored, "
-                        f"{ack.told_before_release} told before storage came back, {ack.confirmed} confirmed after"))
+                        f"{ack.told_before_release} told before storage came back, {ack.confirmed} confirmed after; "
+                        f"VM steal {'n/a' if ack.steal is None else f'{ack.steal:.0%}'} (with {ack.clicks} clicks p99 is the slowest)"))
         if ack.told_before_release:
             notes.append(f"{name}: {ack.told_before_release} votes were confirmed while storage was stalled")
         for storm in storms:

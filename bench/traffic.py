@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.common import Inflight, percentile
+from bench.common import Inflight, StealMeter, percentile
 from bot.app import build_core
 from bot.core import debate_cards
 from bot.core.commands import Command
@@ -49,6 +49,7 @@ class Ack:
     told_before_release: int = 0  # confirmations sent before storage came back (must be 0)
     confirmed: int = 0  # confirmations after storage came back
     note: str = ""
+    steal: float | None = None  # the VM's steal while the clicks came in
 
     @property
     def p50(self) -> float:
@@ -137,7 +138,11 @@ async def discord_part(folder: Path, *, rate: float, seconds: float, clicks: int
                 d = await _first_debate(core)
                 thread = fake.channel(int(d.space.channel))
                 tally_id = d.tally_message_ids[Stage.PRE]
+                steal = StealMeter()
+                steal.start()
                 await _discord_ack(fake, core, d, thread, tally_id, clicks, ack)
+                steal.stop()
+                ack.steal = steal.share
                 await _discord_storm(fake, core, bot, d, tally_id, rate, seconds, seed, storm)
         finally:
             await core.stop()
@@ -314,7 +319,11 @@ async def slack_part(folder: Path, *, rate: float, seconds: float, clicks: int, 
                     await driver.slash_command("/debate", f"start format:{FORMAT}", user_id="U1", channel_id=channel)
                     await _wait_for(lambda c=channel: _debate_in(core, c) is not None)
                 first = _debate_in(core, channels[0])
+                steal = StealMeter()
+                steal.start()
                 await _slack_ack(fake, driver, core, first, clicks, ack)
+                steal.stop()
+                ack.steal = steal.share
                 rest = [_debate_in(core, c) for c in channels[1:]]
                 await _slack_storm(fake, core, port, blocks, [first], rate, seconds, seed, clock, one)
                 await _slack_storm(fake, core, port, blocks, rest, rate, seconds / 2, seed + 1, clock, many)
