@@ -76,19 +76,22 @@ def median_of(results: list, key):
 async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) -> list[Row]:
     rows: list[Row] = []
     results = {}
-    for wired in (True, False):
-        tag = "" if wired else " [observers off]"
-        # Each run is repeated, ours and the naive path in turn, so that both meet the same
-        # moments of a shared machine; the row shows the median run and names the best.
-        runs = []
-        for k in range(args.repeat):
+    # Each measurement is repeated, and the rounds take ours, the naive path, wired and
+    # detached in turn, so that all of them meet the same moments of a shared machine; a row
+    # shows the median run and names the best and the worst.
+    rounds: dict[bool, list] = {True: [], False: []}
+    for k in range(args.repeat):
+        for wired in (True, False):
             ours = await closed_loop(folder, f"ours{int(wired)}{k}", naive=False, voters=args.voters,
                                      seconds=args.seconds, observers=wired)
             naive = await closed_loop(folder, f"naive{int(wired)}{k}", naive=True, voters=args.voters,
                                       seconds=args.naive_seconds, observers=wired)
             offered = await open_loop(folder, rate=args.rate, seconds=args.open_seconds, observers=wired,
                                       name=f"open{int(wired)}{k}")
-            runs.append((ours, naive, offered))
+            rounds[wired].append((ours, naive, offered))
+    for wired in (True, False):
+        tag = "" if wired else " [observers off]"
+        runs = rounds[wired]
         ours = median_of([r[0] for r in runs], lambda r: r.rate)
         naive = median_of([r[1] for r in runs], lambda r: r.rate)
         offered = median_of([r[2] for r in runs], lambda r: percentile(r.latencies, 99))
