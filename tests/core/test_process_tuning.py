@@ -1,4 +1,4 @@
-"""The entry point's process tuning: the heap frozen at start, a short GIL switch interval."""
+"""The entry point's process tuning: the heap frozen at start, a rarer collector, a short GIL switch interval."""
 
 from __future__ import annotations
 
@@ -6,25 +6,27 @@ import gc
 import sys
 
 from bot.app import build_core
-from bot.core.service import SWITCH_INTERVAL
+from bot.core.service import GC_THRESHOLDS, SWITCH_INTERVAL
 
 
 async def test_a_tuned_core_freezes_the_heap_and_shortens_the_switch_interval(tmp_path):
-    before = sys.getswitchinterval()
+    before, thresholds = sys.getswitchinterval(), gc.get_threshold()
     core = await build_core(tmp_path / "t.db", {}, tune_process=True)
     try:
         await core.start()
         assert sys.getswitchinterval() == SWITCH_INTERVAL < before
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == GC_THRESHOLDS
     finally:
         await core.stop()
         sys.setswitchinterval(before)
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
 async def test_tests_and_libraries_get_an_untouched_process(tmp_path):
-    before = sys.getswitchinterval()
+    before, thresholds = sys.getswitchinterval(), gc.get_threshold()
     core = await build_core(tmp_path / "u.db", {})
     await core.start()
     await core.stop()
-    assert sys.getswitchinterval() == before
+    assert sys.getswitchinterval() == before and gc.get_threshold() == thresholds
