@@ -220,12 +220,16 @@ class SqliteStore:
 
     async def write_many(self, sql: str, rows: list[tuple]) -> None:
         async with self.lock:
-            try:
-                await self.db.executemany(sql, rows)
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
+            await self._executemany(sql, rows)
+
+    async def _executemany(self, sql: str, rows: list[tuple]) -> None:
+        """`executemany` and commit, or roll back; the caller holds the lock."""
+        try:
+            await self.db.executemany(sql, rows)
+            await self.db.commit()
+        except BaseException:
+            await self.db.rollback()
+            raise
 
     # --- debates ---
 
@@ -395,13 +399,7 @@ class SqliteStore:
 
     async def _insert_rows_by_steps(self, head: str, tail: str, columns: int, values: list[object]) -> None:
         sql = f"{head} VALUES ({', '.join('?' * columns)}) {tail}"
-        rows = [tuple(values[i : i + columns]) for i in range(0, len(values), columns)]
-        try:
-            await self.db.executemany(sql, rows)
-            await self.db.commit()
-        except BaseException:
-            await self.db.rollback()
-            raise
+        await self._executemany(sql, [tuple(values[i : i + columns]) for i in range(0, len(values), columns)])
 
     # --- audit and settings ---
 

@@ -141,3 +141,35 @@ async def test_migration_4_keeps_first_sightings_and_flags_and_their_logs_append
     await store.db.commit()
     assert await bookkeeping.vote_flags() == []
     await store.close()
+
+
+async def test_without_aiosqlites_hand_off_rows_go_in_by_steps_all_or_none(tmp_path):
+    """Should aiosqlite ever drop its private hand-off, the store writes the same rows with
+    executemany in one transaction; a batch with a bad row stores none of them."""
+
+    class WithoutHandOff:
+        def __init__(self, db):
+            self._db = db
+
+        def __getattr__(self, name):
+            if name == "_execute":
+                raise AttributeError(name)
+            return getattr(self._db, name)
+
+    store = await SqliteStore.open(tmp_path / "s.db")
+    place = ChannelRef("discord", "g1", "c1")
+    did = await store.create_debate(Debate(0, place, place, "m", "t", "x", "quick", "en", "teacher", NOW))
+    real = store.db
+    store.db = WithoutHandOff(real)
+    await store.write_votes([VoteRow(did, "pre", "a", "pro", NOW), VoteRow(did, "pre", "a", "con", NOW),
+                             VoteRow(did, "pre", "b", "undecided", NOW)])
+    try:
+        await store.write_votes([VoteRow(did, "pre", "c", "pro", NOW), VoteRow(did + 99, "pre", "d", "pro", NOW)])
+    except sqlite3.IntegrityError:
+        pass
+    else:
+        raise AssertionError("a ballot for a debate that does not exist was stored")
+    store.db = real
+    async with real.execute("SELECT voter, choice FROM votes ORDER BY voter") as cur:
+        assert [tuple(r) for r in await cur.fetchall()] == [("a", "con"), ("b", "undecided")]
+    await store.close()
