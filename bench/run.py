@@ -80,6 +80,7 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
     # detached in turn, so that all of them meet the same moments of a shared machine; a row
     # shows the median run and names the best and the worst.
     rounds: dict[bool, list] = {True: [], False: []}
+    ratios: dict[bool, float] = {}
     for k in range(args.repeat):
         for wired in (True, False):
             ours = await closed_loop(folder, f"ours{int(wired)}{k}", naive=False, voters=args.voters,
@@ -97,6 +98,7 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
         offered = median_of([r[2] for r in runs], lambda r: percentile(r.latencies, 99))
         results[wired] = (ours, naive, offered)
         ratio = statistics.median(o.rate / n.rate if n.rate else math.inf for o, n, _ in runs)
+        ratios[wired] = ratio
         spread = (f"; of {args.repeat} runs: best {rate(max(r[0].rate for r in runs))}, "
                   f"worst {rate(min(r[0].rate for r in runs))}" if args.repeat > 1 else "")
         p99s = sorted(percentile(r[2].latencies, 99) for r in runs)
@@ -153,6 +155,14 @@ async def vote_rows(folder: Path, args: argparse.Namespace, notes: list[str]) ->
             f"of voters, handing the GIL to the store's thread{steal}). Of those {wired_cpu:.0f} us, "
             f"{wired_cpu - free_cpu:.0f} us are {OBSERVER_CAUSE}; moderation's guard takes "
             f"{free_cpu - bare_cpu:.0f} us; the core path alone takes {bare_cpu:.0f} us ({bare.rate:,.0f}/s).")
+    if ratios[True] < RATIO_TARGET:
+        naive_ms = 1000 / wired_naive.rate if wired_naive.rate else math.nan
+        notes.append(
+            f"SHORTFALL ours / naive as wired ({ratios[True]:.2f}x): the naive path is the same command path "
+            f"with one transaction per vote, {wired_naive.rate:,.0f}/s here (one commit every {naive_ms:.2f} ms); "
+            f"{RATIO_TARGET:.0f}x would take {RATIO_TARGET * wired_naive.rate:,.0f}/s of ours, which the CPU a vote "
+            f"named above holds back. The naive path slows with a busy VM as much as ours, so the ratio moves "
+            f"from run to run.")
     if percentile(wired_open.latencies, 99) > P99_TARGET:
         notes.append(
             f"SHORTFALL p99 at {args.rate:,.0f}/s offered as wired ({ms(percentile(wired_open.latencies, 99))}; "
