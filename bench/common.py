@@ -118,7 +118,7 @@ async def start_debates(core: Core, n: int, fmt: str = "quick") -> list[ChannelR
 
 class StealMeter:
     """The share of CPU time the hypervisor took from this virtual machine (Linux's /proc/stat
-    "steal") between `start` and `stop`: on a shared VM it explains runs that differ for no
+    "steal") over a `with` block: on a shared VM it explains runs that differ for no
     reason of ours. None where /proc/stat is not there."""
 
     def __init__(self) -> None:
@@ -134,10 +134,11 @@ class StealMeter:
             return None
         return [int(x) for x in fields[1:9]] if fields and fields[0] == "cpu" and len(fields) >= 9 else None
 
-    def start(self) -> None:
+    def __enter__(self) -> StealMeter:
         self._start = self._ticks()
+        return self
 
-    def stop(self) -> None:
+    def __exit__(self, *exc: object) -> None:
         end = self._ticks()
         if self._start is None or end is None:
             return

@@ -138,10 +138,8 @@ async def discord_part(folder: Path, *, rate: float, seconds: float, clicks: int
                 d = await _first_debate(core)
                 thread = fake.channel(int(d.space.channel))
                 tally_id = d.tally_message_ids[Stage.PRE]
-                steal = StealMeter()
-                steal.start()
-                await _discord_ack(fake, core, d, thread, tally_id, clicks, ack)
-                steal.stop()
+                with StealMeter() as steal:
+                    await _discord_ack(fake, core, d, thread, tally_id, clicks, ack)
                 ack.steal = steal.share
                 await _discord_storm(fake, core, bot, d, tally_id, rate, seconds, seed, storm)
         finally:
@@ -319,10 +317,8 @@ async def slack_part(folder: Path, *, rate: float, seconds: float, clicks: int, 
                     await driver.slash_command("/debate", f"start format:{FORMAT}", user_id="U1", channel_id=channel)
                     await _wait_for(lambda c=channel: _debate_in(core, c) is not None)
                 first = _debate_in(core, channels[0])
-                steal = StealMeter()
-                steal.start()
-                await _slack_ack(fake, driver, core, first, clicks, ack)
-                steal.stop()
+                with StealMeter() as steal:
+                    await _slack_ack(fake, driver, core, first, clicks, ack)
                 ack.steal = steal.share
                 rest = [_debate_in(core, c) for c in channels[1:]]
                 await _slack_storm(fake, core, port, blocks, [first], rate, seconds, seed, clock, one)

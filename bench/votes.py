@@ -161,13 +161,11 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
                 k += 1
             result.confirmed += confirmed
 
-        steal = StealMeter()
-        steal.start()
-        cpu, started = time.thread_time(), time.perf_counter()
-        await asyncio.gather(*(voter(i) for i in range(voters)))
-        result.seconds = time.perf_counter() - started
-        result.loop_cpu = time.thread_time() - cpu
-        steal.stop()
+        with StealMeter() as steal:
+            cpu, started = time.thread_time(), time.perf_counter()
+            await asyncio.gather(*(voter(i) for i in range(voters)))
+            result.seconds = time.perf_counter() - started
+            result.loop_cpu = time.thread_time() - cpu
         result.steal = steal.share
         result.batches = core.debates.writer.batches
     finally:
@@ -215,20 +213,18 @@ async def open_loop(folder: Path, *, rate: float, seconds: float, debates: int =
             result.count(card.body, card.kind)
 
         inflight = Inflight()
-        steal = StealMeter()
-        steal.start()
-        begin = loop.time() + 0.01
-        j = 0
-        while j < len(due):
-            now = loop.time()
-            while j < len(due) and begin + due[j] <= now:
-                inflight.start(one(j, begin + due[j]))
-                j += 1
-            if j < len(due):
-                await asyncio.sleep(max(0.0, begin + due[j] - loop.time()))
-        await inflight.wait()
-        result.seconds = loop.time() - begin
-        steal.stop()
+        with StealMeter() as steal:
+            begin = loop.time() + 0.01
+            j = 0
+            while j < len(due):
+                now = loop.time()
+                while j < len(due) and begin + due[j] <= now:
+                    inflight.start(one(j, begin + due[j]))
+                    j += 1
+                if j < len(due):
+                    await asyncio.sleep(max(0.0, begin + due[j] - loop.time()))
+            await inflight.wait()
+            result.seconds = loop.time() - begin
         result.steal = steal.share
         result.batches = core.debates.writer.batches
     finally:
