@@ -266,13 +266,6 @@ def post_vote_flags(voter: str, pre_voters: Iterable[str] | set[str], joined_lat
     return reasons
 
 
-def is_new_participant(first_seen: datetime | None, now: datetime, config: ModerationConfig) -> bool:
-    """Known to the bot in this workspace for less than `new_participant_minutes` (or not at all)."""
-    if first_seen is None:
-        return True
-    return now - first_seen < config.new_participant_window
-
-
 class Burst(NamedTuple):
     """What one ballot did to a burst: the voters to flag now and whether a burst just began."""
 

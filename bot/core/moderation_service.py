@@ -474,7 +474,7 @@ class ModerationService:
             late = actor.user_id in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
                 self._flag(d, voter, reason, stage, now)
-        if now - first_seen < self._new_window:  # is_new_participant, on every first ballot
+        if now - first_seen < self._new_window:  # a new participant: known here for less than the window
             burst = self.bursts.add((d.id, stage._value_), voter, now)
             if burst.started:
                 self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,

@@ -16,7 +16,6 @@ from bot.core.moderation import (
     Strike,
     active_strikes,
     escalation,
-    is_new_participant,
     minutes_left,
     mute_until,
     post_vote_flags,
@@ -140,12 +139,6 @@ def test_post_vote_flags():
     assert post_vote_flags("v2", {"v1"}, joined_late=False) == [FlagReason.NO_PRE_VOTE]
     assert post_vote_flags("v1", {"v1"}, joined_late=True) == [FlagReason.JOINED_LATE]
     assert post_vote_flags("v3", set(), joined_late=True) == [FlagReason.NO_PRE_VOTE, FlagReason.JOINED_LATE]
-
-
-def test_new_participants():
-    assert is_new_participant(None, at(0), CONFIG)
-    assert is_new_participant(at(0), at(9 * 60), CONFIG)
-    assert not is_new_participant(at(0), at(10 * 60), CONFIG)
 
 
 def test_a_burst_is_flagged_once_it_reaches_the_threshold():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.app import build_core
 from bot.core.library import PROMPTS_DIR
 from bot.core.model import Actor, ChannelRef, Stage
@@ -549,3 +551,23 @@ async def test_the_memo_of_known_voters_stays_bounded_and_forgets_no_one(core, c
     assert all(mod._see(who, clock.now()) == first for who in people)  # still known since `first`
     await core.moderation.settle()
     assert len(await mod.store.members_seen()) == 5
+
+
+async def test_a_participant_counts_as_new_for_ten_minutes_from_first_sight(core, clock):
+    """Seen 9 min 54 s ago: still new, and five such first ballots are a burst. Seen 10 min ago
+    exactly: no longer new, so their ballots neither join the burst nor are flagged."""
+    first_sight = clock.now()
+    d = await start_quick(core)
+    for name in [f"a{i}" for i in range(5)] + [f"b{i}" for i in range(5)]:
+        await say(core, name, "/debate join side:audience")
+    await say(core, "teacher", "/debate end")
+    clock.advance(9 * 60 + 54)
+    d = await start_quick(core)
+    for i in range(5):
+        await say(core, f"a{i}", "/vote pro")
+        clock.advance(1)
+    assert clock.now() == first_sight + timedelta(minutes=10, seconds=-1)
+    clock.advance(1)
+    for i in range(5):
+        await say(core, f"b{i}", "/vote con")
+    assert core.flagged(d) == {f"a{i}" for i in range(5)}
