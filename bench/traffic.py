@@ -5,7 +5,7 @@ Discord, slack-bolt with the Slack listeners/`SlackPort` against the mock Slack 
 fakes answer 429 as soon as Discord's (1 edit per message per 2 s) or Slack's (1 `chat.update`
 per message per 3 s, 50 a minute) limits are passed.
 
-* Acknowledgement: the vote writer is stalled for 5 s (its write waits on an event); clicks come
+* Acknowledgement: storage is stalled for 5 s (its write lock is held); clicks come
   in meanwhile, and each click's time to its acknowledgement (Discord's deferral callback,
   Slack's HTTP answer to the signed request) is taken while its vote is still unstored.
 * Storm: 5,000 votes a second offered at Poisson times (seeded), as the clicks would hand them
@@ -21,7 +21,6 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,22 +91,26 @@ def vote_request(actor: Actor, d: Debate, choice: str) -> Request:
     return Request(actor, d.space, command=Command("vote", None, {"choice": choice}), debate_id=d.id)
 
 
-def stall_writer(core: Core) -> tuple[asyncio.Event, Callable[[], None]]:
-    """Make the vote writer wait for the returned event before each write; call the second to undo."""
-    writer = core.debates.writer
-    original = writer._write
+_STALLS: set[asyncio.Task] = set()
+
+
+async def stall_store(core: Core) -> asyncio.Event:
+    """Hold the store's write lock until the returned event is set: no vote can be committed
+    meanwhile, however the writer hands its batches over (from the event loop, or drained on
+    the store's thread)."""
     release = asyncio.Event()
+    held = asyncio.Event()
 
-    async def stalled(rows):
-        await release.wait()
-        await original(rows)
+    async def hold() -> None:
+        async with core.store.lock:
+            held.set()
+            await release.wait()
 
-    writer._write = stalled
-
-    def undo() -> None:
-        writer._write = original
-
-    return release, undo
+    holder = asyncio.create_task(hold(), name="stalled-store")
+    holder.add_done_callback(_STALLS.discard)
+    _STALLS.add(holder)  # a task nobody holds may be collected mid-stall
+    await held.wait()
+    return release
 
 
 def expected_fields(core: Core, d: Debate) -> list[str]:
@@ -158,7 +161,7 @@ async def _first_debate(core: Core, count: int = 1, timeout: float = 10.0) -> De
 
 
 async def _discord_ack(fake, core: Core, d: Debate, thread, tally_id: str, clicks: int, ack: Ack) -> None:
-    release, undo = stall_writer(core)
+    release = await stall_store(core)
     stalled_at = time.perf_counter()
     sent = []
 
@@ -180,7 +183,6 @@ async def _discord_ack(fake, core: Core, d: Debate, thread, tally_id: str, click
     await asyncio.sleep(max(0.0, STALL - (time.perf_counter() - stalled_at)))
     ack.told_before_release = sum(bool(fake.calls_to("POST", inter.webhook_path)) for inter in sent)
     release.set()
-    undo()
     for inter in sent:
         await fake.wait_for_call(method="POST", path=inter.webhook_path, timeout=STALL * 3)
         ack.confirmed += 1
@@ -347,7 +349,7 @@ async def _wait_for(predicate, timeout: float = 10.0) -> None:
 async def _slack_ack(fake, driver, core: Core, d: Debate, clicks: int, ack: Ack) -> None:
     channel, thread = d.space.channel.split("/")
     tally_ts = d.tally_message_ids[Stage.PRE]
-    release, undo = stall_writer(core)
+    release = await stall_store(core)
     stalled_at = time.perf_counter()
     users = []
 
@@ -372,7 +374,6 @@ async def _slack_ack(fake, driver, core: Core, d: Debate, clicks: int, ack: Ack)
     told = {c.args.get("user") for c in fake.calls("chat.postEphemeral")}
     ack.told_before_release = len(told & set(users))
     release.set()
-    undo()
     for user in users:
         await fake.wait_for("chat.postEphemeral", lambda c, u=user: c.args.get("user") == u, timeout=STALL * 3)
         ack.confirmed += 1

@@ -94,29 +94,48 @@ class NaiveWriter:
 
 
 def capture_rows(core: Core, captured: list[tuple]) -> None:
-    """Keep every row the group-commit writer writes (for the raw sqlite3 run).
+    """Keep every row the group-commit writer commits, in order (for the raw sqlite3 run).
 
     A VoteRow is a plain tuple of strings, ints and a datetime: keeping tens of thousands costs
     one `extend` a batch, and the garbage collector leaves them alone.
     """
     writer = core.debates.writer
-    write = writer._write
+    committed = writer._on_commit
 
-    async def recording(rows: list[VoteRow]) -> None:
+    def recording(rows: list[VoteRow]) -> None:
         captured.extend(rows)
-        await write(rows)
+        if committed is not None:
+            committed(rows)
 
-    writer._write = recording
+    writer._on_commit = recording
 
 
 SPREAD = 0x9E3779B97F4A7C15  # odd, so multiplying by it modulo 2**64 maps distinct numbers apart
 
 
-def person(i: int, k: int) -> Actor:
-    """Voter `i`'s `k`-th person. Their ids are spread like real platform ids (Slack's, or the
+def user_id(i: int, k: int) -> str:
+    """Voter `i`'s `k`-th person's id. Ids are spread like real platform ids (Slack's, or the
     keyed hashes of an anonymous debate), not in voting order: in voting order every batch would
     land on the last pages of the votes table, which flatters the store."""
-    return Actor(PLATFORM, WORKSPACE, f"U{(i * 100_000 + k) * SPREAD % 2**64:016x}", f"Voter {i}")
+    return f"U{(i * 100_000 + k) * SPREAD % 2**64:016x}"
+
+
+def person(i: int, k: int) -> Actor:
+    """Voter `i`'s `k`-th person."""
+    return Actor(PLATFORM, WORKSPACE, user_id(i, k), f"Voter {i}")
+
+
+class People:
+    """The ids of each voter's people, made before the clock starts: a platform hands the bot a
+    user id as a string, and formatting one (2 us) is the fake platform's work, not the bot's."""
+
+    def __init__(self, voters: int, per_voter: int) -> None:
+        self.ids = [[user_id(i, k) for k in range(per_voter)] for i in range(voters)]
+        self.names = [f"Voter {i}" for i in range(voters)]
+
+    def actor(self, i: int, k: int) -> Actor:
+        ids = self.ids[i]
+        return Actor(PLATFORM, WORKSPACE, ids[k] if k < len(ids) else user_id(i, k), self.names[i])
 
 
 async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seconds: float,
@@ -132,6 +151,7 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
     try:
         if not observers:
             core.observers.clear()
+            core.ballot_observers.clear()
         spaces = await start_debates(core, debates)
         if not guards:
             core.guards.clear()
@@ -143,14 +163,19 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
         await _warm_up(core, spaces)
         result.rows.clear()
 
+        # enough people for 60,000 votes a second from 1,000 voters (beyond, ids are made as needed)
+        people = People(voters, max(2, int(60_000 * seconds / voters / 2)))
         stop_at = time.perf_counter() + seconds
 
         async def voter(i: int) -> None:
             space = spaces[i % debates]
             handle, confirm, latencies, clock = core.handle, port.confirm, result.latencies, time.perf_counter
+            actor, ids, name = Actor, people.ids[i], people.names[i]
             k = confirmed = 0
             while (started := clock()) < stop_at:
-                request = Request(person(i, k // 2), space, LINES[(i + k) % 3])
+                j = k // 2
+                who = actor(PLATFORM, WORKSPACE, ids[j], name) if j < len(ids) else people.actor(i, j)
+                request = Request(who, space, LINES[(i + k) % 3])
                 card = (await handle(request))[0].card
                 confirm(card)
                 latencies.append(clock() - started)
@@ -193,6 +218,7 @@ async def open_loop(folder: Path, *, rate: float, seconds: float, debates: int =
     try:
         if not observers:
             core.observers.clear()
+            core.ballot_observers.clear()
         spaces = await start_debates(core, debates)
         await _warm_up(core, spaces)
         rng = random.Random(seed)

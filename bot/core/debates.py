@@ -53,7 +53,8 @@ class DebateService:
         self.debates: dict[int, Debate] = {}  # running and paused debates
         self.places: dict[ChannelRef, int] = {}  # space or parent channel -> running debate
         self.last_in_place: dict[ChannelRef, int] = {}
-        self.writer: GroupCommitWriter[VoteRow] = GroupCommitWriter(core.store.write_votes, self._committed)
+        self.writer: GroupCommitWriter[VoteRow] = GroupCommitWriter(core.store.write_votes, self._committed,
+                                                                    drain=core.store.drain_votes)
         self.tallies = TallyCoalescer(core.clock)
         self._vote_replies: dict[tuple[str, Choice, Choice | None], Reply] = {}
         core.timed.append(self)
@@ -406,11 +407,11 @@ class DebateService:
         except WriteFailed:
             raise RuleError("vote.error.not_stored") from None
         # the tally redraw was requested by `_committed`, once per batch and stage
-        if self.core.observers:
-            pending = self.core.notify_now("vote", req.actor, d, {"stage": stage._value_, "choice": choice._value_,
-                                                                 "first": before is None, "at": now})
-            if pending is not None:
-                await pending
+        for observe in self.core.ballot_observers:
+            try:
+                observe(actor, d, stage, before is None, now)
+            except Exception:
+                log.exception("a ballot observer failed")
         return [self._vote_reply(d.language, choice, before)]
 
     def _vote_reply(self, lang: str, choice: Choice, before: Choice | None) -> Reply:

@@ -53,7 +53,7 @@ from bot.core.service import Core, Request
 from bot.core.timefmt import clock_time
 from bot.core.wordfilter import WordFilter, load_default_filter, validate_entry
 from bot.core.writer import GroupCommitWriter
-from bot.storage.moderation_store import Discussion, ModerationStore
+from bot.storage.moderation_store import BOOKKEEPING_CHUNK, Discussion, ModerationStore
 
 log = logging.getLogger(__name__)
 BOT = "bot"  # the actor of automatic actions in the audit log
@@ -66,7 +66,6 @@ UNAUDITED = frozenset({"debate.error.none_running", "debate.error.none_here", "v
                        "vote.error.not_stored", "parse.missing_text", "error.internal"})
 _CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
 Key = tuple[str, str, str]  # platform, workspace, user
-_STAGES = {s.value: s for s in Stage}
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
 
 
@@ -117,8 +116,12 @@ class ModerationService:
         self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
         # Written behind the voter's back, in batches: a storm of new voters must not queue one
         # transaction per voter (or per flag) in front of the vote writer.
-        self.member_writer = GroupCommitWriter(self.store.add_members, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep)
-        self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep)
+        # In a storm the vote writer's drain takes their rows between two vote batches; alone, they
+        # wait BOOKKEEPING_LINGER, then go in transactions of BOOKKEEPING_CHUNK rows.
+        self.member_writer = GroupCommitWriter(self.store.add_members, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
+                                               drain=self.store.drain_members, take_limit=BOOKKEEPING_CHUNK)
+        self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
+                                             drain=self.store.drain_vote_flags, take_limit=BOOKKEEPING_CHUNK)
         self._background: set[asyncio.Task] = set()
         self.log_channels: dict[tuple[str, str], str] = {}
         self.discussions: dict[ChannelRef, Discussion] = {}  # by its own thread/room
@@ -131,6 +134,7 @@ class ModerationService:
         core.moderator_check = self.is_moderator
         core.guards.append(self.guard)
         core.observers.append(self.observe)
+        core.ballot_observers.append(self.observe_ballot)
         core.audit_listeners.append(self.mirror)
         core.flagged = self.flagged_voters
         core.timed.append(self)
@@ -444,7 +448,8 @@ class ModerationService:
         return seen
 
     def observe(self, event: str, actor: Actor | None, target: object, details: dict):
-        """The core's observer: returns None when done at once (a ballot), else what to await."""
+        """The core's observer (ballots have their own, `observe_ballot`): returns None when done at
+        once, else what to await."""
         if not isinstance(target, Debate):
             return None
         d = target
@@ -453,13 +458,17 @@ class ModerationService:
         if actor is None:
             return None
         now = details.get("at") or self.core.clock.now()
-        first_seen = self._see(actor, now)
+        self._see(actor, now)
         if event == "join" and self._pre_vote_over(d):
             self.late.setdefault(d.id, set()).add(actor.user_id)
             return self.store.add_late_join(d.id, actor.user_id, now)
-        if event == "vote" and details.get("first"):
-            self._signals(d, actor, _STAGES[details["stage"]], first_seen, now)
         return None
+
+    def observe_ballot(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
+        """The core's ballot observer: the voter is seen, and a first ballot may be flagged."""
+        first_seen = self._see(actor, now)
+        if first:
+            self._signals(d, actor, stage, first_seen, now)
 
     def _pre_vote_over(self, d: Debate) -> bool:
         if self.debates is None:

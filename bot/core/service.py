@@ -22,7 +22,7 @@ from bot.core.commands import SPECS, Command, ParseError, parse
 from bot.core.errors import RuleError
 from bot.core.i18n import Catalog
 from bot.core.library import Library
-from bot.core.model import Actor, AuditEntry, ChannelRef
+from bot.core.model import Actor, AuditEntry, ChannelRef, Stage
 from bot.core.ports import ChatPort, Clock
 from bot.core.writer import GroupCommitWriter
 
@@ -35,6 +35,10 @@ Guard = Callable[[str, Actor, ChannelRef, object, str], Awaitable[None] | None]
 # An observer hears what happened: (event, actor or None, debate, details); like a guard, it
 # returns None when it is done at once, else an awaitable.
 Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None] | None]
+# A ballot observer hears every debate ballot once it is stored: (actor, debate, stage, whether it
+# is the voter's first ballot at that stage, when). It runs on the vote path, so it returns
+# nothing and never waits; what it must store it queues.
+BallotObserver = Callable[[Actor, object, Stage, bool, datetime], None]
 DEDUPE_MEMORY = 10_000
 SWITCH_INTERVAL = 0.001  # seconds (the interpreter's default is 0.005)
 GC_THRESHOLDS = (20_000, 20, 20)  # the interpreter's default is (700, 10, 10)
@@ -88,6 +92,7 @@ class Core:
         self.stoppers: list[Callable[[], Awaitable[None]]] = []
         self.guards: list[Guard] = []
         self.observers: list[Observer] = []
+        self.ballot_observers: list[BallotObserver] = []
         self.audit_listeners: list[Callable[[AuditEntry], Awaitable[None]]] = []
         # Told of every refusal a command's handler raised (moderation audits some), before the reply.
         self.refusal_listeners: list[Callable[[Request, RuleError], Awaitable[None]]] = []

@@ -4,18 +4,47 @@ There is no fixed wait: a lone vote is written at once; under load, batches grow
 A vote's `submit()` returns only after its row is committed. When a batch fails, each of its
 rows is tried again on its own, so one bad row never takes the others down, and every row that
 still fails raises :class:`WriteFailed` to its own submitter — nothing is dropped silently.
+
+With a `drain` (the store's), batches are taken and committed on the store's own thread, one
+after another, each the moment the one before is in: the event loop only queues rows and hears
+which batches are in. Without one, the loop's writer task hands each batch over and waits for
+it; in a storm a commit's answer then waits for the loop's turn twice (to be seen, and to
+resume the task), which with 1,000 voters took longer than the commit itself. The store runs
+one drain for all the writers that have one, so the bookkeeping behind the votes goes in between
+two vote batches instead of taking the store's lock from them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RELEASE_CHUNK = 400  # submitters answered in one turn of the event loop
+RELEASE_CHUNK = 100  # submitters answered in one turn of the event loop
+
+
+@dataclass(slots=True)
+class Batch(Generic[T]):
+    """Rows taken for one commit, and the futures of whoever waits for each (None: write-behind)."""
+
+    rows: list[T]
+    waiting: list[asyncio.Future[None] | None]
+
+
+class Drain(Protocol):
+    """The store's drain (`SqliteStore.drain`, bound to how the rows are stored). Called with a
+    writer, it commits batches from that writer, and from every other writer it has drained
+    before, on the store's thread: `writer.take()` gives a batch (None: nothing queued), and
+    `writer.settle(batch, error)` is called once for each, after its commit (error None) or its
+    rollback. It returns when nothing is queued or when others need the store. It raises
+    NotImplementedError if this store cannot; the writer then commits from the event loop."""
+
+    async def __call__(self, writer: GroupCommitWriter) -> None: ...
 
 
 class WriteFailed(Exception):
@@ -29,16 +58,33 @@ class GroupCommitWriter(Generic[T]):
         on_commit: Callable[[list[T]], None] | None = None,
         linger: float = 0.0,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        drain: Drain | None = None,
+        take_limit: int = 0,
     ) -> None:
         """`linger` > 0 (write-behind bookkeeping only, never votes): gather rows for up to that
         many seconds before a commit, so that they take the store's lock rarely; `flush` cuts it
-        short. `sleep` is the clock's (a test's fake clock moves the linger on)."""
+        short. `sleep` is the clock's (a test's fake clock moves the linger on). `drain`: see
+        the module's docstring; `write` still stores the rows of a failed batch one by one.
+        `take_limit` > 0: at most that many rows a batch (the bookkeeping's, between votes)."""
         self._write = write
+        self._drain = drain
+        self._take_limit = take_limit
+        # Rows taken by a drain (written on the store's thread only) and rows answered (on the
+        # event loop only): `flush` waits until they are equal. A batch that failed holds this
+        # writer's later rows back until it has been retried, so that no later ballot of a
+        # voter is stored before an earlier one.
+        self._taken = 0
+        self._answered = 0
+        self._answer = asyncio.Event()
+        self._held = False
+        self._failed: deque[Batch[T]] = deque()
         self._linger = linger
         self._sleep = sleep or asyncio.sleep
         self._hurry = asyncio.Event()
         self._on_commit = on_commit
-        self._pending: list[tuple[T, asyncio.Future[None] | None]] = []
+        # appended by the event loop, taken from the left by a drain on the store's thread
+        # (a deque's append and popleft are atomic)
+        self._pending: deque[tuple[T, asyncio.Future[None] | None]] = deque()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -76,10 +122,15 @@ class GroupCommitWriter(Generic[T]):
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (or failed)."""
-        while self._pending or not self._idle.is_set():
+        while self._pending or self._failed or not self._idle.is_set() or self._taken != self._answered:
+            if self._taken != self._answered and self._idle.is_set() and not (self._pending or self._failed):
+                self._answer.clear()  # taken by another writer's drain: wait for its answer
+                if self._taken != self._answered:
+                    await self._answer.wait()
+                continue
             self._hurry.set()
             await self._idle.wait()
-            if self._pending:
+            if self._pending or self._failed:
                 self._idle.clear()
                 self._wake.set()
 
@@ -100,12 +151,16 @@ class GroupCommitWriter(Generic[T]):
             if self._linger > 0 and not self._hurry.is_set():
                 await self._linger_a_while()
             self._hurry.clear()
-            while self._pending:
-                batch, self._pending = self._pending, []
-                await self._commit(batch)
+            while self._pending or self._failed:
+                if self._failed:
+                    await self._retry(self._failed.popleft())
+                elif self._drain is not None:
+                    await self._drain_batches()
+                else:
+                    await self._commit(self.take())
                 if self._linger > 0 and not self._hurry.is_set():
                     break  # write-behind: rows that came during the commit wait for the next linger
-            if self._pending:
+            if self._pending or self._failed:
                 self._wake.set()
             else:
                 self._idle.set()
@@ -120,32 +175,89 @@ class GroupCommitWriter(Generic[T]):
             timer.cancel()
             hurry.cancel()
 
-    async def _commit(self, batch: list[tuple[T, asyncio.Future[None] | None]]) -> None:
-        rows = [row for row, _ in batch]
-        try:
-            await self._write(rows)
-        except Exception:
-            log.exception("a batch of %d rows failed; retrying them one by one", len(rows))
-            for row, fut in batch:
-                await self._commit_one(row, fut)
-            return
-        self.batches += 1
-        self.rows += len(rows)
-        self._committed(rows)
-        self._release(batch, 0)
+    def take(self) -> Batch[T] | None:
+        """What is queued now, as one batch (up to `take_limit` rows; None if nothing is, or while
+        a failed batch waits to be retried). A drain calls this on the store's thread while the
+        event loop may be appending: it takes only rows that were there when it looked."""
+        pending = self._pending
+        n = len(pending)
+        if not n or self._held:
+            return None
+        if 0 < self._take_limit < n:
+            n = self._take_limit
+        rows: list[T] = []
+        waiting: list[asyncio.Future[None] | None] = []
+        pop, add_row, add_waiting = pending.popleft, rows.append, waiting.append
+        for _ in range(n):
+            row, fut = pop()
+            add_row(row)
+            add_waiting(fut)
+        self._taken += n
+        return Batch(rows, waiting)
 
-    def _release(self, batch: list[tuple[T, asyncio.Future[None] | None]], start: int) -> None:
+    def settle(self, batch: Batch[T], error: BaseException | None) -> None:
+        """A drain's word on a batch, from the store's thread: committed (error None) or not."""
+        if error is not None:
+            self._held = True  # before the drain looks again
+        self._loop.call_soon_threadsafe(self._settled if error is None else self._batch_failed, batch, error)
+
+    async def _drain_batches(self) -> None:
+        """Let the store's drain commit batches until the queue is empty or others need the store."""
+        self._loop = asyncio.get_running_loop()
+        try:
+            await self._drain(self)
+        except NotImplementedError:
+            self._drain = None
+        except Exception:
+            log.exception("the store's drain failed; committing from the event loop")
+            self._drain = None
+
+    def _settled(self, batch: Batch[T], error: None = None) -> None:
+        self.batches += 1
+        self.rows += len(batch.rows)
+        self._committed(batch.rows)
+        self._release(batch.waiting, 0)
+        self._answered += len(batch.rows)
+        self._answer.set()
+
+    def _batch_failed(self, batch: Batch[T], error: BaseException) -> None:
+        log.error("a batch of %d rows failed (%s); retrying them one by one", len(batch.rows), error)
+        self._failed.append(batch)
+        self._answered += len(batch.rows)
+        self._answer.set()
+        if self._idle.is_set():
+            self._wake_writer()
+
+    async def _retry(self, batch: Batch[T]) -> None:
+        for row, fut in zip(batch.rows, batch.waiting, strict=True):
+            await self._commit_one(row, fut)
+        if not self._failed:
+            self._held = False
+
+    async def _commit(self, batch: Batch[T] | None) -> None:
+        if batch is None:
+            return
+        try:
+            await self._write(batch.rows)
+        except Exception:
+            log.exception("a batch of %d rows failed; retrying them one by one", len(batch.rows))
+            await self._retry(batch)
+            self._answered += len(batch.rows)
+            return
+        self._settled(batch)
+
+    def _release(self, waiting: list[asyncio.Future[None] | None], start: int) -> None:
         """Answer the submitters of a committed batch, RELEASE_CHUNK at a time, one chunk a turn of
         the event loop. Answered all at once, a storm's voters move in one wave: they all vote
         again within one turn, the writer hears of it only after the turn, and then the loop
         idles while that one batch commits. In chunks, the next commit starts while later
         chunks are still running."""
         end = start + RELEASE_CHUNK
-        for _, fut in batch[start:end]:
+        for fut in waiting[start:end]:
             if fut is not None and not fut.done():
                 fut.set_result(None)
-        if end < len(batch):
-            asyncio.get_running_loop().call_soon(self._release, batch, end)
+        if end < len(waiting):
+            asyncio.get_running_loop().call_soon(self._release, waiting, end)
 
     async def _commit_one(self, row: T, fut: asyncio.Future[None] | None) -> None:
         try:

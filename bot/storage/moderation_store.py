@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.model import ChannelRef
 from bot.core.moderation import Mute, Strike
-from bot.storage.sqlite import SqliteStore, _dt, _ts
+from bot.core.writer import GroupCommitWriter
+from bot.storage.sqlite import SqliteStore, _dt, _insert_rows, _ts
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,29 @@ delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
 insert_members_head = "INSERT INTO members_seen (platform, workspace, member, first_seen)"
 BOOKKEEPING_CHUNK = 1000  # rows a transaction (one statement: a few milliseconds of the store's time)
 select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
+
+
+def _flag_values(rows: list[tuple[int, str, str, str, datetime]]) -> list[object]:
+    values: list[object] = []
+    for d, v, r, s, at in rows:
+        values += (d, v, r, s, _ts(at))
+    return values
+
+
+def _member_values(rows: list[tuple[str, str, str, datetime]]) -> list[object]:
+    values: list[object] = []
+    for p, w, m, at in rows:
+        values += (p, w, m, _ts(at))
+    return values
+
+
+def _write_flags_here(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str, datetime]]) -> None:
+    # not padded: in a log a copied row would be stored twice
+    _insert_rows(conn, insert_vote_flags_head, "", 5, _flag_values(rows), False)
+
+
+def _write_members_here(conn: sqlite3.Connection, rows: list[tuple[str, str, str, datetime]]) -> None:
+    _insert_rows(conn, insert_members_head, "", 4, _member_values(rows), False)
 
 
 @dataclass
@@ -204,10 +229,11 @@ class ModerationStore:
 
     async def add_vote_flags(self, rows: list[tuple[int, str, str, str, datetime]]) -> None:
         """Flags (debate_id, voter, reason, stage, at), in short transactions."""
-        values: list[object] = []
-        for d, v, r, s, at in rows:
-            values += (d, v, r, s, _ts(at))
-        await self._write_chunks(insert_vote_flags_head, 5, values)
+        await self._write_chunks(insert_vote_flags_head, 5, _flag_values(rows))
+
+    async def drain_vote_flags(self, writer: GroupCommitWriter) -> None:
+        """The flag writer's drain (see `SqliteStore.drain`): after the votes in every round."""
+        await self.store.drain(writer, _write_flags_here, priority=1)
 
     async def _write_chunks(self, head: str, columns: int, values: list[object]) -> None:
         """Bookkeeping rows in transactions of BOOKKEEPING_CHUNK rows, each one statement: between
@@ -243,7 +269,8 @@ class ModerationStore:
 
     async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
         """First sightings (platform, workspace, member hash, first_seen), in short transactions."""
-        values: list[object] = []
-        for p, w, m, at in rows:
-            values += (p, w, m, _ts(at))
-        await self._write_chunks(insert_members_head, 4, values)
+        await self._write_chunks(insert_members_head, 4, _member_values(rows))
+
+    async def drain_members(self, writer: GroupCommitWriter) -> None:
+        """The first-sighting writer's drain (see `SqliteStore.drain`): after the votes in every round."""
+        await self.store.drain(writer, _write_members_here, priority=2)

@@ -11,7 +11,8 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -176,12 +178,74 @@ def _insert_rows(conn: sqlite3.Connection, head: str, tail: str, columns: int, v
         raise
 
 
+DRAIN_SECONDS = 0.5  # a drain takes no new batch after this long, even when nobody else waits
+
+
+class StoreLock(asyncio.Lock):
+    """The store's lock, which also counts the coroutines waiting for it: a drain on the
+    connection's thread reads `waiting` and hands the lock on as soon as somebody does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = 0
+
+    async def acquire(self) -> bool:
+        self.waiting += 1
+        try:
+            return await super().acquire()
+        finally:
+            self.waiting -= 1
+
+
+WriteHere = Callable[[sqlite3.Connection, list], None]  # stores rows on the connection's thread
+
+
+def _vote_values(rows: list[VoteRow]) -> list[object]:
+    values: list[object] = []
+    add, iso = values.extend, _iso_in
+    for r in rows:
+        add((r.debate_id, r.stage, r.voter, r.choice, iso(r.at, r.at.tzinfo)))
+    return values
+
+
+def _write_votes_here(conn: sqlite3.Connection, rows: list[VoteRow]) -> None:
+    _insert_rows(conn, upsert_votes_head, upsert_votes_tail, VOTE_COLUMNS, _vote_values(rows), True)
+
+
+def _drain(conn: sqlite3.Connection, sources: list[tuple[GroupCommitWriter, WriteHere]],
+           others_wait: Callable[[], bool]) -> None:
+    """Runs on the connection's thread. Round after round, a batch from each source in turn (votes
+    first), each in its own transaction, until no source has anything; after the first round
+    it also stops when `others_wait()` (somebody else wants the lock, or a read is queued for
+    this thread) or after DRAIN_SECONDS."""
+    until = time.monotonic() + DRAIN_SECONDS
+    first = True
+    while first or not (others_wait() or time.monotonic() > until):
+        first = False
+        took = False
+        for writer, write_here in sources:
+            batch = writer.take()
+            if batch is None:
+                continue
+            took = True
+            try:
+                write_here(conn, batch.rows)
+            except Exception as exc:  # rolled back by `_insert_rows`; that writer holds its rows back
+                writer.settle(batch, exc)
+            else:
+                writer.settle(batch, None)
+        if not took:
+            return
+
+
 class SqliteStore:
     """The default store. Open it with `await SqliteStore.open(path)`; `:memory:` works for tests."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
-        self.lock = asyncio.Lock()
+        self.lock = StoreLock()
+        self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
+        self._drains_waiting = 0
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
@@ -373,11 +437,41 @@ class SqliteStore:
 
     async def write_votes(self, rows: list[VoteRow]) -> None:
         """Store a batch of ballots in one transaction (UPSERT: the last ballot of a voter wins)."""
-        values: list[object] = []
-        add, iso = values.extend, _iso_in
-        for r in rows:
-            add((r.debate_id, r.stage, r.voter, r.choice, iso(r.at, r.at.tzinfo)))
-        await self.insert_rows(upsert_votes_head, upsert_votes_tail, VOTE_COLUMNS, values, pad=True)
+        await self.insert_rows(upsert_votes_head, upsert_votes_tail, VOTE_COLUMNS, _vote_values(rows), pad=True)
+
+    async def drain_votes(self, writer: GroupCommitWriter[VoteRow]) -> None:
+        """The vote writer's drain (see `bot.core.writer.Drain`): batches stored as by `write_votes`."""
+        await self.drain(writer, _write_votes_here, priority=0)
+
+    async def drain(self, writer: GroupCommitWriter, write_here: WriteHere, *, priority: int) -> None:
+        """Commit `writer`'s batches, and those of every writer drained before, on the connection's
+        thread with `write_here(connection, rows)`: lower `priority` first in every round.
+
+        Batches follow each other on that thread with no turn of the event loop in between,
+        for as long as rows keep coming and nobody else needs the store: a speech, a read or
+        an export waits for one round at most, never for a whole storm. Another writer's drain
+        waiting for the lock does not count: this one serves its rows too.
+        """
+        run_in_thread = getattr(self.db, "_execute", None)  # aiosqlite's own hand-off and queue
+        queued = getattr(self.db, "_tx", None)
+        if run_in_thread is None or queued is None:
+            raise NotImplementedError("this aiosqlite has no hand-off to its thread")
+        if all(w is not writer for _, w, _ in self._drained):
+            self._drained = sorted([*self._drained, (priority, writer, write_here)], key=lambda d: d[0])
+        lock = self.lock
+
+        def others_wait() -> bool:  # on the connection's thread
+            return lock.waiting > self._drains_waiting or not queued.empty()
+
+        self._drains_waiting += 1
+        try:
+            await lock.acquire()
+        finally:
+            self._drains_waiting -= 1
+        try:
+            await run_in_thread(_drain, self.db._conn, [(w, write) for _, w, write in self._drained], others_wait)
+        finally:
+            lock.release()
 
     async def insert_rows(self, head: str, tail: str, columns: int, values: list[object], *, pad: bool) -> None:
         """Write many rows (flat `values`, `columns` to a row) with `head VALUES (…), … tail`, in one

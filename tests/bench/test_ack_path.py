@@ -1,7 +1,7 @@
 """Acknowledge before storage: a click is acknowledged while its vote still waits for the writer.
 
 Through the real adapters: discord.py's `DebateBot` against the fake Discord, and the slack-bolt
-app against the mock Slack Web API. The vote writer is stalled (its write waits on an event), so
+app against the mock Slack Web API. Storage is stalled (its write lock is held), so
 the acknowledgement can only have come before any database work on the vote; the voter's
 confirmation must come only once the vote is stored.
 """
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bench.traffic import stall_writer
+from bench.traffic import stall_store
 from bot.app import build_core
 from bot.core.model import Choice, Stage
 from bot.core.ports import FakeClock
@@ -23,13 +23,12 @@ from bot.core.ports import FakeClock
 
 @contextlib.asynccontextmanager
 async def stalled_writer(core) -> AsyncIterator[asyncio.Event]:
-    """The vote writer waits for the yielded event before each write (set on the way out too)."""
-    release, undo = stall_writer(core)
+    """Storage is stalled until the yielded event is set (set on the way out too)."""
+    release = await stall_store(core)
     try:
         yield release
     finally:
         release.set()
-        undo()
 
 
 async def test_discord_defers_a_vote_click_before_the_vote_is_stored(tmp_path):

@@ -59,39 +59,31 @@ async def test_a_thousand_voters_at_once_lose_and_double_nothing(core, chat, tmp
     assert stored_votes(tmp_path / "test.db") == final
 
 
-async def test_a_failed_batch_confirms_none_of_its_votes_and_every_voter_is_told(core, chat, tmp_path, monkeypatch):
+async def refuse_votes(core, when: str = "1") -> None:
+    """Make SQLite itself refuse every vote row for which `when` holds (the store fails for real:
+    the drained batch is rolled back, then its rows are tried one by one)."""
+    await core.store.db.execute(
+        f"CREATE TRIGGER refuse_votes BEFORE INSERT ON votes WHEN {when} BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+    await core.store.db.commit()
+
+
+async def test_a_failed_batch_confirms_none_of_its_votes_and_every_voter_is_told(core, chat, tmp_path):
     d = await start_quick(core)
-    writer = core.debates.writer
-    write = writer._write
-    down = True
-
-    async def flaky(rows):
-        if down:
-            raise sqlite3.OperationalError("disk I/O error")
-        await write(rows)
-
-    monkeypatch.setattr(writer, "_write", flaky)
+    await refuse_votes(core)
     cards = await asyncio.gather(*(vote(core, f"v{i}", "pro") for i in range(50)))
     assert all(c.kind == "error" and "could not be stored" in c.body for c in cards)
     assert d.votes[Stage.PRE] == {}
     assert stored_votes(tmp_path / "test.db") == {}
-    down = False  # storage is back: the same voters can vote again
+    await core.store.db.execute("DROP TRIGGER refuse_votes")  # storage is back: the same voters can vote again
+    await core.store.db.commit()
     cards = await asyncio.gather(*(vote(core, f"v{i}", "con") for i in range(50)))
     assert all("Your vote: Con" in c.body for c in cards)
     assert stored_votes(tmp_path / "test.db") == {f"v{i}": "con" for i in range(50)}
 
 
-async def test_one_bad_row_in_a_batch_is_told_and_the_others_are_stored(core, chat, tmp_path, monkeypatch):
+async def test_one_bad_row_in_a_batch_is_told_and_the_others_are_stored(core, chat, tmp_path):
     d = await start_quick(core)
-    writer = core.debates.writer
-    write = writer._write
-
-    async def refuses_mallory(rows):
-        if any(r.voter == "mallory" for r in rows):
-            raise sqlite3.IntegrityError("constraint failed")
-        await write(rows)
-
-    monkeypatch.setattr(writer, "_write", refuses_mallory)
+    await refuse_votes(core, "NEW.voter = 'mallory'")
     names = [f"v{i}" for i in range(30)] + ["mallory"] + [f"w{i}" for i in range(30)]
     cards = dict(zip(names, await asyncio.gather(*(vote(core, n, "pro") for n in names)), strict=True))
     assert cards.pop("mallory").kind == "error"

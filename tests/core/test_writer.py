@@ -68,16 +68,15 @@ async def test_when_storage_is_down_every_voter_is_told(tmp_path):
     assert all(isinstance(r, WriteFailed) for r in results)
 
 
-async def test_a_voter_whose_vote_failed_gets_a_clear_reply(core, chat, monkeypatch):
+async def test_a_voter_whose_vote_failed_gets_a_clear_reply(core, chat):
     from tests.conftest import say
 
     await say(core, "teacher", "/debate start format:quick")
     d = next(iter(core.debates.debates.values()))
 
-    async def broken(rows):
-        raise sqlite3.OperationalError("database is locked")
-
-    monkeypatch.setattr(core.debates.writer, "_write", broken)
+    # the store itself refuses every ballot: the drain's batch fails, then the row alone
+    await core.store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON votes BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    await core.store.db.commit()
     cards = await say(core, "v1", "/vote pro")
     assert cards[0].kind == "error" and "could not be stored" in cards[0].body
     assert d.votes[Stage.PRE] == {}
@@ -176,3 +175,57 @@ async def test_write_behind_lingers_on_the_clock_and_rows_from_during_a_commit_w
     await writer.flush()  # a flush does not wait for the linger
     assert batches[-1] == [5]
     await writer.stop()
+
+
+async def test_the_vote_drain_also_stores_the_bookkeeping_queued_behind_it_in_short_batches(tmp_path, clock):
+    from bot.storage.moderation_store import ModerationStore
+
+    store, did = await new_store(tmp_path)
+    bookkeeping = ModerationStore(store)
+    votes = GroupCommitWriter(store.write_votes, drain=store.drain_votes)
+    flags = GroupCommitWriter(bookkeeping.add_vote_flags, linger=1.0, sleep=clock.sleep,
+                              drain=bookkeeping.drain_vote_flags, take_limit=2)
+
+    def flag(i: int) -> tuple:
+        return (did, f"v{i}", "burst", "pre", NOW)
+
+    async def stored_flags() -> list[str]:
+        return [r[0] for r in await store.db.execute_fetchall("SELECT voter FROM vote_flags ORDER BY rowid")]
+
+    flags.enqueue(flag(0))
+    await flags.flush()  # its own drain: from now on the store drains it with the votes
+    assert await stored_flags() == ["v0"]
+    for i in range(1, 6):
+        flags.enqueue(flag(i))  # lingering: the clock does not move in this test
+    await votes.submit(VoteRow(did, "pre", "v1", "pro", NOW))
+    await votes.flush()  # the drain that stored the vote has returned
+    assert await stored_flags() == [f"v{i}" for i in range(6)]
+    assert flags.batches == 1 + 3  # v0 alone, then v1-v5 two at a time
+    assert flags.rows == 6
+    await flags.flush()
+    await votes.stop()
+    await flags.stop()
+    await store.close()
+
+
+async def test_a_failed_drained_batch_holds_later_rows_until_it_is_retried(tmp_path):
+    """The last ballot of a voter wins: a batch that failed is retried before any later batch."""
+    store, did = await new_store(tmp_path)
+    await store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON votes WHEN NEW.voter = 'mallory' "
+                           "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    await store.db.commit()
+    writer = GroupCommitWriter(store.write_votes, drain=store.drain_votes)
+    try:
+        first = [writer.submit(VoteRow(did, "pre", v, "pro", NOW)) for v in ("a", "mallory", "b")]
+        for _ in range(100_000):  # until the drain, on the store's thread, has taken the first three
+            if writer._taken == 3:
+                break
+            await asyncio.sleep(0)
+        second = writer.submit(VoteRow(did, "pre", "a", "con", NOW))  # a changes their mind
+        results = await asyncio.gather(*first, second, return_exceptions=True)
+        assert [type(r) for r in results] == [type(None), WriteFailed, type(None), type(None)]
+        await writer.stop()
+        rows = dict(await store.db.execute_fetchall("SELECT voter, choice FROM votes"))
+        assert rows == {"a": "con", "b": "pro"}
+    finally:
+        await store.close()
