@@ -66,6 +66,8 @@ UNAUDITED = frozenset({"debate.error.none_running", "debate.error.none_here", "v
                        "vote.error.not_stored", "parse.missing_text", "error.internal"})
 _CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
 Key = tuple[str, str, str]  # platform, workspace, user
+_PLAIN = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
+_BURST = _PLAIN[FlagReason.BURST]
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
 
 
@@ -316,14 +318,15 @@ class ModerationService:
         counted here at once, with no coroutine; anything else returns the full check to await.
         """
         d = target if isinstance(target, Debate) else None
-        scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d), on every ballot
+        scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
         if action == "join":
             if scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
             return None
         if action == VOTE and not text:
             now = self.core.clock.now()
-            self._refuse_removed_or_muted(actor, scope, d.id if d else None, text, now)
+            if self.removed or self.mutes:  # both are empty in almost every place and moment
+                self._refuse_removed_or_muted(actor, scope, d.id if d else None, text, now)
             limit = self._vote_limit
             if limit is None or self.limiter.take((actor.platform, actor.workspace, actor.user_id, VOTE), now,
                                                   limit) == 0:
@@ -466,7 +469,9 @@ class ModerationService:
 
     def observe_ballot(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
         """The core's ballot observer: the voter is seen, and a first ballot may be flagged."""
-        first_seen = self._see(actor, now)
+        first_seen = self.seen.get((actor.platform, actor.workspace, actor.user_id))  # `_see`, for a known voter
+        if first_seen is None:
+            first_seen = self._see(actor, now)
         if first:
             self._signals(d, actor, stage, first_seen, now)
 
@@ -483,14 +488,15 @@ class ModerationService:
             late = actor.user_id in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
                 self._flag(d, voter, reason, stage, now)
-        if now - first_seen < self._new_window:  # a new participant: known here for less than the window
+        # a new participant: known here for less than the window (in a storm, most were seen just now)
+        if first_seen is now or now - first_seen < self._new_window:
             burst = self.bursts.add((d.id, stage._value_), voter, now)
             if burst.started:
                 self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,
                                         debate_id=d.id,
                                         details=f"{stage.value}: {burst.size} / {self.config.burst_seconds:g} s"))
             for v in burst.flag:
-                self._flag(d, v, FlagReason.BURST, stage, now)
+                self._flag(d, v, _BURST, stage, now)
 
     def _flag(self, d: Debate, voter: str, reason: str, stage: Stage, now: datetime) -> None:
         voters = self.flags.get(d.id)
@@ -499,9 +505,10 @@ class ModerationService:
         reasons = voters.get(voter, ())
         if reason in reasons:
             return
-        voters[voter] = (*reasons, str(reason))  # a plain str: an enum member would keep the tuple tracked
-        self.flag_writer.enqueue((d.id, voter, str(reason), stage._value_, now))
-        if reason == FlagReason.BURST:
+        reason = _PLAIN.get(reason) or str(reason)  # a plain str: an enum member would keep the tuple tracked
+        voters[voter] = (*reasons, reason)
+        self.flag_writer.enqueue((d.id, voter, reason, stage._value_, now))
+        if reason == _BURST:
             return  # a burst is logged once, when it starts ("vote.burst"); its ballots are in vote_flags
         self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag", target=voter,
                                 reason=str(reason), debate_id=d.id, details=stage.value))
