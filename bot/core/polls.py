@@ -51,7 +51,8 @@ class PollService:
         self.core = core
         self.store = PollStore(core.store)
         self.polls: dict[int, Poll] = {}  # open polls
-        self.writer: GroupCommitWriter[BallotRow] = GroupCommitWriter(self.store.write_ballots, self._committed)
+        self.writer: GroupCommitWriter[BallotRow] = GroupCommitWriter(self.store.write_ballots, self._committed,
+                                                                      drain=self.store.drain_ballots)
         self.tallies = TallyCoalescer(core.clock)
         self.charts = True  # tests that do not look at charts may switch drawing off
         core.timed.append(self)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from datetime import datetime
 
 import aiosqlite
 
 from bot.core.model import ChannelRef
 from bot.core.poll_model import BallotRow, Poll
+from bot.core.writer import GroupCommitWriter
 from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,32 @@ def _ts(value: datetime | None) -> str | None:
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _runs(rows: list[BallotRow]) -> list[tuple[str, list[tuple]]]:
+    """The batch as runs of one statement each (UPSERTs, DELETEs), in the order given."""
+    runs: list[tuple[str, list[tuple]]] = []
+    for r in rows:
+        if r.choices is None:
+            sql, params = delete_ballot, (r.poll_id, r.voter)
+        else:
+            sql, params = upsert_ballot, (r.poll_id, r.voter, r.name, json.dumps(list(r.choices)), _ts(r.at))
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+    return runs
+
+
+def _write_ballots_here(conn: sqlite3.Connection, rows: list[BallotRow]) -> None:
+    """`write_ballots` on the connection's thread."""
+    try:
+        for sql, batch in _runs(rows):
+            conn.executemany(sql, batch)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 class PollStore:
@@ -103,21 +131,15 @@ class PollStore:
 
     async def write_ballots(self, rows: list[BallotRow]) -> None:
         """Write a batch of ballots and withdrawals in order, in one transaction."""
-        runs: list[tuple[str, list[tuple]]] = []
-        for r in rows:
-            if r.choices is None:
-                sql, params = delete_ballot, (r.poll_id, r.voter)
-            else:
-                sql, params = upsert_ballot, (r.poll_id, r.voter, r.name, json.dumps(list(r.choices)), _ts(r.at))
-            if runs and runs[-1][0] == sql:
-                runs[-1][1].append(params)
-            else:
-                runs.append((sql, [params]))
         async with self.store.lock:
             try:
-                for sql, batch in runs:
+                for sql, batch in _runs(rows):
                     await self.db.executemany(sql, batch)
                 await self.db.commit()
             except BaseException:
                 await self.db.rollback()
                 raise
+
+    async def drain_ballots(self, writer: GroupCommitWriter[BallotRow]) -> None:
+        """The ballot writer's drain (see `SqliteStore.drain`): batches stored as by `write_ballots`."""
+        await self.store.drain(writer, _write_ballots_here, priority=0)

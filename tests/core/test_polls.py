@@ -407,13 +407,13 @@ async def test_list_shows_open_polls_first(core, chat):
 async def test_a_vote_is_confirmed_only_once_it_is_stored(core):
     p = await create(core)
 
-    async def broken(rows):
-        raise OSError("disk full")
-
-    core.polls.writer._write = broken
+    # SQLite itself refuses the ballot: the drained batch, then the row on its own
+    await core.store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON poll_ballots BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    await core.store.db.commit()
     card = await vote(core, "alice", p.id, "tea")
     assert card.kind == "error" and "could not be stored" in card.body
     assert p.ballots == {}
+    assert await core.store.db.execute_fetchall("SELECT * FROM poll_ballots") == []
 
 
 async def test_votes_are_stored_and_read_back(core):
@@ -425,6 +425,23 @@ async def test_votes_are_stored_and_read_back(core):
     assert stored.ballots == {"v1": (2, 0)}
     assert stored.names == {"v1": "V1"}
     assert stored.options == ["a", "b", "c"] and stored.mode == "ranked" and stored.max_choices == 3
+
+
+async def test_many_ballots_and_withdrawals_at_once_are_stored_as_told(core):
+    import asyncio
+
+    p = await create(core)
+    options = ("tea", "coffee", "water")
+    cards = await asyncio.gather(*(vote(core, f"v{i}", p.id, options[i % 3]) for i in range(300)))
+    assert all(c.kind == "notice" for c in cards)
+    # a third withdraw while newcomers vote, all at once
+    withdrawn = await asyncio.gather(*(say(core, f"v{i}", f"/poll withdraw id:{p.id}") for i in range(0, 300, 3)),
+                                     *(vote(core, f"n{i}", p.id, "water") for i in range(50)))
+    assert all(c[0].kind == "notice" for c in withdrawn[:100]) and all(c.kind == "notice" for c in withdrawn[100:])
+    expected = {f"v{i}": (i % 3,) for i in range(300) if i % 3} | {f"n{i}": (2,) for i in range(50)}
+    assert p.ballots == expected
+    assert (await core.polls.store.load(p.id)).ballots == expected
+    assert core.polls.writer.batches < 450  # grouped, not one transaction per ballot
 
 
 def test_button_ids_map_to_poll_commands():
