@@ -437,17 +437,20 @@ class ModerationService:
         Stored under the keyed voter hash, never the user id: it is recorded on votes too, and
         an anonymous debate must leave no voter id anywhere.
         """
-        key = (actor.platform, actor.workspace, actor.user_id)  # _key(actor), on every ballot
+        key = (actor.platform, actor.workspace, actor.user_id)  # _key(actor)
         seen = self.seen.get(key)
+        return self._sighting(key, actor, now) if seen is None else seen
+
+    def _sighting(self, key: Key, actor: Actor, now: datetime) -> datetime:
+        """`_see` for an actor missing from the memo: look them up by hash, or record them as new."""
+        member = (actor.platform, actor.workspace, voter_hash(self.core.secret, actor))
+        seen = self.members.get(member)
         if seen is None:
-            member = (actor.platform, actor.workspace, voter_hash(self.core.secret, actor))
-            seen = self.members.get(member)
-            if seen is None:
-                seen = self.members[member] = now
-                self.member_writer.enqueue((*member, seen))
-            if len(self.seen) >= SEEN_MEMORY:
-                self.seen.clear()  # only a memo: `members` still knows everyone
-            self.seen[key] = seen
+            seen = self.members[member] = now
+            self.member_writer.enqueue((*member, seen))
+        if len(self.seen) >= SEEN_MEMORY:
+            self.seen.clear()  # only a memo: `members` still knows everyone
+        self.seen[key] = seen
         return seen
 
     def observe(self, event: str, actor: Actor | None, target: object, details: dict):
@@ -469,9 +472,10 @@ class ModerationService:
 
     def observe_ballot(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
         """The core's ballot observer: the voter is seen, and a first ballot may be flagged."""
-        first_seen = self.seen.get((actor.platform, actor.workspace, actor.user_id))  # `_see`, for a known voter
+        key = (actor.platform, actor.workspace, actor.user_id)  # `_see`, without a call for a known voter
+        first_seen = self.seen.get(key)
         if first_seen is None:
-            first_seen = self._see(actor, now)
+            first_seen = self._sighting(key, actor, now)
         if first:
             self._signals(d, actor, stage, first_seen, now)
 
