@@ -78,6 +78,7 @@ class GroupCommitWriter(Generic[T]):
         self._answer = asyncio.Event()
         self._held = False
         self._failed: deque[Batch[T]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop `settle` answers on (set by a drain)
         self._linger = linger
         self._sleep = sleep or asyncio.sleep
         self._hurry = asyncio.Event()

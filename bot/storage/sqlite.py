@@ -230,7 +230,7 @@ def _drain(conn: sqlite3.Connection, sources: list[tuple[GroupCommitWriter, Writ
             took = True
             try:
                 write_here(conn, batch.rows)
-            except Exception as exc:  # rolled back by `_insert_rows`; that writer holds its rows back
+            except Exception as exc:  # `write_here` rolled it back; that writer holds its later rows back
                 writer.settle(batch, exc)
             else:
                 writer.settle(batch, None)
