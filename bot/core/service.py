@@ -166,7 +166,7 @@ class Core:
 
     def notify_now(self, event: str, actor: Actor | None, debate: object, details: dict,
                    start: int = 0) -> Awaitable[None] | None:
-        """`notify` for the vote path: None when every observer was done at once, else the rest to await.
+        """`notify` without a coroutine: None when every observer was done at once, else the rest to await.
 
         An observer that fails is logged and skipped; it never stops the others or the action.
         """
