@@ -125,17 +125,10 @@ def person(i: int, k: int) -> Actor:
     return Actor(PLATFORM, WORKSPACE, user_id(i, k), f"Voter {i}")
 
 
-class People:
-    """The ids of each voter's people, made before the clock starts: a platform hands the bot a
-    user id as a string, and formatting one (2 us) is the fake platform's work, not the bot's."""
-
-    def __init__(self, voters: int, per_voter: int) -> None:
-        self.ids = [[user_id(i, k) for k in range(per_voter)] for i in range(voters)]
-        self.names = [f"Voter {i}" for i in range(voters)]
-
-    def actor(self, i: int, k: int) -> Actor:
-        ids = self.ids[i]
-        return Actor(PLATFORM, WORKSPACE, ids[k] if k < len(ids) else user_id(i, k), self.names[i])
+def user_ids(voters: int, per_voter: int) -> list[list[str]]:
+    """Each voter's first `per_voter` people's ids, made before the clock starts: a platform hands
+    the bot a user id as a string, and formatting one (2 us) is the fake platform's work, not the bot's."""
+    return [[user_id(i, k) for k in range(per_voter)] for i in range(voters)]
 
 
 async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seconds: float,
@@ -164,17 +157,17 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
         result.rows.clear()
 
         # enough people for 60,000 votes a second from 1,000 voters (beyond, ids are made as needed)
-        people = People(voters, max(2, int(60_000 * seconds / voters / 2)))
+        ids_of = user_ids(voters, max(2, int(60_000 * seconds / voters / 2)))
         stop_at = time.perf_counter() + seconds
 
         async def voter(i: int) -> None:
             space = spaces[i % debates]
             handle, confirm, latencies, clock = core.handle, port.confirm, result.latencies, time.perf_counter
-            actor, ids, name = Actor, people.ids[i], people.names[i]
+            ids, name = ids_of[i], f"Voter {i}"
             k = confirmed = 0
             while (started := clock()) < stop_at:
                 j = k // 2
-                who = actor(PLATFORM, WORKSPACE, ids[j], name) if j < len(ids) else people.actor(i, j)
+                who = Actor(PLATFORM, WORKSPACE, ids[j], name) if j < len(ids) else person(i, j)
                 request = Request(who, space, LINES[(i + k) % 3])
                 card = (await handle(request))[0].card
                 confirm(card)

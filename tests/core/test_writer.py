@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.model import ChannelRef, Debate, Stage, VoteRow
+from bot.core.model import ChannelRef, Debate, VoteRow
 from bot.core.writer import GroupCommitWriter, WriteFailed
 from bot.storage.sqlite import SqliteStore
 
@@ -66,20 +66,6 @@ async def test_when_storage_is_down_every_voter_is_told(tmp_path):
     results = await asyncio.gather(*(writer.submit(i) for i in range(50)), return_exceptions=True)
     await writer.stop()
     assert all(isinstance(r, WriteFailed) for r in results)
-
-
-async def test_a_voter_whose_vote_failed_gets_a_clear_reply(core, chat):
-    from tests.conftest import say
-
-    await say(core, "teacher", "/debate start format:quick")
-    d = next(iter(core.debates.debates.values()))
-
-    # the store itself refuses every ballot: the drain's batch fails, then the row alone
-    await core.store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON votes BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-    await core.store.db.commit()
-    cards = await say(core, "v1", "/vote pro")
-    assert cards[0].kind == "error" and "could not be stored" in cards[0].body
-    assert d.votes[Stage.PRE] == {}
 
 
 async def test_flush_waits_for_queued_rows(tmp_path):
