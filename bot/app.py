@@ -12,7 +12,7 @@ from bot.core.moderation_service import ModerationService
 from bot.core.polls import PollService
 from bot.core.ports import ChatPort, Clock, SystemClock
 from bot.core.service import Core
-from bot.storage.sqlite import SqliteStore
+from bot.storage import open_store
 
 
 async def build_core(
@@ -27,7 +27,7 @@ async def build_core(
     """Open the store and wire every service; call `await core.start()` once the ports are ready."""
     library = load_library(prompts)  # refuse a broken library before anything is opened
     catalog = Catalog.load(prompts / "locales")
-    store = await SqliteStore.open(database)
+    store = await open_store(database)
     core = Core(
         store=store,
         ports=ports,

@@ -16,6 +16,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
 
+from bot.core.model import ChannelRef
+
 # Actions a rate limit applies to (the guard's action names, plus plain chat messages).
 SPEAK, ASK, VOTE, MESSAGE = "speak", "ask", "vote", "message"
 MAX_MUTE_MINUTES = 30 * 24 * 60  # a month
@@ -318,3 +320,24 @@ class BurstDetector:
             for key in [k for k in store if k == prefix or (isinstance(k, tuple) and k[:1] == (prefix,))]:
                 del store[key]
         self._in_burst = {k for k in self._in_burst if not (k == prefix or (isinstance(k, tuple) and k[:1] == (prefix,)))}
+
+
+BOOKKEEPING_CHUNK = 1000  # rows a bookkeeping transaction (one statement: a few milliseconds of the store's time)
+
+
+@dataclass
+class Discussion:
+    """A moderated discussion thread: no rounds, but the filter, rate limits and strikes apply."""
+
+    id: int
+    space: ChannelRef
+    parent: ChannelRef
+    topic: str
+    language: str
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def scope(self) -> str:
+        return f"discuss:{self.id}"

@@ -28,12 +28,14 @@ from bot.core.library import PROMPTS_DIR
 from bot.core.model import Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
 from bot.core.moderation import (
     ASK,
+    BOOKKEEPING_CHUNK,
     MAX_MUTE_MINUTES,
     MAX_SLOWMODE_SECONDS,
     MESSAGE,
     SPEAK,
     VOTE,
     BurstDetector,
+    Discussion,
     Escalation,
     FlagReason,
     ModerationConfig,
@@ -53,7 +55,6 @@ from bot.core.service import Core, Request
 from bot.core.timefmt import clock_time
 from bot.core.wordfilter import WordFilter, load_default_filter, validate_entry
 from bot.core.writer import GroupCommitWriter
-from bot.storage.moderation_store import BOOKKEEPING_CHUNK, Discussion, ModerationStore
 
 log = logging.getLogger(__name__)
 BOT = "bot"  # the actor of automatic actions in the audit log
@@ -101,7 +102,7 @@ class ModerationService:
     def __init__(self, core: Core, config: ModerationConfig | None = None, prompts: Path = PROMPTS_DIR) -> None:
         self.core = core
         self.config = config or ModerationConfig()
-        self.store = ModerationStore(core.store)
+        self.store = core.store.moderation
         self.limiter = RateLimiter()
         self._vote_limit = self.config.rates.get(VOTE)
         self._new_window = self.config.new_participant_window

@@ -27,7 +27,6 @@ from bot.core.poll_model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
 from bot.core.writer import GroupCommitWriter, WriteFailed
-from bot.storage.poll_store import PollStore
 
 log = logging.getLogger(__name__)
 QUESTION_LIMIT = 300
@@ -49,7 +48,7 @@ def poll_voter_key(secret: bytes, poll_id: int, actor: Actor) -> str:
 class PollService:
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.store = PollStore(core.store)
+        self.store = core.store.polls
         self.polls: dict[int, Poll] = {}  # open polls
         self.writer: GroupCommitWriter[BallotRow] = GroupCommitWriter(self.store.write_ballots, self._committed,
                                                                       drain=self.store.drain_ballots)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.model import ChannelRef
-from bot.core.moderation import Mute, Strike
+from bot.core.moderation import BOOKKEEPING_CHUNK, Discussion, Mute, Strike
 from bot.core.writer import GroupCommitWriter
 from bot.storage.sqlite import SqliteStore, _dt, _insert_rows, _ts
 
@@ -67,7 +66,6 @@ SELECT l.debate_id, l.user_id FROM late_joins l JOIN debates d ON d.id = l.debat
 """
 delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
 insert_members_head = "INSERT INTO members_seen (platform, workspace, member, first_seen)"
-BOOKKEEPING_CHUNK = 1000  # rows a transaction (one statement: a few milliseconds of the store's time)
 select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
 
 
@@ -92,24 +90,6 @@ def _write_flags_here(conn: sqlite3.Connection, rows: list[tuple[int, str, str, 
 
 def _write_members_here(conn: sqlite3.Connection, rows: list[tuple[str, str, str, datetime]]) -> None:
     _insert_rows(conn, insert_members_head, "", 4, _member_values(rows), False)
-
-
-@dataclass
-class Discussion:
-    """A moderated discussion thread: no rounds, but the filter, rate limits and strikes apply."""
-
-    id: int
-    space: ChannelRef
-    parent: ChannelRef
-    topic: str
-    language: str
-    created_by: str
-    created_at: datetime
-    closed_at: datetime | None = None
-
-    @property
-    def scope(self) -> str:
-        return f"discuss:{self.id}"
 
 
 class ModerationStore:

@@ -8,12 +8,14 @@ can undo another's uncommitted statements on the shared connection.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from bot.core.model import (
     VoteRow,
 )
 from bot.core.writer import GroupCommitWriter
+from bot.storage.errors import StoreError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -125,6 +128,14 @@ select_audit = """
 SELECT * FROM audit WHERE platform = ? AND workspace = ? AND (? = '' OR actor = ? OR target = ?)
 ORDER BY id DESC LIMIT ?
 """
+insert_delivery = "INSERT INTO deliveries (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
+prune_deliveries = "DELETE FROM deliveries WHERE at < ?"
+select_edit = "SELECT at FROM message_edits WHERE message = ?"
+upsert_edit = """
+INSERT INTO message_edits (message, at) VALUES (?, ?)
+ON CONFLICT (message) DO UPDATE SET at = MAX(message_edits.at, excluded.at)
+"""
+prune_edits = "DELETE FROM message_edits WHERE at < ?"
 select_language = "SELECT language FROM channel_settings WHERE platform = ? AND workspace = ? AND channel = ?"
 upsert_language = """
 INSERT INTO channel_settings (platform, workspace, channel, language) VALUES (?, ?, ?, ?)
@@ -178,6 +189,8 @@ def _insert_rows(conn: sqlite3.Connection, head: str, tail: str, columns: int, v
         raise
 
 
+KEEP_DELIVERIES = timedelta(days=1)  # a platform retries within minutes; a day is plenty
+PRUNE_EVERY = 1000  # deliveries claimed between two prunes
 DRAIN_SECONDS = 0.5  # a drain takes no new batch after this long, even when nobody else waits
 
 
@@ -238,41 +251,132 @@ def _drain(conn: sqlite3.Connection, sources: list[tuple[GroupCommitWriter, Writ
             return
 
 
-class SqliteStore:
-    """The default store. Open it with `await SqliteStore.open(path)`; `:memory:` works for tests."""
+class _ProcessLock:
+    """One process per SQLite file: an exclusive lock on `<database>.lock`, held while the store is
+    open (several processes share a PostgreSQL database instead). The kernel drops it when the
+    process dies, so a killed bot never locks out the next one."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self.db = db
-        self.lock = StoreLock()
-        self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
-        self._drains_waiting = 0
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
-        db = await aiosqlite.connect(str(path))
+    def take(cls, path: str | Path) -> _ProcessLock:
+        if str(path) == ":memory:":
+            return cls(None)
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise StoreError(f"cannot open the database {target}: the folder {target.parent} does not exist")
+        lock_path = target.with_name(target.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot open the database {target}: {exc.strerror} ({lock_path.name})") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(f"another debate-bot process is using {target}: SQLite serves one process; "
+                             "stop the other one, or run several on PostgreSQL (BOT_DATABASE=postgresql://…)") from None
+        return cls(fd)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor drops the lock
+            self.fd = None
+
+
+async def _connect(path: str | Path) -> aiosqlite.Connection:
+    """The connection, set up; a file it creates is private to its owner (mode 600), like the key."""
+    target = str(path)
+    if target != ":memory:" and not Path(target).exists():
+        try:
+            os.close(os.open(target, os.O_RDWR | os.O_CREAT, 0o600))
+        except OSError as exc:
+            raise StoreError(f"cannot create the database {target}: {exc.strerror}") from exc
+    db = await aiosqlite.connect(target)
+    try:
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode = WAL")
         await db.execute("PRAGMA synchronous = NORMAL")
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
+    except sqlite3.Error as exc:
+        await db.close()  # a connection left open keeps its thread, and the process never exits
+        raise StoreError(f"cannot open the database {target}: {exc}") from exc
+    return db
+
+
+class SqliteStore:
+    """The default store. Open it with `await SqliteStore.open(path)`; `:memory:` works for tests."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        from bot.storage.moderation_store import ModerationStore  # both build on this module
+        from bot.storage.poll_store import PollStore
+
+        self.db = db
+        self.lock = StoreLock()
+        self.polls = PollStore(self)
+        self.moderation = ModerationStore(self)
+        self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
+        self._drains_waiting = 0
+        self._claims = 0
+        self._process_lock: _ProcessLock | None = None
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        """Open (creating it, mode 600) and migrate the database at `path`.
+
+        Raises:
+            StoreError: the folder is missing, the file cannot be written, another process has
+                it open, or it was migrated by a newer version of the bot.
+        """
+        lock = _ProcessLock.take(path)
+        try:
+            db = await _connect(path)
+        except BaseException:
+            lock.release()
+            raise
         store = cls(db)
-        await store.migrate()
+        store._process_lock = lock
+        try:
+            await store.migrate()
+        except BaseException:
+            await store.close()
+            raise
         return store
 
     async def close(self) -> None:
-        await self.db.close()
+        try:
+            await self.db.close()
+        finally:
+            if self._process_lock is not None:
+                self._process_lock.release()
+                self._process_lock = None
 
     async def migrate(self) -> int:
-        """Run every migration newer than `PRAGMA user_version`; returns the version reached."""
+        """Run every migration newer than `PRAGMA user_version`; returns the version reached.
+
+        Raises:
+            StoreError: the database's version is newer than the newest migration here.
+        """
         async with self.db.execute("PRAGMA user_version") as cur:
             (version,) = await cur.fetchone()
-        for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql")):
+        known = sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql"))
+        newest = int(known[-1].name[:3])
+        if version > newest:
+            raise StoreError(f"the database was migrated by a newer debate-bot (schema version {version}; "
+                             f"this version knows up to {newest}): upgrade the bot or use another BOT_DATABASE")
+        for path in known:
             number = int(path.name[:3])
             if number <= version:
                 continue
             log.info("applying migration %s", path.name)
             script = path.read_text(encoding="utf-8")
-            await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            try:
+                await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            except sqlite3.OperationalError as exc:
+                await self.db.rollback()
+                raise StoreError(f"cannot migrate the database to version {number}: {exc}") from exc
             version = number
         return version
 
@@ -516,6 +620,28 @@ class SqliteStore:
                        r["reason"], r["debate_id"], r["details"])
             for r in rows
         ]
+
+    # --- what a restart or another process must not forget ---
+
+    async def claim_delivery(self, key: str, at: datetime) -> bool:
+        """True the first time `key` is seen (insert-if-absent); every PRUNE_EVERY claims, keys
+        older than KEEP_DELIVERIES go."""
+        async with self.lock:
+            cur = await self.db.execute(insert_delivery, (key, _ts(at)))
+            fresh = cur.rowcount == 1
+            self._claims += 1
+            if self._claims % PRUNE_EVERY == 1:
+                await self.db.execute(prune_deliveries, (_ts(at - KEEP_DELIVERIES),))
+                await self.db.execute(prune_edits, (_ts(at - KEEP_DELIVERIES),))
+            await self.db.commit()
+        return fresh
+
+    async def last_edit(self, message_key: str) -> datetime | None:
+        rows = await self.db.execute_fetchall(select_edit, (message_key,))
+        return _dt(rows[0]["at"]) if rows else None
+
+    async def record_edit(self, message_key: str, at: datetime) -> None:
+        await self._write(upsert_edit, (message_key, _ts(at)))
 
     async def get_language(self, ref: ChannelRef) -> str | None:
         rows = await self.db.execute_fetchall(select_language, (ref.platform, ref.workspace, ref.channel))
