@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -55,8 +56,9 @@ class DebateService:
         self.last_in_place: dict[ChannelRef, int] = {}
         self.writer: GroupCommitWriter[VoteRow] = GroupCommitWriter(core.store.write_votes, self._committed,
                                                                     drain=core.store.drain_votes)
-        self.tallies = TallyCoalescer(core.clock)
+        self.tallies = TallyCoalescer(core.clock, core.store)
         self._vote_replies: dict[tuple[str, Choice, Choice | None], Reply] = {}
+        self._changing: dict[int, asyncio.Lock] = {}  # see `changing`
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
@@ -101,6 +103,7 @@ class DebateService:
 
     def _unindex(self, d: Debate) -> None:
         self.debates.pop(d.id, None)
+        self._changing.pop(d.id, None)  # whoever holds it still releases it; later callers see it ended
         for place in {d.space, d.parent}:
             if self.places.get(place) == d.id:
                 del self.places[place]
@@ -111,7 +114,18 @@ class DebateService:
 
     async def run_due(self, now: datetime) -> None:
         for d in [d for d in self.debates.values() if engine.is_due(d, now)]:
-            await self._advance(d, None, timed=True)
+            async with self.changing(d):
+                if d.id in self.debates and engine.is_due(d, now):  # nobody moved it on meanwhile
+                    await self._advance(d, None, timed=True)
+
+    def changing(self, d: Debate) -> asyncio.Lock:
+        """The lock that one change of a debate's phase or state holds from start to announcement,
+        so that a timer and a moderator (or two moderators) never interleave their steps."""
+        lock = self._changing.get(d.id)
+        if lock is None:
+            lock = self._changing[d.id] = asyncio.Lock()
+        return lock
+
 
     def fmt(self, d: Debate) -> Format:
         return self.library.formats[d.format_id]
@@ -236,11 +250,17 @@ class DebateService:
 
     async def cmd_next(self, req: Request) -> list[Reply]:
         d = self.running(req)
-        await self._advance(d, req.actor)
+        index = d.phase_index  # what the moderator saw: leave this phase, once
+        async with self.changing(d):
+            if d.phase_index == index and d.state is not DebateState.ENDED:
+                await self._advance(d, req.actor)
         return [Reply(Card("notice", body=self.t(d.language, "debate.moved_on")))]
 
     async def cmd_pause(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        async with self.changing(self.running(req)):
+            return await self._pause(req, self.running(req))
+
+    async def _pause(self, req: Request, d: Debate) -> list[Reply]:
         left = engine.pause(d, self.core.clock.now())
         await self.core.store.save_debate(d)
         await self.audit(req.actor, "debate.pause", d)
@@ -249,7 +269,10 @@ class DebateService:
         return []
 
     async def cmd_resume(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        async with self.changing(self.running(req)):
+            return await self._resume(req, self.running(req))
+
+    async def _resume(self, req: Request, d: Debate) -> list[Reply]:
         left = engine.resume(d, self.core.clock.now())
         await self.core.store.save_debate(d)
         await self.audit(req.actor, "debate.resume", d)
@@ -258,7 +281,10 @@ class DebateService:
         return []
 
     async def cmd_extend(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        async with self.changing(self.running(req)):
+            return await self._extend(req, self.running(req))
+
+    async def _extend(self, req: Request, d: Debate) -> list[Reply]:
         seconds = int(req.command.get("seconds"))
         left = engine.extend(d, seconds, self.core.clock.now())
         await self.core.store.save_debate(d)
@@ -269,7 +295,9 @@ class DebateService:
 
     async def cmd_end(self, req: Request) -> list[Reply]:
         d = self.running(req)
-        await self._finish(d, req.actor)
+        async with self.changing(d):
+            if d.state is not DebateState.ENDED:  # two moderators ending it at once: one result
+                await self._finish(d, req.actor)
         return []
 
     async def cmd_status(self, req: Request) -> list[Reply]:
@@ -500,7 +528,8 @@ class DebateService:
         mid = d.tally_message_ids.get(stage)
         if mid:
             key = f"{d.id}:{stage.value}"
-            await self.tallies.finish(key, lambda: self.core.port(d.space).edit(
+            port = self.core.port(d.space)
+            await self.tallies.finish(key, port.min_edit_interval, lambda: port.edit(
                 d.space, mid, debate_cards.tally(self.core, d, stage, open_=False)))
 
     def _refresh_tally(self, d: Debate, stage: Stage) -> None:

@@ -52,7 +52,7 @@ class PollService:
         self.polls: dict[int, Poll] = {}  # open polls
         self.writer: GroupCommitWriter[BallotRow] = GroupCommitWriter(self.store.write_ballots, self._committed,
                                                                       drain=self.store.drain_ballots)
-        self.tallies = TallyCoalescer(core.clock)
+        self.tallies = TallyCoalescer(core.clock, core.store)
         self.charts = True  # tests that do not look at charts may switch drawing off
         core.timed.append(self)
         core.starters.append(self.load)
@@ -356,7 +356,8 @@ class PollService:
         count = self.count(p)
         port = self.core.port(p.channel)
         if p.message_id:
-            await self.tallies.finish(f"poll:{p.id}", lambda: port.edit(p.channel, p.message_id, self.card(p, now)))
+            await self.tallies.finish(f"poll:{p.id}", port.min_edit_interval,
+                                      lambda: port.edit(p.channel, p.message_id, self.card(p, now)))
         card = poll_cards.result(self.core, p, count, final=True, late=late, attachment=await self.chart(p, count))
         try:
             await port.post(p.channel, card)

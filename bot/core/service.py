@@ -266,23 +266,27 @@ class Core:
 
     # --- requests ---
 
-    def seen_before(self, key: str | None) -> bool:
+    async def seen_before(self, key: str | None) -> bool:
+        """Whether this delivery was handled before, by this process or any other on the store
+        (before a restart too): the first call for a key claims it in the store. The memory of
+        recent keys only saves a store round trip for a retry this process has already seen."""
         if key is None:
             return False
         if key in self._seen:
             return True
+        fresh = await self.store.claim_delivery(key, self.clock.now())
         self._seen[key] = None
         if len(self._seen) > DEDUPE_MEMORY:
             self._seen.popitem(last=False)
-        return False
+        return not fresh
 
     async def handle(self, request: Request) -> list[Reply]:
         """Run one request; never raises. A repeated delivery (same dedupe key) does nothing."""
-        if request.dedupe_key is not None and self.seen_before(request.dedupe_key):
-            log.info("ignoring a repeated delivery %s", request.dedupe_key)
-            return []
         lang = self._languages.get(request.channel) or await self.language(request.channel)
         try:
+            if request.dedupe_key is not None and await self.seen_before(request.dedupe_key):
+                log.info("ignoring a repeated delivery %s", request.dedupe_key)
+                return []
             command = request.command
             if command is None:
                 command = _parsed.get(request.line) or _parse_memo(request.line)  # the memo, on every ballot

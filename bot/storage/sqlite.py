@@ -135,6 +135,12 @@ upsert_edit = """
 INSERT INTO message_edits (message, at) VALUES (?, ?)
 ON CONFLICT (message) DO UPDATE SET at = MAX(message_edits.at, excluded.at)
 """
+# The edit's turn: taken when the message was never edited, or last edited at or before `?` (now
+# less the interval); a row changed means the turn is ours.
+claim_edit = """
+INSERT INTO message_edits (message, at) VALUES (?, ?)
+ON CONFLICT (message) DO UPDATE SET at = excluded.at WHERE message_edits.at <= ?
+"""
 prune_edits = "DELETE FROM message_edits WHERE at < ?"
 select_language = "SELECT language FROM channel_settings WHERE platform = ? AND workspace = ? AND channel = ?"
 upsert_language = """
@@ -639,6 +645,15 @@ class SqliteStore:
     async def last_edit(self, message_key: str) -> datetime | None:
         rows = await self.db.execute_fetchall(select_edit, (message_key,))
         return _dt(rows[0]["at"]) if rows else None
+
+    async def claim_edit(self, message_key: str, at: datetime, interval: float) -> datetime | None:
+        """Take the message's next edit at `at` if its last edit, by any process, is at least
+        `interval` seconds before; None when taken, else the time of that last edit."""
+        async with self.lock:
+            cur = await self.db.execute(claim_edit, (message_key, _ts(at), _ts(at - timedelta(seconds=interval))))
+            taken = cur.rowcount == 1
+            await self.db.commit()
+        return None if taken else await self.last_edit(message_key)
 
     async def record_edit(self, message_key: str, at: datetime) -> None:
         await self._write(upsert_edit, (message_key, _ts(at)))

@@ -15,6 +15,7 @@ from bot.core.ports import FakeClock
 from bot.core.service import Request
 from bot.core.tally import TallyCoalescer
 from bot.storage.sqlite import SqliteStore
+from bot.testing.edit_log import MemoryEditLog
 from tests.conftest import CHANNEL, actor, say
 
 CHOICES = ("pro", "con", "undecided")
@@ -125,7 +126,7 @@ steps = st.lists(
 
 async def _run_coalescer(script, edit_seconds: float) -> tuple[dict, dict, list]:
     clock = FakeClock()
-    tallies = TallyCoalescer(clock)
+    tallies = TallyCoalescer(clock, MemoryEditLog())
     ballots: dict[int, str] = {}
     shown: dict[str, int] = {}
     starts: list = []
@@ -173,11 +174,21 @@ def test_the_coalescer_always_ends_on_the_exact_final_tally(script, edit_seconds
     assert len(starts) <= votes
 
 
+async def _until(condition, ticks: int = 10_000) -> None:
+    """Let the event loop run (no wall clock) until `condition()` holds."""
+    for _ in range(ticks):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition never held")
+
+
 async def test_closing_a_stage_lands_the_final_tally_after_an_edit_on_its_way(core, chat, clock):
     d = await start_quick(core)
     tally_id = d.tally_message_ids[Stage.PRE]
     slow = asyncio.Event()
     waiting = []
+    landed = []
     edit = chat.edit
 
     async def slow_edit(channel, message_id, card):
@@ -185,21 +196,28 @@ async def test_closing_a_stage_lands_the_final_tally_after_an_edit_on_its_way(co
             waiting.append(card)
             await slow.wait()  # the first live edit hangs (a platform making us wait)
         await edit(channel, message_id, card)
+        if message_id == tally_id:
+            landed.append(clock.now())
 
     chat.edit = slow_edit
     await vote(core, "v1", "pro")
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert len(waiting) == 1  # that edit is on its way
+    await _until(lambda: len(waiting) == 1)  # that edit is on its way
     await vote(core, "v2", "con")
-    closing = asyncio.create_task(core.handle(Request(actor("teacher", True), CHANNEL, "/debate next")))
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert not closing.done()  # the close waits for the edit on its way instead of racing it
+    # the close does not wait for a hung edit, and does not race it either: the final drawing
+    # lands after it, an interval later
+    await core.handle(Request(actor("teacher", True), CHANNEL, "/debate next"))
+    assert landed == []
     slow.set()
-    await closing
+    tallies = core.debates.tallies
+    for _ in range(10_000):
+        await asyncio.sleep(0)
+        if not tallies.busy():
+            break
+        clock.advance(0.25)
+    assert not tallies.busy()
     final = chat.current(tally_id)
     assert final.buttons == () and [f.value for f in final.fields][:2] == ["1 (50%)", "1 (50%)"]
+    assert len(landed) == 2 and (landed[1] - landed[0]).total_seconds() >= chat.min_edit_interval
 
 
 # --- the store writes a batch in one go, whatever its size ---

@@ -13,6 +13,7 @@ from bot.core.model import DebateState, Stage
 from bot.core.service import Request
 from tests.conftest import CHANNEL, actor, say
 from tests.fakes.chat import FakeChat
+from tests.fakes.settle import land_tallies
 
 
 async def start_quick(core, chat):
@@ -134,6 +135,8 @@ async def test_the_tally_is_edited_by_time_not_per_vote(core, chat, clock):
     assert len(chat.by_id[tally_id].edits) == 2
     assert chat.current(tally_id).fields[0].value == "25 (50%)"
     await say(core, "teacher", "/debate next")
+    # the final tally keeps the interval too, and lands exact
+    assert await land_tallies(core.debates.tallies, clock) >= chat.min_edit_interval
     final = chat.current(tally_id)
     assert final.buttons == ()
     assert [f.value for f in final.fields] == ["25 (50%)", "25 (50%)", "0 (0%)"]

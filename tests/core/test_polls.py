@@ -17,6 +17,7 @@ from bot.core.commands import Command
 from bot.core.model import ChannelRef
 from bot.core.service import Request
 from tests.conftest import CHANNEL, actor, say
+from tests.fakes.settle import land_tallies
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -320,7 +321,7 @@ async def test_instant_runoff_final_tie_names_both_winners(core, chat):
 # --- closing, tallies, results ------------------------------------------------------------
 
 
-async def test_a_moderator_closes_the_poll_and_later_votes_are_refused(core, chat):
+async def test_a_moderator_closes_the_poll_and_later_votes_are_refused(core, chat, clock):
     p = await create(core)
     await vote(core, "alice", p.id, "tea")
     await vote(core, "bob", p.id, "tea")
@@ -332,6 +333,7 @@ async def test_a_moderator_closes_the_poll_and_later_votes_are_refused(core, cha
     assert result.title == "Poll #1 is closed: results"
     assert "Winner: tea" in result.body
     assert [f.value for f in result.fields] == ["2 (67%)", "0 (0%)", "1 (33%)"]
+    await land_tallies(core.polls.tallies, clock)
     closed = chat.current(mid)
     assert closed.buttons == () and "Closed" in closed.footer
     card = await vote(core, "dave", p.id, "tea")
@@ -376,6 +378,7 @@ async def test_a_hidden_tally_shows_no_counts_until_the_poll_closes(core, chat, 
     replies = await core.handle(Request(actor("teacher", True), CHANNEL, f"/poll results id:{p.id}"))
     assert replies[0].private and "Winner: a" in replies[0].card.body
     await close(core, p.id)
+    await land_tallies(core.polls.tallies, clock)
     assert [f.value for f in chat.current(p.message_id).fields] == ["2 (100%)", "0 (0%)"]
     cards = await say(core, "v1", f"/poll results id:{p.id}")
     assert cards[0].kind == "result"

@@ -173,3 +173,28 @@ async def test_without_aiosqlites_hand_off_rows_go_in_by_steps_all_or_none(tmp_p
     async with real.execute("SELECT voter, choice FROM votes ORDER BY voter") as cur:
         assert [tuple(r) for r in await cur.fetchall()] == [("a", "con"), ("b", "undecided")]
     await store.close()
+
+
+async def test_a_delivery_is_claimed_once_even_after_a_reopen(tmp_path):
+    store = await SqliteStore.open(tmp_path / "d.db")
+    assert await store.claim_delivery("slack:T1:action:1", NOW) is True
+    assert await store.claim_delivery("slack:T1:action:1", NOW) is False
+    await store.close()
+    store = await SqliteStore.open(tmp_path / "d.db")
+    assert await store.claim_delivery("slack:T1:action:1", NOW + timedelta(minutes=5)) is False
+    assert await store.claim_delivery("slack:T1:action:2", NOW) is True
+    await store.close()
+
+
+async def test_an_edit_turn_is_taken_only_once_the_interval_has_passed(tmp_path):
+    store = await SqliteStore.open(tmp_path / "e.db")
+    assert await store.claim_edit("1:pre", NOW, 3.0) is None  # never edited: the turn is ours
+    assert await store.claim_edit("1:pre", NOW + timedelta(seconds=2.9), 3.0) == NOW  # too soon: when it was
+    await store.record_edit("1:pre", NOW + timedelta(seconds=0.5))  # the edit landed half a second later
+    assert await store.last_edit("1:pre") == NOW + timedelta(seconds=0.5)
+    await store.record_edit("1:pre", NOW)  # an older landing never moves it back
+    assert await store.last_edit("1:pre") == NOW + timedelta(seconds=0.5)
+    assert await store.claim_edit("1:pre", NOW + timedelta(seconds=3.4), 3.0) == NOW + timedelta(seconds=0.5)
+    assert await store.claim_edit("1:pre", NOW + timedelta(seconds=3.5), 3.0) is None
+    assert await store.claim_edit("poll:1", NOW, 3.0) is None  # each message has its own
+    await store.close()

@@ -114,7 +114,7 @@ class SlackBot:
         key = _key(team, "command", body.get("trigger_id"))
         actor = await self.actor(team, user_id, body.get("user_name", ""))
         if name == "speak" and not text:
-            if self.core.seen_before(key):
+            if await self.core.seen_before(key):
                 return
             replies = await self.open_speech_modal(body, ref, actor)
             if replies is not None:
@@ -187,7 +187,7 @@ class SlackBot:
         ref = channel_ref(team, channel, thread)
         private = channel_ref(team, channel, thread if thread and thread != message_ts else None)
         if parsed is None:
-            if not self.core.seen_before(key):
+            if not await self.core.seen_before(key):
                 replies = await self.open_ballot_modal(body, custom_id, ref, private)
                 await self.deliver(replies or [], ref, private, user["id"], respond)
             return

@@ -1,0 +1,1 @@
+"""Test doubles shared by the tests and the bench (never imported by the bot itself)."""

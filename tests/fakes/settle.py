@@ -1,0 +1,21 @@
+"""Waiting for paced tally edits without the wall clock."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.ports import FakeClock
+from bot.core.tally import TallyCoalescer
+
+
+async def land_tallies(tallies: TallyCoalescer, clock: FakeClock, step: float = 0.25, turns: int = 10_000) -> float:
+    """Move the fake clock on in small steps until every paced tally edit has landed; returns
+    the seconds moved. Small steps cannot skip past a sleeper that registers late."""
+    moved = 0.0
+    for _ in range(turns):
+        await asyncio.sleep(0)
+        if not tallies.busy():
+            return moved
+        clock.advance(step)
+        moved += step
+    raise AssertionError("tally edits never landed")
