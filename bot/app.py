@@ -10,13 +10,13 @@ from bot.core.i18n import Catalog
 from bot.core.library import PROMPTS_DIR, load_library
 from bot.core.moderation_service import ModerationService
 from bot.core.polls import PollService
-from bot.core.ports import ChatPort, Clock, SystemClock
+from bot.core.ports import ChatPort, Clock, Store, SystemClock
 from bot.core.service import Core
 from bot.storage import open_store
 
 
 async def build_core(
-    database: str | Path,
+    database: str | Path | Store,
     ports: dict[str, ChatPort],
     *,
     clock: Clock | None = None,
@@ -24,10 +24,11 @@ async def build_core(
     prompts: Path = PROMPTS_DIR,
     tune_process: bool = False,
 ) -> Core:
-    """Open the store and wire every service; call `await core.start()` once the ports are ready."""
+    """Open the store (or take the one given) and wire every service; call `await core.start()`
+    once the ports are ready."""
     library = load_library(prompts)  # refuse a broken library before anything is opened
     catalog = Catalog.load(prompts / "locales")
-    store = await open_store(database)
+    store = await open_store(database) if isinstance(database, str | Path) else database
     core = Core(
         store=store,
         ports=ports,

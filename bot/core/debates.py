@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 
@@ -28,6 +30,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.ports import StaleDebate
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
 from bot.core.voting import Result, oxford_result
@@ -62,6 +65,7 @@ class DebateService:
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
+        core.syncers.append(self.sync)
         for sub in ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status",
                     "results", "export", "language"):
             core.route("debate", sub, getattr(self, f"cmd_{sub}"))
@@ -114,18 +118,12 @@ class DebateService:
 
     async def run_due(self, now: datetime) -> None:
         for d in [d for d in self.debates.values() if engine.is_due(d, now)]:
-            async with self.changing(d):
-                if d.id in self.debates and engine.is_due(d, now):  # nobody moved it on meanwhile
-                    await self._advance(d, None, timed=True)
-
-    def changing(self, d: Debate) -> asyncio.Lock:
-        """The lock that one change of a debate's phase or state holds from start to announcement,
-        so that a timer and a moderator (or two moderators) never interleave their steps."""
-        lock = self._changing.get(d.id)
-        if lock is None:
-            lock = self._changing[d.id] = asyncio.Lock()
-        return lock
-
+            try:
+                async with self.changing(d):
+                    if d.id in self.debates and engine.is_due(d, now):  # nobody moved it on meanwhile
+                        await self._advance(d, None, timed=True)
+            except StaleDebate:
+                log.info("debate %s was moved on by another process first", d.id)
 
     def fmt(self, d: Debate) -> Format:
         return self.library.formats[d.format_id]
@@ -133,14 +131,107 @@ class DebateService:
     # --- finding the debate a request is about ---
 
     def running(self, req: Request) -> Debate:
-        if req.debate_id is not None:
-            d = self.debates.get(req.debate_id)
-        else:
-            did = self.places.get(req.channel)
-            d = self.debates.get(did) if did is not None else None
+        """The running debate this request is about, as this process last saw it (no I/O)."""
+        d = self._cached(req)
         if d is None:
             raise RuleError("debate.error.none_running", "usage.debate.start")
         return d
+
+    def _cached(self, req: Request) -> Debate | None:
+        if req.debate_id is not None:
+            return self.debates.get(req.debate_id)
+        did = self.places.get(req.channel)
+        return self.debates.get(did) if did is not None else None
+
+    async def current(self, req: Request) -> Debate:
+        """The running debate this request is about, as the store has it now: another process
+        (or this one before a restart) may have started it, moved it on or ended it."""
+        d = self._cached(req) or await self._adopt(req)
+        if d is not None:
+            await self.fresh(d)
+        if d is None or d.id not in self.debates:
+            raise RuleError("debate.error.none_running", "usage.debate.start")
+        return d
+
+    # --- one truth with the store, whichever process changed it ---
+
+    async def _adopt(self, req: Request) -> Debate | None:
+        """A debate running here that this process does not know of yet (another one started it)."""
+        did = req.debate_id or await self.core.store.last_debate_in(req.channel)
+        d = await self.core.store.load_debate(did) if did else None
+        if d is None or not d.running or did in self.debates:
+            return self.debates.get(did) if did else None
+        self._index(d)
+        self.core.wake()
+        return d
+
+    async def fresh(self, d: Debate) -> None:
+        """Bring `d` up to what the store holds, in place, if anybody changed it since."""
+        if await self.core.store.debate_version(d.id) != (d.version, d.touched):
+            await self._reload(d)
+
+    async def _reload(self, d: Debate) -> None:
+        """`d` becomes what the store holds (the same object, so everyone holding it sees it)."""
+        stored = await self.core.store.load_debate(d.id)
+        if stored is None:
+            self._unindex(d)
+            return
+        vars(d).update(vars(stored))
+        if d.running:
+            self._index(d)
+        else:
+            self._unindex(d)
+            self.last_in_place[d.space] = self.last_in_place[d.parent] = d.id
+        self.core.wake()
+
+    async def sync(self) -> None:
+        """Follow what other processes did (a shared store calls this every few hundred ms): adopt
+        the debates they started, take in their changes, let go of those they ended. A debate this
+        process is changing right now is left for the next round."""
+        stored = await self.core.store.debate_versions(list(self.debates))
+        for did, versions in stored.items():
+            d = self.debates.get(did)
+            if d is None:
+                new = await self.core.store.load_debate(did)
+                if new is not None and new.running and did not in self.debates:
+                    self._index(new)
+                    self.core.wake()
+            elif versions != (d.version, d.touched) and not self._lock(d).locked():
+                await self._reload(d)
+        for did in [did for did in self.debates if did not in stored]:
+            d = self.debates[did]
+            if not self._lock(d).locked():
+                await self._reload(d)
+
+    def _lock(self, d: Debate) -> asyncio.Lock:
+        lock = self._changing.get(d.id)
+        if lock is None:
+            lock = self._changing[d.id] = asyncio.Lock()
+        return lock
+
+    @asynccontextmanager
+    async def changed_by(self, d: Debate, req: Request) -> AsyncIterator[Debate]:
+        """`changing` for a command: another process's change first is a refusal with the reason."""
+        try:
+            async with self.changing(d):
+                yield d
+        except StaleDebate:
+            raise RuleError("debate.error.changed_meanwhile", "usage.debate.status") from None
+
+    @asynccontextmanager
+    async def changing(self, d: Debate) -> AsyncIterator[Debate]:
+        """Hold the debate for one change of its phase or state, from start to announcement, so a
+        timer and a moderator (or two moderators) never interleave their steps; `d` is brought up
+        to the store first. Should the change fail (another process changed the debate first, or
+        the store refused it), `d` goes back to what the store holds: memory never keeps a change
+        the store does not have."""
+        async with self._lock(d):
+            await self.fresh(d)
+            try:
+                yield d
+            except BaseException:
+                await self._reload(d)
+                raise
 
     def floor(self, actor: Actor, channel: ChannelRef) -> tuple[Debate, int]:
         """Whether `actor` holds the floor in the debate running here, asked without I/O (an
@@ -158,7 +249,7 @@ class DebateService:
     async def latest(self, req: Request) -> Debate:
         """The running debate here, or the last one that ran here (for results and export)."""
         try:
-            return self.running(req)
+            return await self.current(req)
         except RuleError:
             pass
         did = req.debate_id or self.last_in_place.get(req.channel) or await self.core.store.last_debate_in(req.channel)
@@ -222,7 +313,7 @@ class DebateService:
         return m.id, mt.title, mt.motion
 
     async def cmd_join(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        d = await self.current(req)
         side = Role(str(req.command.get("side")))
         user = req.actor.user_id
         current = d.role_of(user)
@@ -240,7 +331,7 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "debate.joined", side=self.t(d.language, f"side.{side.value}"), id=d.id)))]
 
     async def cmd_leave(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        d = await self.current(req)
         if d.role_of(req.actor.user_id) is None:
             raise RuleError("debate.error.not_joined", "usage.debate.join")
         del d.participants[req.actor.user_id]
@@ -249,16 +340,19 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "debate.left", id=d.id)))]
 
     async def cmd_next(self, req: Request) -> list[Reply]:
-        d = self.running(req)
-        index = d.phase_index  # what the moderator saw: leave this phase, once
-        async with self.changing(d):
+        seen = self._cached(req)  # what the moderator saw: leave this phase, once
+        d = await self.current(req)
+        index = seen.phase_index if seen is not None else d.phase_index
+        async with self.changed_by(d, req):
             if d.phase_index == index and d.state is not DebateState.ENDED:
                 await self._advance(d, req.actor)
         return [Reply(Card("notice", body=self.t(d.language, "debate.moved_on")))]
 
     async def cmd_pause(self, req: Request) -> list[Reply]:
-        async with self.changing(self.running(req)):
-            return await self._pause(req, self.running(req))
+        async with self.changed_by(await self.current(req), req) as d:
+            if d.id not in self.debates:
+                raise RuleError("debate.error.none_running", "usage.debate.start")
+            return await self._pause(req, d)
 
     async def _pause(self, req: Request, d: Debate) -> list[Reply]:
         left = engine.pause(d, self.core.clock.now())
@@ -269,8 +363,10 @@ class DebateService:
         return []
 
     async def cmd_resume(self, req: Request) -> list[Reply]:
-        async with self.changing(self.running(req)):
-            return await self._resume(req, self.running(req))
+        async with self.changed_by(await self.current(req), req) as d:
+            if d.id not in self.debates:
+                raise RuleError("debate.error.none_running", "usage.debate.start")
+            return await self._resume(req, d)
 
     async def _resume(self, req: Request, d: Debate) -> list[Reply]:
         left = engine.resume(d, self.core.clock.now())
@@ -281,8 +377,10 @@ class DebateService:
         return []
 
     async def cmd_extend(self, req: Request) -> list[Reply]:
-        async with self.changing(self.running(req)):
-            return await self._extend(req, self.running(req))
+        async with self.changed_by(await self.current(req), req) as d:
+            if d.id not in self.debates:
+                raise RuleError("debate.error.none_running", "usage.debate.start")
+            return await self._extend(req, d)
 
     async def _extend(self, req: Request, d: Debate) -> list[Reply]:
         seconds = int(req.command.get("seconds"))
@@ -294,8 +392,8 @@ class DebateService:
         return []
 
     async def cmd_end(self, req: Request) -> list[Reply]:
-        d = self.running(req)
-        async with self.changing(d):
+        d = await self.current(req)
+        async with self.changed_by(d, req):
             if d.state is not DebateState.ENDED:  # two moderators ending it at once: one result
                 await self._finish(d, req.actor)
         return []
@@ -336,18 +434,18 @@ class DebateService:
     async def cmd_language(self, req: Request) -> list[Reply]:
         lang = str(req.command.get("lang"))
         await self.core.set_language(req.channel, lang)
-        did = self.places.get(req.channel)
-        if did is not None:
-            d = self.debates[did]
-            d.language = lang
-            await self.core.set_language(d.space, lang)
-            await self.core.store.save_debate(d)
+        d = self._cached(req) or await self._adopt(req)
+        if d is not None:
+            async with self.changed_by(d, req):
+                d.language = lang
+                await self.core.set_language(d.space, lang)
+                await self.core.store.save_debate(d)
         await self.audit(req.actor, "debate.language", None, details=lang, channel=req.channel)
         return [Reply(Card("notice", body=self.t(lang, "debate.language_set")), private=False)]
 
     async def cmd_speak(self, req: Request) -> list[Reply]:
         text = req.command.text.strip()
-        d = self.running(req)
+        d = await self.current(req)
         if not text:
             raise RuleError("parse.missing_text", "usage.speak")
         fmt = self.fmt(d)
@@ -364,7 +462,7 @@ class DebateService:
 
     async def cmd_ask(self, req: Request) -> list[Reply]:
         text = req.command.text.strip()
-        d = self.running(req)
+        d = await self.current(req)
         if not text:  # a modal or button may bring blank text past the parser
             raise RuleError("parse.missing_text", "usage.ask")
         role = d.role_of(req.actor.user_id)
@@ -380,7 +478,7 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "ask.queued", id=q.id)))]
 
     async def cmd_queue(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        d = await self.current(req)
         return [Reply(debate_cards.queue(self.core, d))]
 
     def _question(self, d: Debate, qid: int) -> Question:
@@ -392,7 +490,7 @@ class DebateService:
         raise RuleError("mod.error.no_question", "usage.mod.queue", id=qid)
 
     async def cmd_approve(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        d = await self.current(req)
         q = self._question(d, int(req.command.get("id")))
         q.status = "approved"
         await self.core.store.save_question(q)
@@ -401,7 +499,7 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "mod.approved", id=q.id)))]
 
     async def cmd_reject(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        d = await self.current(req)
         q = self._question(d, int(req.command.get("id")))
         q.status = "rejected"
         q.reason = str(req.command.get("reason") or "")
@@ -414,7 +512,9 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "mod.rejected", id=q.id)))]
 
     async def cmd_vote(self, req: Request) -> list[Reply]:
-        d = self.running(req)
+        d = self._cached(req) or await self.current(req)  # no I/O while this process knows it
+        if self.core.store.shared:  # another process may have moved it on: vote in the stage open now
+            await self.fresh(d)
         choice = _CHOICES[req.command.options["choice"]]  # the parser requires it and allows only these
         stage = engine.open_stage(d, self.core.library.formats[d.format_id])
         if stage is None:
@@ -500,12 +600,10 @@ class DebateService:
         if d.phase_index + 1 >= len(fmt.phases):
             await self._finish(d, actor, timed=timed)
             return
-        index = d.phase_index
         left = engine.current_phase(d, fmt)
+        await self.core.store.save_debate(d)  # the claim: one process moves it on (StaleDebate elsewhere)
         if left.stage is not None:
             await self._close_stage(d, left.stage)
-            if d.phase_index != index or d.state is DebateState.ENDED:
-                return  # the timer or another moderator moved it on while the stage closed
         engine.advance(d, fmt, self.core.clock.now())
         await self.core.store.save_debate(d)
         if actor is not None:
@@ -524,7 +622,10 @@ class DebateService:
         await self._redraw_opening(d)
 
     async def _close_stage(self, d: Debate, stage: Stage) -> None:
+        """The stage has closed in the store: its final tally, counted from the store (every
+        process's ballots), replaces the live one."""
         await self.writer.flush()
+        d.votes[stage] = await self.core.store.stage_votes(d.id, stage)
         mid = d.tally_message_ids.get(stage)
         if mid:
             key = f"{d.id}:{stage.value}"
@@ -539,6 +640,8 @@ class DebateService:
         port = self.core.port(d.space)
 
         async def draw() -> None:
+            if self.core.store.shared:  # other processes take ballots too: count them all
+                d.votes[stage] = await self.core.store.stage_votes(d.id, stage)
             still_open = engine.open_stage(d, self.fmt(d)) is stage
             await port.edit(d.space, mid, debate_cards.tally(self.core, d, stage, open_=still_open))
 
@@ -547,14 +650,15 @@ class DebateService:
     async def _finish(self, d: Debate, actor: Actor | None, timed: bool = False) -> None:
         fmt = self.fmt(d)
         stage = engine.open_stage(d, fmt)
+        await self.core.store.save_debate(d)  # the claim: one process ends it and announces the result
         if stage is not None:
             await self._close_stage(d, stage)
-            if d.state is DebateState.ENDED:
-                return  # ended by someone else while the stage closed
         engine.end(d, self.core.clock.now())
         await self.core.store.save_debate(d)
         self._unindex(d)
         self.last_in_place[d.space] = self.last_in_place[d.parent] = d.id
+        for counted in Stage:  # the result counts every process's ballots
+            d.votes[counted] = await self.core.store.stage_votes(d.id, counted)
         if actor is not None:
             await self.audit(actor, "debate.end", d)
         result = self.result(d)

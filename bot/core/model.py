@@ -197,6 +197,8 @@ class Debate:
         default_factory=lambda: {Stage.PRE: {}, Stage.POST: {}}
     )
     tally_message_ids: dict[Stage, str] = field(default_factory=dict)
+    version: int = 0  # changes of its own row, as the store counted them when it was read
+    touched: int = 0  # changes of its people, speeches and questions, likewise
 
     @property
     def running(self) -> bool:

@@ -143,6 +143,7 @@ class ModerationService:
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
+        core.refreshers["moderation"] = self.refresh
         for sub in ("warn", "mute", "unmute", "strikes", "filter", "slowmode", "role", "log", "logchannel"):
             core.route("mod", sub, getattr(self, f"cmd_{sub}"))
         core.route("discuss", "start", self.cmd_discuss_start)
@@ -180,6 +181,28 @@ class ModerationService:
         for d in await self.store.open_discussions():
             self._index_discussion(d)
         log.info("moderation loaded: %d mutes, %d open discussions", len(self.mutes), len(self.discussions))
+
+    async def refresh(self) -> None:
+        """Another process changed what every process enforces (mutes, removals, slow mode, the
+        word lists, moderator roles, the log channel, discussions): take it in from the store."""
+        self.mutes = {(m.platform, m.workspace, m.user_id): m for m in await self.store.mutes()}
+        removed: dict[str, set[str]] = {}
+        for scope, user in await self.store.removals():
+            removed.setdefault(scope, set()).add(user)
+        self.removed = removed
+        slowmodes = await self.store.slowmodes()
+        for scope in [s for s in self.slowmode.seconds if s not in slowmodes]:
+            self.slowmode.set(scope, 0)
+        for scope, seconds in slowmodes.items():
+            self.slowmode.set(scope, seconds)
+        self.log_channels = await self.store.log_channels()
+        self._roles.clear()
+        self._filters.clear()
+        discussions = {d.id: d for d in await self.store.open_discussions()}
+        for d in [d for d in self.discussions.values() if d.id not in discussions]:
+            self._unindex_discussion(d)
+        for d in discussions.values():
+            self._index_discussion(d)
 
     async def settle(self) -> None:
         """Wait until everything written behind the voters' backs is stored (e.g. before `/mod log`)."""

@@ -57,6 +57,7 @@ class PollService:
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
+        core.syncers.append(self.sync)
         for sub in SUBCOMMANDS:
             core.route("poll", sub, getattr(self, f"cmd_{sub}"))
 
@@ -75,6 +76,18 @@ class PollService:
     async def shutdown(self) -> None:
         await self.writer.stop()
         self.tallies.cancel_all()
+
+    async def sync(self) -> None:
+        """Follow what other processes did (a shared store calls this every few hundred ms): take
+        in the polls they opened, let go of those they closed."""
+        open_ids = set(await self.store.open_ids())
+        for pid in open_ids - set(self.polls):
+            p = await self.store.load(pid)
+            if p is not None and p.open and pid not in self.polls:
+                self.polls[pid] = p
+                self.core.wake()
+        for pid in set(self.polls) - open_ids:
+            self.polls.pop(pid, None)
 
     def next_deadline(self) -> datetime | None:
         deadlines = [p.closes_at for p in self.polls.values() if p.closes_at is not None]
@@ -336,6 +349,8 @@ class PollService:
         port = self.core.port(p.channel)
 
         async def draw() -> None:
+            if self.core.store.shared and (stored := await self.store.load(p.id)) is not None:
+                p.ballots, p.names = stored.ballots, stored.names  # every process's ballots
             if p.open:
                 await port.edit(p.channel, p.message_id, self.card(p))
 
@@ -349,8 +364,16 @@ class PollService:
         p.closed_at = p.closes_at if by == "deadline" and p.closes_at is not None else now
         p.closed_by = by
         await self.writer.flush()  # ballots already accepted still count
-        await self.store.save(p)  # stored closed before it leaves memory: no moment when it looks open
+        try:
+            closed_here = await self.store.close(p)  # stored closed before it leaves memory
+        except BaseException:
+            p.closed_at, p.closed_by = None, ""  # not stored: not closed
+            raise
         self.polls.pop(p.id, None)
+        if not closed_here:
+            return  # another process closed it first, and announces it
+        if self.core.store.shared and (stored := await self.store.load(p.id)) is not None:
+            p.ballots, p.names = stored.ballots, stored.names  # the result counts every process's ballots
         if actor is not None:
             await self._audit(actor, "poll.close", p)
         count = self.count(p)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -11,10 +12,12 @@ from bot.core.cards import Card
 from bot.core.model import (
     AuditEntry,
     ChannelRef,
+    Choice,
     Debate,
     Participant,
     Question,
     Speech,
+    Stage,
     VoteRow,
 )
 from bot.core.moderation import Discussion, Mute, Strike
@@ -100,12 +103,27 @@ class ChatPort(Protocol):
     async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None: ...
 
 
+class StaleDebate(Exception):
+    """Another process (or a request in this one) changed the debate since it was read: nothing
+    was stored; read it again and decide again."""
+
+    def __init__(self, debate_id: int) -> None:
+        super().__init__(f"debate {debate_id} changed since it was read")
+        self.debate_id = debate_id
+
+
 class PollStorage(Protocol):
     """What the poll service needs from storage."""
 
     async def create(self, poll: Poll) -> int: ...
 
     async def save(self, poll: Poll) -> None: ...
+
+    async def close(self, poll: Poll) -> bool:
+        """Store it closed unless it already is (compare-and-set): True when this call closed it."""
+        ...
+
+    async def open_ids(self) -> list[int]: ...
 
     async def load(self, poll_id: int) -> Poll | None: ...
 
@@ -195,6 +213,7 @@ class Store(Protocol):
 
     polls: PollStorage
     moderation: ModerationStorage
+    shared: bool  # other processes use this store too: count from it, and follow their changes
 
     async def close(self) -> None: ...
 
@@ -203,7 +222,23 @@ class Store(Protocol):
 
     async def delete_debate(self, debate_id: int) -> None: ...
 
-    async def save_debate(self, debate: Debate) -> None: ...
+    async def save_debate(self, debate: Debate) -> None:
+        """Compare-and-set on `debate.version`: stored and counted (`version` + 1), or StaleDebate."""
+        ...
+
+    async def debate_versions(self, also: Iterable[int] = ()) -> dict[int, tuple[int, int]]:
+        """(version, touched) of every open debate and of those `also` names."""
+        ...
+
+    async def debate_version(self, debate_id: int) -> tuple[int, int] | None:
+        """(version, touched) of one debate; None if there is no such debate."""
+        ...
+
+    async def stage_votes(self, debate_id: int, stage: Stage) -> dict[str, Choice]: ...
+
+    async def generations(self) -> dict[str, int]:
+        """How often each kind of shared state (e.g. "moderation") has changed."""
+        ...
 
     async def load_open_debates(self) -> list[Debate]: ...
 

@@ -40,6 +40,7 @@ Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None] | None]
 # nothing and never waits; what it must store it queues.
 BallotObserver = Callable[[Actor, object, Stage, bool, datetime], None]
 DEDUPE_MEMORY = 10_000
+SYNC_SECONDS = 0.5  # how often a process on a shared store looks for other processes' changes
 SWITCH_INTERVAL = 0.001  # seconds (the interpreter's default is 0.005)
 GC_THRESHOLDS = (20_000, 20, 20)  # the interpreter's default is (700, 10, 10)
 
@@ -107,6 +108,12 @@ class Core:
         self._languages: dict[ChannelRef, str] = {}
         self._wake = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
+        # On a shared store (several processes): what follows the others' changes, in order;
+        # the generations seen, and which refresher each generation calls when it moves.
+        self.syncers: list[Callable[[], Awaitable[None]]] = []
+        self.refreshers: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._generations: dict[str, int] = {}
+        self._syncer: asyncio.Task[None] | None = None
 
     # --- wiring ---
 
@@ -206,6 +213,9 @@ class Core:
             await starter()
         await self.run_due()
         self._scheduler = asyncio.create_task(self._schedule(), name="deadline-scheduler")
+        if self.store.shared:
+            self._generations = await self.store.generations()
+            self._syncer = asyncio.create_task(self._follow(), name="store-sync")
         if self.tune_process:
             # What exists now (modules, library, catalogs, loaded debates) lives as long as the
             # process: keep it out of the collector's full passes, which otherwise add pauses of
@@ -223,15 +233,43 @@ class Core:
             sys.setswitchinterval(SWITCH_INTERVAL)
 
     async def stop(self) -> None:
-        if self._scheduler:
-            self._scheduler.cancel()
-            try:
-                await self._scheduler
-            except asyncio.CancelledError:
-                pass
-            self._scheduler = None
+        for task in (self._scheduler, self._syncer):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        self._scheduler = self._syncer = None
         for stopper in self.stoppers:
             await stopper()
+
+    async def sync(self) -> None:
+        """One look at what other processes changed in the store (the sync task calls this every
+        SYNC_SECONDS on a shared store; tests may call it): debates and polls they opened, moved
+        on or closed, and shared state whose generation moved."""
+        for syncer in self.syncers:
+            try:
+                await syncer()
+            except Exception:
+                log.exception("could not follow the store's changes")
+        generations = await self.store.generations()
+        for name, refresh in self.refreshers.items():
+            if generations.get(name) != self._generations.get(name):
+                try:
+                    await refresh()
+                except Exception:
+                    log.exception("could not reload %s from the store", name)
+                    continue
+                self._generations[name] = generations[name]
+
+    async def _follow(self) -> None:
+        while True:
+            await self.clock.sleep(SYNC_SECONDS)
+            try:
+                await self.sync()
+            except Exception:
+                log.exception("the store did not answer; following again in %s s", SYNC_SECONDS)
 
     def wake(self) -> None:
         """A deadline changed: let the scheduler look again."""

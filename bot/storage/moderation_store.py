@@ -9,9 +9,10 @@ from datetime import datetime
 from bot.core.model import ChannelRef
 from bot.core.moderation import BOOKKEEPING_CHUNK, Discussion, Mute, Strike
 from bot.core.writer import GroupCommitWriter
-from bot.storage.sqlite import SqliteStore, _dt, _insert_rows, _ts
+from bot.storage.sqlite import SqliteStore, _dt, _insert_rows, _ts, bump_generation
 
 log = logging.getLogger(__name__)
+MODERATION = "moderation"  # the generation every enforced moderation change counts in
 
 insert_strike = """
 INSERT INTO strikes (platform, workspace, user_id, at, reason, by_user, debate_id) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -100,6 +101,11 @@ class ModerationStore:
     def db(self):
         return self.store.db
 
+    async def _write(self, sql: str, params: tuple) -> int:
+        """A change of state that every process enforces: counted in the "moderation" generation,
+        so other processes reload it (see `ModerationService.refresh`)."""
+        return await self.store.write_bumping(sql, params, MODERATION)
+
     # --- strikes and mutes ---
 
     async def add_strike(self, platform: str, workspace: str, s: Strike) -> int:
@@ -111,11 +117,11 @@ class ModerationStore:
         return [Strike(r["id"], r["user_id"], _dt(r["at"]), r["reason"], r["by_user"], r["debate_id"]) for r in rows]
 
     async def save_mute(self, m: Mute) -> None:
-        await self.store._write(
+        await self._write(
             upsert_mute, (m.platform, m.workspace, m.user_id, _ts(m.until), m.reason, m.by, m.channel))
 
     async def delete_mute(self, platform: str, workspace: str, user_id: str) -> None:
-        await self.store._write(delete_mute, (platform, workspace, user_id))
+        await self._write(delete_mute, (platform, workspace, user_id))
 
     async def mutes(self) -> list[Mute]:
         """Every stored mute, ended or not (the service ends the ended ones on its first run)."""
@@ -127,7 +133,7 @@ class ModerationStore:
 
     async def add_removal(self, scope: str, user_id: str, platform: str, workspace: str, at: datetime,
                           reason: str) -> None:
-        await self.store._write(insert_removal, (scope, user_id, platform, workspace, _ts(at), reason))
+        await self._write(insert_removal, (scope, user_id, platform, workspace, _ts(at), reason))
 
     async def removals(self) -> list[tuple[str, str]]:
         rows = await self.db.execute_fetchall(select_removals)
@@ -138,16 +144,17 @@ class ModerationStore:
         async with self.store.lock:
             await self.db.execute(delete_removals, (scope,))
             await self.db.execute(delete_slowmode, (scope,))
+            await self.db.execute(bump_generation, (MODERATION,))
             await self.db.commit()
 
     # --- word list, roles, log channel, slow mode ---
 
     async def add_filter_word(self, platform: str, workspace: str, word: str, allowed: bool, by: str,
                               at: datetime) -> None:
-        await self.store._write(insert_filter_word, (platform, workspace, word, int(allowed), by, _ts(at)))
+        await self._write(insert_filter_word, (platform, workspace, word, int(allowed), by, _ts(at)))
 
     async def remove_filter_word(self, platform: str, workspace: str, word: str, allowed: bool) -> None:
-        await self.store._write(delete_filter_word, (platform, workspace, word, int(allowed)))
+        await self._write(delete_filter_word, (platform, workspace, word, int(allowed)))
 
     async def filter_words(self, platform: str, workspace: str) -> tuple[list[str], list[str]]:
         """The workspace's (blocked, allowed) words."""
@@ -157,10 +164,10 @@ class ModerationStore:
         return blocked, allowed
 
     async def add_role(self, platform: str, workspace: str, role: str) -> None:
-        await self.store._write(insert_role, (platform, workspace, role))
+        await self._write(insert_role, (platform, workspace, role))
 
     async def remove_role(self, platform: str, workspace: str, role: str) -> None:
-        await self.store._write(delete_role, (platform, workspace, role))
+        await self._write(delete_role, (platform, workspace, role))
 
     async def roles(self, platform: str, workspace: str) -> list[str]:
         rows = await self.db.execute_fetchall(select_roles, (platform, workspace))
@@ -168,9 +175,9 @@ class ModerationStore:
 
     async def set_log_channel(self, platform: str, workspace: str, channel: str | None) -> None:
         if channel is None:
-            await self.store._write(delete_log_channel, (platform, workspace))
+            await self._write(delete_log_channel, (platform, workspace))
         else:
-            await self.store._write(upsert_log_channel, (platform, workspace, channel))
+            await self._write(upsert_log_channel, (platform, workspace, channel))
 
     async def log_channels(self) -> dict[tuple[str, str], str]:
         rows = await self.db.execute_fetchall(select_log_channels)
@@ -178,9 +185,9 @@ class ModerationStore:
 
     async def set_slowmode(self, scope: str, seconds: int) -> None:
         if seconds > 0:
-            await self.store._write(upsert_slowmode, (scope, seconds))
+            await self._write(upsert_slowmode, (scope, seconds))
         else:
-            await self.store._write(delete_slowmode, (scope,))
+            await self._write(delete_slowmode, (scope,))
 
     async def slowmodes(self) -> dict[str, int]:
         rows = await self.db.execute_fetchall(select_slowmodes)
@@ -189,15 +196,15 @@ class ModerationStore:
     # --- discussions ---
 
     async def create_discussion(self, d: Discussion) -> int:
-        return await self.store._write(insert_discussion, (
+        return await self._write(insert_discussion, (
             d.space.platform, d.space.workspace, d.space.channel, d.parent.channel, d.topic, d.language,
             d.created_by, _ts(d.created_at)))
 
     async def set_discussion_channel(self, discussion_id: int, channel: str) -> None:
-        await self.store._write(update_discussion_channel, (channel, discussion_id))
+        await self._write(update_discussion_channel, (channel, discussion_id))
 
     async def close_discussion(self, discussion_id: int, at: datetime) -> None:
-        await self.store._write(close_discussion, (_ts(at), discussion_id))
+        await self._write(close_discussion, (_ts(at), discussion_id))
 
     async def open_discussions(self) -> list[Discussion]:
         rows = await self.db.execute_fetchall(select_open_discussions)

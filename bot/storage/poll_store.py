@@ -22,6 +22,9 @@ INSERT INTO polls (platform, workspace, channel, question, options, mode, max_ch
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 update_poll = "UPDATE polls SET closed_at = ?, closed_by = ?, message_id = ? WHERE id = ?"
+# Closing is a compare-and-set: of several processes closing one poll, one does it (and announces).
+close_poll = "UPDATE polls SET closed_at = ?, closed_by = ?, message_id = ? WHERE id = ? AND closed_at IS NULL"
+select_open_poll_ids = "SELECT id FROM polls WHERE closed_at IS NULL ORDER BY id"
 select_poll = "SELECT * FROM polls WHERE id = ?"
 select_open_polls = "SELECT * FROM polls WHERE closed_at IS NULL ORDER BY id"
 select_polls_in = """
@@ -90,6 +93,16 @@ class PollStore:
 
     async def save(self, p: Poll) -> None:
         await self.store._write(update_poll, (_ts(p.closed_at), p.closed_by, p.message_id, p.id))
+
+    async def close(self, p: Poll) -> bool:
+        """Store the poll closed, unless somebody closed it first: True when this call closed it."""
+        async with self.store.lock:
+            cur = await self.db.execute(close_poll, (_ts(p.closed_at), p.closed_by, p.message_id, p.id))
+            await self.db.commit()
+        return cur.rowcount == 1
+
+    async def open_ids(self) -> list[int]:
+        return [r["id"] for r in await self.db.execute_fetchall(select_open_poll_ids)]
 
     async def load(self, poll_id: int) -> Poll | None:
         rows = await self.db.execute_fetchall(select_poll, (poll_id,))

@@ -34,6 +34,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.ports import StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 
@@ -67,11 +68,22 @@ INSERT INTO debates (platform, workspace, channel, parent_channel, motion_id, mo
     paused_remaining, anonymous, ended_at, messages)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+# A compare-and-set: the row changes only if nobody changed it since it was read (`version`).
 update_debate = """
 UPDATE debates SET channel = ?, phase_index = ?, state = ?, deadline = ?, paused_remaining = ?,
-    ended_at = ?, messages = ?, language = ?
-WHERE id = ?
+    ended_at = ?, messages = ?, language = ?, version = version + 1
+WHERE id = ? AND version = ?
 """
+touch_debate = "UPDATE debates SET touched = touched + 1 WHERE id = ?"
+touch_debate_of_question = "UPDATE debates SET touched = touched + 1 WHERE id = (SELECT debate_id FROM questions WHERE id = ?)"
+select_debate_versions = "SELECT id, version, touched FROM debates WHERE state != 'ended' OR id IN (SELECT value FROM json_each(?))"
+select_debate_version = "SELECT version, touched FROM debates WHERE id = ?"
+select_stage_votes = "SELECT voter, choice FROM votes WHERE debate_id = ? AND stage = ?"
+bump_generation = """
+INSERT INTO generations (name, value) VALUES (?, 1)
+ON CONFLICT (name) DO UPDATE SET value = generations.value + 1
+"""
+select_generations = "SELECT name, value FROM generations"
 delete_debate = "DELETE FROM debates WHERE id = ?"
 select_open_debates = "SELECT * FROM debates WHERE state != 'ended' ORDER BY id"
 # The restart path: every open debate's rows in one query per table, not one per debate.
@@ -315,6 +327,8 @@ async def _connect(path: str | Path) -> aiosqlite.Connection:
 class SqliteStore:
     """The default store. Open it with `await SqliteStore.open(path)`; `:memory:` works for tests."""
 
+    shared = False  # one process per file (see `_ProcessLock`); tests may open it `shared=True`
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         from bot.storage.moderation_store import ModerationStore  # both build on this module
         from bot.storage.poll_store import PollStore
@@ -329,20 +343,24 @@ class SqliteStore:
         self._process_lock: _ProcessLock | None = None
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
+    async def open(cls, path: str | Path, *, shared: bool = False) -> SqliteStore:
         """Open (creating it, mode 600) and migrate the database at `path`.
+
+        `shared` (tests of several processes only): no process lock, and the store says it is
+        shared, so the services follow each other's changes as they do on PostgreSQL.
 
         Raises:
             StoreError: the folder is missing, the file cannot be written, another process has
                 it open, or it was migrated by a newer version of the bot.
         """
-        lock = _ProcessLock.take(path)
+        lock = _ProcessLock(None) if shared else _ProcessLock.take(path)
         try:
             db = await _connect(path)
         except BaseException:
             lock.release()
             raise
         store = cls(db)
+        store.shared = shared
         store._process_lock = lock
         try:
             await store.migrate()
@@ -422,13 +440,58 @@ class SqliteStore:
         await self._write(delete_debate, (debate_id,))
 
     async def save_debate(self, d: Debate) -> None:
-        await self._write(
-            update_debate,
-            (
-                d.space.channel, d.phase_index, d.state.value, _ts(d.deadline), d.paused_remaining,
-                _ts(d.ended_at), self._messages(d), d.language, d.id,
-            ),
-        )
+        """Store the debate's own row if nobody changed it since `d` was read, and count the change
+        in `d.version`; raises StaleDebate (changing nothing) if somebody did."""
+        params = (d.space.channel, d.phase_index, d.state.value, _ts(d.deadline), d.paused_remaining,
+                  _ts(d.ended_at), self._messages(d), d.language, d.id, d.version)
+        async with self.lock:
+            cur = await self.db.execute(update_debate, params)
+            await self.db.commit()
+        if cur.rowcount != 1:
+            raise StaleDebate(d.id)
+        d.version += 1
+
+    async def debate_versions(self, also: Iterable[int] = ()) -> dict[int, tuple[int, int]]:
+        """(version, touched) of every open debate, and of the debates `also` names (ended or not)."""
+        rows = await self.db.execute_fetchall(select_debate_versions, (json.dumps(list(also)),))
+        return {r["id"]: (r["version"], r["touched"]) for r in rows}
+
+    async def debate_version(self, debate_id: int) -> tuple[int, int] | None:
+        rows = await self.db.execute_fetchall(select_debate_version, (debate_id,))
+        return (rows[0]["version"], rows[0]["touched"]) if rows else None
+
+    async def stage_votes(self, debate_id: int, stage: Stage) -> dict[str, Choice]:
+        """The stored ballots of one stage (what every process counts)."""
+        rows = await self.db.execute_fetchall(select_stage_votes, (debate_id, stage.value))
+        return {r["voter"]: _CHOICES[r["choice"]] for r in rows}
+
+    async def generations(self) -> dict[str, int]:
+        """How often each kind of shared state changed (see `bump`)."""
+        return {r["name"]: r["value"] for r in await self.db.execute_fetchall(select_generations)}
+
+    async def _write_touching(self, sql: str, params: Iterable, touch: str, key: object) -> int:
+        """`_write`, and in the same transaction count a change of the debate's people or texts."""
+        async with self.lock:
+            try:
+                cur = await self.db.execute(sql, tuple(params))
+                await self.db.execute(touch, (key,))
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            return cur.lastrowid or 0
+
+    async def write_bumping(self, sql: str, params: Iterable, generation: str) -> int:
+        """`_write`, and in the same transaction count a change of `generation` (shared state)."""
+        async with self.lock:
+            try:
+                cur = await self.db.execute(sql, tuple(params))
+                await self.db.execute(bump_generation, (generation,))
+                await self.db.commit()
+            except BaseException:
+                await self.db.rollback()
+                raise
+            return cur.lastrowid or 0
 
     @staticmethod
     def _messages(d: Debate) -> str:
@@ -518,6 +581,8 @@ class SqliteStore:
             anonymous=bool(row["anonymous"]),
             ended_at=_dt(row["ended_at"]),
             opening_message_id=messages.get("opening", ""),
+            version=row["version"],
+            touched=row["touched"],
         )
         for stage in Stage:
             if f"tally_{stage.value}" in messages:
@@ -525,23 +590,24 @@ class SqliteStore:
         return d
 
     async def save_participant(self, debate_id: int, p: Participant) -> None:
-        await self._write(upsert_participant, (debate_id, p.user_id, p.name, p.role.value, _ts(p.joined_at)))
+        await self._write_touching(upsert_participant, (debate_id, p.user_id, p.name, p.role.value, _ts(p.joined_at)),
+                                   touch_debate, debate_id)
 
     async def remove_participant(self, debate_id: int, user_id: str) -> None:
-        await self._write(delete_participant, (debate_id, user_id))
+        await self._write_touching(delete_participant, (debate_id, user_id), touch_debate, debate_id)
 
     async def add_speech(self, debate_id: int, s: Speech) -> int:
-        return await self._write(
-            insert_speech, (debate_id, s.phase_index, s.user_id, s.name, s.side, s.text, _ts(s.at))
-        )
+        return await self._write_touching(
+            insert_speech, (debate_id, s.phase_index, s.user_id, s.name, s.side, s.text, _ts(s.at)),
+            touch_debate, debate_id)
 
     async def add_question(self, debate_id: int, q: Question) -> int:
-        return await self._write(
-            insert_question, (debate_id, q.user_id, q.name, q.text, q.status, q.reason, _ts(q.at))
-        )
+        return await self._write_touching(
+            insert_question, (debate_id, q.user_id, q.name, q.text, q.status, q.reason, _ts(q.at)),
+            touch_debate, debate_id)
 
     async def save_question(self, q: Question) -> None:
-        await self._write(update_question, (q.status, q.reason, q.id))
+        await self._write_touching(update_question, (q.status, q.reason, q.id), touch_debate_of_question, q.id)
 
     # --- votes (called by the group-commit writer) ---
 
