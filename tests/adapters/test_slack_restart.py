@@ -22,7 +22,7 @@ async def bot_process(fake: FakeSlackApi, clock: FakeClock, database: Path) -> A
     """One bot process: its own core, port and HTTP listener, on the shared database file."""
     core = await build_core(database, {}, clock=clock, secret=b"k" * 32)
     client = make_client(fake)
-    port = SlackPort(client, clock)
+    port = SlackPort(client, clock, edit_log=core.store)
     core.ports["slack"] = port
     app = build_app(core, port, client=client, signing_secret=SIGNING_SECRET, moderators=frozenset())
     await core.start()

@@ -27,6 +27,7 @@ from bot.core.cards import Card
 from bot.core.errors import RuleError
 from bot.core.model import ChannelRef
 from bot.core.ports import Clock
+from bot.core.tally import EditLog
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -94,6 +95,10 @@ class EditBudget:
         return len(self._sent.get(team, ()))
 
 
+def _log_key(key: MessageKey) -> str:
+    return "slack:" + ":".join(key)
+
+
 class SlackPort:
     """The ChatPort of Slack; one Web API client per workspace (team id), or one for all."""
 
@@ -101,8 +106,11 @@ class SlackPort:
     min_edit_interval = 3.0
 
     def __init__(self, client: AsyncWebClient, clock: Clock, *, clients: dict[str, AsyncWebClient] | None = None,
-                 edits_per_minute: int = EDITS_PER_MINUTE) -> None:
+                 edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None) -> None:
+        """`edit_log` (the store): each message's last edit as every process sees it, so that
+        several processes, or one after a restart, never edit a message sooner than the interval."""
         self.client = client
+        self.edit_log = edit_log
         self.clients: dict[str, AsyncWebClient] = dict(clients or {})
         self.clock = clock
         self.budget = EditBudget(clock, edits_per_minute)
@@ -181,6 +189,7 @@ class SlackPort:
                 outcome = await self._update(key, card)
                 # spaced from when Slack answered, so network jitter never squeezes two edits closer
                 self._last_edit[key] = self.clock.now()
+                await self._record(key)
                 if outcome is None:
                     limited = 0
                     continue
@@ -207,10 +216,23 @@ class SlackPort:
             wait = 0.0 if last is None else self.min_edit_interval - (now - last).total_seconds()
             if wait <= 0:
                 wait = self.budget.wait(key[0])
+            if wait <= 0 and self.edit_log is not None:
+                taken = await self.edit_log.claim_edit(_log_key(key), now, self.min_edit_interval)
+                if taken is not None:  # another process edited it meanwhile: wait out its interval
+                    self._last_edit[key] = taken
+                    continue
             if wait <= 0:
                 self.budget.record(key[0])
                 return
             await self.clock.sleep(wait)
+
+    async def _record(self, key: MessageKey) -> None:
+        if self.edit_log is None:
+            return
+        try:
+            await self.edit_log.record_edit(_log_key(key), self._last_edit[key])
+        except Exception:
+            log.exception("could not record the edit of %s", key)
 
     async def _update(self, key: MessageKey, card: Card) -> float | None:
         """Send one chat.update; returns Slack's Retry-After when it answered 429, else None."""

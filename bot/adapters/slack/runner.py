@@ -44,7 +44,7 @@ def prepare(core: Core, settings: Settings) -> Coroutine[Any, Any, None]:
     if not app_token and not signing_secret:
         raise SlackSettingsError(core.t(OPERATOR_LANGUAGE, "slack.error.no_signing_secret"))
     app = AsyncApp(token=token, signing_secret=signing_secret)  # bolt makes the Web API client
-    port = SlackPort(app.client, core.clock)
+    port = SlackPort(app.client, core.clock, edit_log=core.store)
     core.ports[PLATFORM] = port
     core.stoppers.append(port.close)
     SlackBot(core, port, moderators=settings.slack_moderator_ids).register(app)
