@@ -16,7 +16,7 @@ from bot.app import build_core
 from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
-from bot.settings import Settings, load_secret
+from bot.settings import Settings, SettingsError, load_secret
 from bot.storage.errors import StoreError
 
 log = logging.getLogger("bot")
@@ -64,7 +64,7 @@ def main() -> int:
     )
     try:
         return asyncio.run(run(settings))
-    except (LibraryError, StoreError) as exc:
+    except (LibraryError, StoreError, SettingsError) as exc:
         print(f"debate-bot cannot start: {exc}", file=sys.stderr)
         return 2
     except SlackSettingsError as exc:  # its message is the whole line, from the catalog

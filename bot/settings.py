@@ -53,10 +53,22 @@ class Settings(BaseSettings):
         return found or ["console"]
 
 
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line that names it."""
+
+
 def load_secret(settings: Settings) -> bytes:
-    """BOT_SECRET, or a key generated on first start into a file beside the database (mode 600)."""
+    """BOT_SECRET, or a key generated on first start into a file beside the database (mode 600).
+
+    Raises:
+        SettingsError: a PostgreSQL database without BOT_SECRET (several processes must share
+            one key, and there is no file beside the database to keep it in).
+    """
     if settings.bot_secret is not None and settings.bot_secret.get_secret_value():
         return settings.bot_secret.get_secret_value().encode()
+    if settings.bot_database.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("BOT_SECRET is not set: with a PostgreSQL database every process needs the same "
+                            "BOT_SECRET (for example the output of `openssl rand -hex 32`)")
     if settings.bot_database == ":memory:":
         return secrets.token_bytes(32)
     path = Path(f"{settings.bot_database}.secret")
