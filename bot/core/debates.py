@@ -38,6 +38,7 @@ from bot.core.writer import GroupCommitWriter, WriteFailed
 
 log = logging.getLogger(__name__)
 DEFAULT_FORMAT = "classroom"
+OWED_GRACE = 10.0  # seconds an owed announcement is left to the process that owes it
 CUSTOM_MOTION_ID = "custom"
 _STAGES = {s.value: s for s in Stage}
 _CHOICES = {c.value: c for c in Choice}
@@ -62,10 +63,12 @@ class DebateService:
         self.tallies = TallyCoalescer(core.clock, core.store)
         self._vote_replies: dict[tuple[str, Choice, Choice | None], Reply] = {}
         self._changing: dict[int, asyncio.Lock] = {}  # see `changing`
+        self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
         core.syncers.append(self.sync)
+        core.deliverers.append(self.deliver_owed_at_start)
         for sub in ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status",
                     "results", "export", "language"):
             core.route("debate", sub, getattr(self, f"cmd_{sub}"))
@@ -94,6 +97,12 @@ class DebateService:
             self._index(d)
         self.writer.start()
         log.info("%d open debates loaded", len(self.debates))
+
+    async def deliver_owed_at_start(self) -> None:
+        """At start, once every port is up: alone on the store, all that is owed; beside other
+        processes, what stayed owed for OWED_GRACE (the sync rounds deliver it)."""
+        if not self.core.store.shared:
+            await self.deliver_owed()
 
     async def shutdown(self) -> None:
         await self.writer.stop()
@@ -202,6 +211,7 @@ class DebateService:
             d = self.debates[did]
             if not self._lock(d).locked():
                 await self._reload(d)
+        await self.deliver_owed(OWED_GRACE)
 
     def _lock(self, d: Debate) -> asyncio.Lock:
         lock = self._changing.get(d.id)
@@ -289,7 +299,6 @@ class DebateService:
         d.space, d.opening_message_id = space, opening
         self._index(d)
         await self._enter_phase(d, fmt)
-        await self.core.store.save_debate(d)
         await self.audit(req.actor, "debate.start", d, details=f"{motion_id} / {fmt.id}")
         self.core.wake()
         return [Reply(Card("notice", body=self.t(lang, "debate.started", id=d.id, title=title, format=fmt.name(lang))))]
@@ -411,7 +420,7 @@ class DebateService:
             note = self.t(d.language, "result.flagged_excluded", count=len(exclude))
         result = self.result(d, exclude)
         chart = await export.debate_chart(self.core, d, result) if req.command.get("chart") != "no" else None
-        card = debate_cards.result(self.core, d, result, note=note)
+        card = debate_cards.result(self.core, d, result, final=not d.running, note=note)
         return [Reply(replace(card, attachment=chart), private=False)]
 
     async def cmd_export(self, req: Request) -> list[Reply]:
@@ -612,13 +621,15 @@ class DebateService:
         self.core.wake()
 
     async def _enter_phase(self, d: Debate, fmt: Format, timed: bool = False) -> None:
+        """Announce the phase the debate is in (and open its tally), then record it announced."""
         phase = engine.current_phase(d, fmt)
         port = self.core.port(d.space)
         await port.post(d.space, debate_cards.phase(self.core, d, fmt, timed))
         if phase.stage is not None:
             mid = await port.post(d.space, debate_cards.tally(self.core, d, phase.stage, open_=True))
             d.tally_message_ids[phase.stage] = mid
-            await self.core.store.save_debate(d)
+        d.announced = d.phase_index
+        await self.core.store.save_debate(d)
         await self._redraw_opening(d)
 
     async def _close_stage(self, d: Debate, stage: Stage) -> None:
@@ -657,17 +668,63 @@ class DebateService:
         await self.core.store.save_debate(d)
         self._unindex(d)
         self.last_in_place[d.space] = self.last_in_place[d.parent] = d.id
-        for counted in Stage:  # the result counts every process's ballots
-            d.votes[counted] = await self.core.store.stage_votes(d.id, counted)
         if actor is not None:
             await self.audit(actor, "debate.end", d)
+        await self._announce_result(d, actor)
+
+    async def _announce_result(self, d: Debate, actor: Actor | None) -> None:
+        """Post the result of an ended debate (it is owed in the store until then), counting
+        every process's ballots, and record it announced."""
+        for counted in Stage:
+            d.votes[counted] = await self.core.store.stage_votes(d.id, counted)
         result = self.result(d)
         port = self.core.port(d.space)
         chart = await export.debate_chart(self.core, d, result)
         await port.post(d.space, replace(debate_cards.result(self.core, d, result, final=True), attachment=chart))
+        d.announced = d.phase_index + 1
+        await self.core.store.save_debate(d)
         await self._redraw_opening(d)
         await self.core.notify("end", actor, d, {"winner": result.winner})
         self.core.wake()
+
+    # --- what a crash left owed ---
+
+    async def deliver_owed(self, grace: float | None = None) -> None:
+        """Post the announcements a crash left owed: a phase entered but never announced, a
+        result never posted. `grace` (seconds; on a shared store): leave alone what became owed
+        less than that long ago, since the process that owes it may be posting it right now.
+        Whoever delivers first claims it in the store, so nothing is posted twice by two
+        processes delivering at once."""
+        now = self.core.clock.now()
+        owed = [d for d in self.debates.values() if d.announced < d.phase_index]
+        owed_results = await self.core.store.load_owed_debates()
+        seen = set()
+        for d in [*owed, *owed_results]:
+            seen.add(d.id)
+            first = self._owed_since.setdefault(d.id, now)
+            if grace is not None and (now - first).total_seconds() < grace:
+                continue
+            try:
+                await self._deliver(d)
+            except StaleDebate:
+                pass  # somebody else changed it, or delivered it, first
+            except Exception:
+                log.exception("could not deliver what debate %s owes", d.id)
+                continue
+            self._owed_since.pop(d.id, None)
+        for did in [did for did in self._owed_since if did not in seen]:
+            del self._owed_since[did]
+
+    async def _deliver(self, d: Debate) -> None:
+        if d.running:
+            async with self.changing(d):
+                if d.id in self.debates and d.announced < d.phase_index:
+                    log.info("announcing phase %s of debate %s, owed since a crash", d.phase_index, d.id)
+                    await self._enter_phase(d, self.fmt(d))
+            return
+        await self.core.store.save_debate(d)  # the claim: one process posts the owed result
+        log.info("posting the result of debate %s, owed since a crash", d.id)
+        await self._announce_result(d, None)
 
     def result(self, d: Debate, exclude: set[str] | None = None) -> Result:
         pre, post = d.votes[Stage.PRE], d.votes[Stage.POST]

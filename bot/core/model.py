@@ -199,6 +199,7 @@ class Debate:
     tally_message_ids: dict[Stage, str] = field(default_factory=dict)
     version: int = 0  # changes of its own row, as the store counted them when it was read
     touched: int = 0  # changes of its people, speeches and questions, likewise
+    announced: int = -1  # phases announced up to this index; past the last one: the result too
 
     @property
     def running(self) -> bool:

@@ -34,6 +34,7 @@ class Poll:
     closed_at: datetime | None = None
     closed_by: str = ""  # "deadline" or "moderator" once closed
     message_id: str = ""
+    announced: bool = False  # its result was posted (a closed poll with False still owes it)
     ballots: dict[str, tuple[int, ...]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # voter -> display name; never in anonymous polls
 

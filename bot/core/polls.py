@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 QUESTION_LIMIT = 300
 OPTION_LIMIT = 80
 LATE_AFTER = timedelta(seconds=60)  # a deadline run later than this was missed while down
+OWED_GRACE = 10.0  # seconds an owed result is left to the process that closed the poll
 SUBCOMMANDS = ("create", "vote", "withdraw", "close", "results", "list")
 
 
@@ -53,11 +54,13 @@ class PollService:
         self.writer: GroupCommitWriter[BallotRow] = GroupCommitWriter(self.store.write_ballots, self._committed,
                                                                       drain=self.store.drain_ballots)
         self.tallies = TallyCoalescer(core.clock, core.store)
+        self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
         self.charts = True  # tests that do not look at charts may switch drawing off
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
         core.syncers.append(self.sync)
+        core.deliverers.append(self.deliver_owed_at_start)
         for sub in SUBCOMMANDS:
             core.route("poll", sub, getattr(self, f"cmd_{sub}"))
 
@@ -88,6 +91,7 @@ class PollService:
                 self.core.wake()
         for pid in set(self.polls) - open_ids:
             self.polls.pop(pid, None)
+        await self.deliver_owed(OWED_GRACE)
 
     def next_deadline(self) -> datetime | None:
         deadlines = [p.closes_at for p in self.polls.values() if p.closes_at is not None]
@@ -376,17 +380,50 @@ class PollService:
             p.ballots, p.names = stored.ballots, stored.names  # the result counts every process's ballots
         if actor is not None:
             await self._audit(actor, "poll.close", p)
-        count = self.count(p)
         port = self.core.port(p.channel)
         if p.message_id:
             await self.tallies.finish(f"poll:{p.id}", port.min_edit_interval,
                                       lambda: port.edit(p.channel, p.message_id, self.card(p, now)))
+        await self._announce(p, late=late)
+        self.core.wake()
+
+    async def _announce(self, p: Poll, late: bool = False) -> bool:
+        """Post a closed poll's result (owed in the store until then) and record it posted.
+        A post that fails stays owed: the next start, or another process, posts it."""
+        count = self.count(p)
         card = poll_cards.result(self.core, p, count, final=True, late=late, attachment=await self.chart(p, count))
         try:
-            await port.post(p.channel, card)
+            await self.core.port(p.channel).post(p.channel, card)
         except Exception:
-            log.exception("could not announce the result of poll %s", p.id)
-        self.core.wake()
+            log.exception("could not announce the result of poll %s; it stays owed", p.id)
+            return False
+        p.announced = True
+        await self.store.save(p)
+        return True
+
+    async def deliver_owed(self, grace: float | None = None) -> None:
+        """Post the results a crash left owed; `grace` as in `DebateService.deliver_owed`. Each
+        is claimed in the store first, so two processes delivering at once post it once."""
+        now = self.core.clock.now()
+        owed = await self.store.load_owed()
+        for p in owed:
+            first = self._owed_since.setdefault(p.id, now)
+            if grace is not None and (now - first).total_seconds() < grace:
+                continue
+            del self._owed_since[p.id]
+            if not await self.store.claim_owed(p.id):
+                continue
+            log.info("posting the result of poll %s, owed since a crash", p.id)
+            if not await self._announce(p):
+                p.announced = False
+                await self.store.save(p)  # not posted after all: owed again
+        ids = {p.id for p in owed}
+        for pid in [pid for pid in self._owed_since if pid not in ids]:
+            del self._owed_since[pid]
+
+    async def deliver_owed_at_start(self) -> None:
+        if not self.core.store.shared:
+            await self.deliver_owed()
 
     async def chart(self, p: Poll, count: PollCount) -> Attachment | None:
         """The results as `poll-<id>.png`: bars, and for a ranked poll the runoff rounds."""

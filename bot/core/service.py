@@ -111,6 +111,8 @@ class Core:
         # On a shared store (several processes): what follows the others' changes, in order;
         # the generations seen, and which refresher each generation calls when it moves.
         self.syncers: list[Callable[[], Awaitable[None]]] = []
+        # Post what a crash left owed, once every starter (every port's login) has run.
+        self.deliverers: list[Callable[[], Awaitable[None]]] = []
         self.refreshers: dict[str, Callable[[], Awaitable[None]]] = {}
         self._generations: dict[str, int] = {}
         self._syncer: asyncio.Task[None] | None = None
@@ -211,6 +213,11 @@ class Core:
     async def start(self) -> None:
         for starter in self.starters:
             await starter()
+        for deliver in self.deliverers:
+            try:
+                await deliver()
+            except Exception:
+                log.exception("could not post what was owed")
         await self.run_due()
         self._scheduler = asyncio.create_task(self._schedule(), name="deadline-scheduler")
         if self.store.shared:

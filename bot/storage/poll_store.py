@@ -18,10 +18,13 @@ log = logging.getLogger(__name__)
 
 insert_poll = """
 INSERT INTO polls (platform, workspace, channel, question, options, mode, max_choices, anonymous,
-    tally, language, created_by, created_at, closes_at, closed_at, closed_by, message_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    tally, language, created_by, created_at, closes_at, closed_at, closed_by, message_id, announced)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
-update_poll = "UPDATE polls SET closed_at = ?, closed_by = ?, message_id = ? WHERE id = ?"
+update_poll = "UPDATE polls SET closed_at = ?, closed_by = ?, message_id = ?, announced = ? WHERE id = ?"
+# Announcing a poll's result owed since a crash is claimed first, so two processes never both post it.
+claim_owed_poll = "UPDATE polls SET announced = 1 WHERE id = ? AND announced = 0 AND closed_at IS NOT NULL"
+select_owed_polls = "SELECT * FROM polls WHERE closed_at IS NOT NULL AND announced = 0 ORDER BY id"
 # Closing is a compare-and-set: of several processes closing one poll, one does it (and announces).
 close_poll = "UPDATE polls SET closed_at = ?, closed_by = ?, message_id = ? WHERE id = ? AND closed_at IS NULL"
 select_open_poll_ids = "SELECT id FROM polls WHERE closed_at IS NULL ORDER BY id"
@@ -88,11 +91,22 @@ class PollStore:
             p.channel.platform, p.channel.workspace, p.channel.channel, p.question,
             json.dumps(p.options, ensure_ascii=False), p.mode, p.max_choices, int(p.anonymous), p.tally,
             p.language, p.created_by, _ts(p.created_at), _ts(p.closes_at), _ts(p.closed_at), p.closed_by,
-            p.message_id,
+            p.message_id, int(p.announced),
         ))
 
     async def save(self, p: Poll) -> None:
-        await self.store._write(update_poll, (_ts(p.closed_at), p.closed_by, p.message_id, p.id))
+        await self.store._write(update_poll, (_ts(p.closed_at), p.closed_by, p.message_id, int(p.announced), p.id))
+
+    async def load_owed(self) -> list[Poll]:
+        """Closed polls whose result was never posted (a crash between the close and the post)."""
+        return [await self._hydrate(row) for row in await self.db.execute_fetchall(select_owed_polls)]
+
+    async def claim_owed(self, poll_id: int) -> bool:
+        """Take the posting of an owed result: True for the one process that takes it."""
+        async with self.store.lock:
+            cur = await self.db.execute(claim_owed_poll, (poll_id,))
+            await self.db.commit()
+        return cur.rowcount == 1
 
     async def close(self, p: Poll) -> bool:
         """Store the poll closed, unless somebody closed it first: True when this call closed it."""
@@ -134,6 +148,7 @@ class PollStore:
             closed_at=_dt(row["closed_at"]),
             closed_by=row["closed_by"],
             message_id=row["message_id"],
+            announced=bool(row["announced"]),
         )
         if ballots:
             for b in await self.db.execute_fetchall(select_ballots, (p.id,)):

@@ -65,15 +65,17 @@ def _dt(value: str | None) -> datetime | None:
 insert_debate = """
 INSERT INTO debates (platform, workspace, channel, parent_channel, motion_id, motion_title,
     motion_text, format_id, language, created_by, created_at, phase_index, state, deadline,
-    paused_remaining, anonymous, ended_at, messages)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    paused_remaining, anonymous, ended_at, messages, announced)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 # A compare-and-set: the row changes only if nobody changed it since it was read (`version`).
 update_debate = """
 UPDATE debates SET channel = ?, phase_index = ?, state = ?, deadline = ?, paused_remaining = ?,
-    ended_at = ?, messages = ?, language = ?, version = version + 1
+    ended_at = ?, messages = ?, language = ?, announced = ?, version = version + 1
 WHERE id = ? AND version = ?
 """
+# Ended debates whose result was never posted (a crash between the end and the post).
+select_owed_debates = "SELECT * FROM debates WHERE state = 'ended' AND announced <= phase_index ORDER BY id"
 touch_debate = "UPDATE debates SET touched = touched + 1 WHERE id = ?"
 touch_debate_of_question = "UPDATE debates SET touched = touched + 1 WHERE id = (SELECT debate_id FROM questions WHERE id = ?)"
 select_debate_versions = "SELECT id, version, touched FROM debates WHERE state != 'ended' OR id IN (SELECT value FROM json_each(?))"
@@ -432,7 +434,7 @@ class SqliteStore:
                 d.space.platform, d.space.workspace, d.space.channel, d.parent.channel, d.motion_id,
                 d.motion_title, d.motion_text, d.format_id, d.language, d.created_by, _ts(d.created_at),
                 d.phase_index, d.state.value, _ts(d.deadline), d.paused_remaining, int(d.anonymous),
-                _ts(d.ended_at), self._messages(d),
+                _ts(d.ended_at), self._messages(d), d.announced,
             ),
         )
 
@@ -443,7 +445,7 @@ class SqliteStore:
         """Store the debate's own row if nobody changed it since `d` was read, and count the change
         in `d.version`; raises StaleDebate (changing nothing) if somebody did."""
         params = (d.space.channel, d.phase_index, d.state.value, _ts(d.deadline), d.paused_remaining,
-                  _ts(d.ended_at), self._messages(d), d.language, d.id, d.version)
+                  _ts(d.ended_at), self._messages(d), d.language, d.announced, d.id, d.version)
         async with self.lock:
             cur = await self.db.execute(update_debate, params)
             await self.db.commit()
@@ -525,6 +527,10 @@ class SqliteStore:
                         d.votes[stages[stage]][voter] = choices[choice]
         return list(debates.values())
 
+    async def load_owed_debates(self) -> list[Debate]:
+        """Ended debates that still owe their result, with everything they hold."""
+        return [await self._hydrate(row) for row in await self.db.execute_fetchall(select_owed_debates)]
+
     async def load_debate(self, debate_id: int) -> Debate | None:
         rows = await self.db.execute_fetchall(select_debate, (debate_id,))
         return await self._hydrate(rows[0]) if rows else None
@@ -583,6 +589,7 @@ class SqliteStore:
             opening_message_id=messages.get("opening", ""),
             version=row["version"],
             touched=row["touched"],
+            announced=row["announced"],
         )
         for stage in Stage:
             if f"tally_{stage.value}" in messages:
