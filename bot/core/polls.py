@@ -18,6 +18,7 @@ from functools import partial
 
 from bot.core import export, poll_cards, poll_export
 from bot.core.cards import Attachment, Card, Reply
+from bot.core.commands import whole_number
 from bot.core.counting import PollCount, count_poll
 from bot.core.deadlines import parse_closes
 from bot.core.errors import RuleError
@@ -235,10 +236,11 @@ class PollService:
             parts = [word] if word.casefold() in by_text else [w.strip() for w in word.split(",") if w.strip()]
             for part in parts:
                 key = part.casefold()
+                number = whole_number(key)
                 if key in by_text:
                     picked.append(by_text[key])
-                elif key.isdigit() and 1 <= int(key) <= len(p.options):
-                    picked.append(int(key) - 1)
+                elif number is not None and 1 <= number <= len(p.options):
+                    picked.append(number - 1)
                 else:
                     raise RuleError("poll.error.unknown_choice", "usage.poll.vote", word=part[:40],
                                     options=self._numbered(p))

@@ -485,3 +485,31 @@ async def test_a_muted_user_can_neither_vote_nor_take_a_ballot_back(core, clock)
     cards = await say(core, "fay", f"/poll withdraw id:{p.id}")
     assert cards[0].kind == "notice", cards[0].body
     assert "fay" not in p.ballots
+
+
+# --- bad input is an answer ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("choice", ["²", "①", "١", "٢", "1²", "²,3", "9" * 5000])
+async def test_a_choice_in_other_digits_is_refused_as_no_option(core, choice):
+    """`isdigit` takes `²` and `①` where `int` does not, and `int` reads `١` as 1: only 0-9 count.
+
+    Typed as Discord passes it (a command, no line), so no length limit of a line applies."""
+    p = await create(core)
+    replies = await core.handle(Request(actor("alice"), CHANNEL, command=Command("poll", "vote", {"id": p.id}, (choice,))))
+    card = replies[0].card
+    assert card.kind == "error" and "is not an option" in card.body
+    if len(choice) < 10:
+        assert (await vote(core, "alice", p.id, choice)).body == card.body  # typed as a line
+    assert "1. tea · 2. coffee · 3. water" in card.body
+    assert "/poll vote id:<N> <choice>" in card.body  # the usage
+    assert p.ballots == {}
+
+
+@pytest.mark.parametrize(
+    "custom_id", ["poll:²:vote:1", "poll:1:vote:²", "poll:①:withdraw", "debate:١:vote:pro", "poll:²:rank", "poll::vote:1"]
+)
+def test_a_button_id_with_other_digits_is_no_button(custom_id):
+    assert button_command(custom_id) is None
+    assert opens_ballot(custom_id) is None
+
