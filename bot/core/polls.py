@@ -177,7 +177,7 @@ class PollService:
     @staticmethod
     def _max_choices(mode: str, given: object, n: int) -> int:
         if mode == "single":
-            if given not in (None, 1):
+            if given is not None:  # even max:1: the option is not for single-choice polls
                 raise RuleError("poll.error.max_single", "usage.poll.create")
             return 1
         k = n if given is None else int(given)
@@ -274,7 +274,7 @@ class PollService:
 
     async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
         if voter not in p.ballots:
-            raise RuleError("poll.error.no_ballot", "usage.poll.vote", id=p.id)
+            raise RuleError("poll.error.no_ballot", "usage.poll.withdraw", id=p.id)
         await self._guard(req, p)  # taking a ballot back is a vote too: a muted user waits
         self._still_open(p)
         try:

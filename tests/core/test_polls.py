@@ -513,3 +513,20 @@ def test_a_button_id_with_other_digits_is_no_button(custom_id):
     assert button_command(custom_id) is None
     assert opens_ballot(custom_id) is None
 
+
+async def test_max_is_refused_for_a_single_choice_poll_even_max_1(core, chat):
+    posts = len(chat.posts)
+    for line in ('question:"Q?" options:"a|b" mode:single max:1', 'question:"Q?" options:"a|b" max:1'):
+        cards = await say(core, "teacher", f"/poll create {line}")
+        assert cards[0].kind == "error"
+        assert "max: is for multi and ranked polls; a single-choice poll takes one option." in cards[0].body
+        assert "Usage: /poll create" in cards[0].body
+    assert len(chat.posts) == posts and not core.polls.polls
+
+
+async def test_withdrawing_without_a_ballot_answers_with_the_usage_of_withdraw(core):
+    p = await create(core)
+    card = (await say(core, "alice", f"/poll withdraw id:{p.id}"))[0]
+    assert card.kind == "error" and "You have no vote on poll #1 to withdraw." in card.body
+    assert "Usage: /poll withdraw id:<N>" in card.body
+    assert "/poll vote" not in card.body
