@@ -220,8 +220,8 @@ def _digits(text: str) -> bool:
 def whole_number(text: str, limit: int = MAX_NUMBER) -> int | None:
     """`text` as a number from 0 to `limit` when it is written in ASCII digits only, else None.
 
-    `str.isdigit` and `int` also take other digits (`²`, `①`, `١٢`), a sign, spaces and `_`;
-    a number a user types is plain 0-9 here, and no huge one is ever converted.
+    `str.isdigit` takes `²` and `①`, which `int` refuses, and `int` takes `١٢`, a sign, spaces
+    and `_`; a number a user types is plain 0-9 here, and no huge one is ever converted.
     """
     if not _digits(text):
         return None
