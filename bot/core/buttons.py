@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core.commands import Command
+from bot.core.commands import Command, whole_number
 
 BALLOT_ACTIONS = ("rank", "ballot")
 _SEPARATORS = re.compile(r"[,\n|>;、，]+")
@@ -35,15 +35,16 @@ def button_command(custom_id: str) -> tuple[Command, int] | None:
     `poll:<id>:rank` is no click command: it opens a modal (see :func:`opens_ballot`).
     """
     parts = custom_id.split(":")
-    if len(parts) not in (3, 4) or not parts[1].isdigit():
+    target = whole_number(parts[1]) if len(parts) in (3, 4) else None
+    if target is None:
         return None
-    kind, target, action = parts[0], int(parts[1]), parts[2]
+    kind, action = parts[0], parts[2]
     value = parts[3] if len(parts) == 4 else None
     if kind == "debate" and action == "join" and value in ("pro", "con", "audience"):
         return Command("debate", "join", {"side": value}), target
     if kind == "debate" and action == "vote" and value in ("pro", "con", "undecided"):
         return Command("vote", None, {"choice": value}), target
-    if kind == "poll" and action == "vote" and value is not None and value.isdigit():
+    if kind == "poll" and action == "vote" and value is not None and whole_number(value) is not None:
         return Command("poll", "vote", {"id": target, "toggle": "yes"}, (value,)), target
     if kind == "poll" and action == "withdraw" and value is None:
         return Command("poll", "withdraw", {"id": target}), target
@@ -53,8 +54,8 @@ def button_command(custom_id: str) -> tuple[Command, int] | None:
 def opens_ballot(custom_id: str) -> int | None:
     """The poll id when `custom_id` is a button that opens a whole-ballot modal or select."""
     parts = custom_id.split(":")
-    if len(parts) == 3 and parts[0] == "poll" and parts[1].isdigit() and parts[2] in BALLOT_ACTIONS:
-        return int(parts[1])
+    if len(parts) == 3 and parts[0] == "poll" and parts[2] in BALLOT_ACTIONS:
+        return whole_number(parts[1])
     return None
 
 

@@ -4,7 +4,9 @@ Grammar: ``/name [sub] [key:value | positional]… [free text]``. Values may be 
 "…", '…' or “…”. Options are recognised only for keys the command declares; for a command that
 takes free text, the first word that is not a declared option starts the text, which runs to
 the end of the line exactly as typed. Every failure is a :class:`ParseError` naming what was
-wrong and the command's usage key; no other exception escapes :func:`parse`.
+wrong and the command's usage key; no other exception escapes :func:`parse`. A line longer than
+:data:`MAX_LINE` characters is refused before it is parsed, and the parser's work is linear in
+the length of the line.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ TEXT = "str"
 USER = "user"
 _OPTION_KEY = re.compile(r"([A-Za-z_]+):")
 QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "«": "»", "「": "」"}
+MAX_LINE = 4000  # characters in one command line: a longest speech (3,000) and its command fit
+MAX_NUMBER = 10**9  # the largest number an option takes
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,9 @@ class _Token:
 def _tokens(line: str, usage: str | None, strict: bool = True) -> list[_Token]:
     out: list[_Token] = []
     i, n = 0, len(line)
+    # Per closing quote, where it next occurs at or after the last look (-1: nowhere). Looks only
+    # move forward, so the line is searched once per kind of quote, not once per opening quote.
+    closes: dict[str, int] = {}
     while i < n:
         while i < n and line[i].isspace():
             i += 1
@@ -166,7 +173,9 @@ def _tokens(line: str, usage: str | None, strict: bool = True) -> list[_Token]:
             ch = line[i]
             if ch in QUOTES:
                 close = QUOTES[ch]
-                j = line.find(close, i + 1)
+                j = closes.get(close, i)
+                if 0 <= j <= i:
+                    j = closes[close] = line.find(close, i + 1)
                 if j < 0:
                     if strict:
                         raise ParseError("parse.unclosed_quote", usage, quote=ch)
@@ -186,12 +195,11 @@ def _tokens(line: str, usage: str | None, strict: bool = True) -> list[_Token]:
 def _convert(spec: Spec, key: str, raw: str) -> str | int:
     kind = spec.options[key]
     if kind == INT:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ParseError("parse.not_a_number", spec.usage_key, option=key, value=raw) from None
-        if value < 0 or value > 10**9:
-            raise ParseError("parse.out_of_range", spec.usage_key, option=key, value=raw)
+        if not _digits(raw.removeprefix("-")):
+            raise ParseError("parse.not_a_number", spec.usage_key, option=key, value=raw[:40])
+        value = whole_number(raw)
+        if value is None:
+            raise ParseError("parse.out_of_range", spec.usage_key, option=key, value=raw[:40])
         return value
     if isinstance(kind, tuple):
         low = raw.lower()
@@ -205,6 +213,25 @@ def _convert(spec: Spec, key: str, raw: str) -> str | int:
     return raw
 
 
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def whole_number(text: str, limit: int = MAX_NUMBER) -> int | None:
+    """`text` as a number from 0 to `limit` when it is written in ASCII digits only, else None.
+
+    `str.isdigit` takes `²` and `①`, which `int` refuses, and `int` takes `١٢`, a sign, spaces
+    and `_`; a number a user types is plain 0-9 here, and no huge one is ever converted.
+    """
+    if not _digits(text):
+        return None
+    significant = text.lstrip("0")
+    if len(significant) > len(str(limit)):
+        return None
+    value = int(significant or "0")
+    return value if value <= limit else None
+
+
 def normalise_user(raw: str) -> str:
     """`<@123>`, `<@!123>`, `<@U123|name>` and `@name` become the bare id or name."""
     value = raw.strip()
@@ -216,6 +243,8 @@ def normalise_user(raw: str) -> str:
 
 def parse(line: str) -> Command:
     """Parse one command line such as ``/debate join side:pro``."""
+    if len(line) > MAX_LINE:
+        raise ParseError("parse.line_too_long", _usage_of(line), length=len(line), limit=MAX_LINE)
     text = line.strip()
     if not text.startswith("/"):
         raise ParseError("parse.not_a_command")
@@ -237,6 +266,17 @@ def parse(line: str) -> Command:
         rest = after
     spec = SPECS[(name, sub)]
     return _parse_body(spec, rest)
+
+
+def _usage_of(line: str) -> str | None:
+    """The usage line of the command a line starts with, read from its first two words only."""
+    words = line[:80].split()
+    name = words[0][1:].lower() if words and words[0].startswith("/") else ""
+    if name not in COMMAND_NAMES:
+        return None
+    sub = words[1].lower() if len(words) > 1 and SUBCOMMANDS[name] else None
+    spec = SPECS.get((name, sub))
+    return spec.usage_key if spec else summary_usage_key(name)
 
 
 def _parse_body(spec: Spec, rest: str) -> Command:

@@ -8,19 +8,31 @@ from datetime import datetime, timedelta
 from bot.core.errors import RuleError
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"^(?:\d+[smhdw])+$")
-_PART = re.compile(r"(\d+)([smhdw])")
+_DURATION = re.compile(r"^(?:[0-9]+[smhdw])+$")  # ASCII digits: \d takes every script's digits
+_PART = re.compile(r"([0-9]+)([smhdw])")
 MIN_SECONDS = 60
 MAX_SECONDS = 90 * 86400
 USAGE = "usage.poll.create"
 
 
 def parse_duration(text: str) -> int | None:
-    """Seconds in `10m`, `2h`, `1d`, `1h30m` (units s, m, h, d, w); None if it is not a duration."""
+    """Seconds in `10m`, `2h`, `1d`, `1h30m` (units s, m, h, d, w); None if it is not a duration.
+
+    A duration longer than MAX_SECONDS comes back as MAX_SECONDS + 1: longer ones are all refused
+    alike, and no number of a thousand digits is ever converted.
+    """
     value = text.strip().lower().replace(" ", "")
     if not _DURATION.match(value):
         return None
-    return sum(int(n) * UNITS[u] for n, u in _PART.findall(value))
+    total = 0
+    for n, u in _PART.findall(value):
+        digits = n.lstrip("0")
+        if len(digits) > len(str(MAX_SECONDS)):
+            return MAX_SECONDS + 1
+        total += int(digits or "0") * UNITS[u]
+        if total > MAX_SECONDS:
+            return MAX_SECONDS + 1
+    return total
 
 
 def parse_closes(text: str, now: datetime) -> datetime:

@@ -10,7 +10,7 @@ from bot.core.cards import Button, Card, Field
 from bot.core.commands import COMMAND_NAMES, summary_usage_key
 from bot.core.model import Debate, DebateState, Format, Motion, Question, Role, Speech, Stage
 from bot.core.timefmt import duration
-from bot.core.voting import Result, shares
+from bot.core.voting import Result, shares, signed_points
 from bot.core.voting import tally as count_ballots
 
 if TYPE_CHECKING:
@@ -126,17 +126,13 @@ def result(core: Core, d: Debate, r: Result, final: bool = False, note: str = ""
         fields.append(Field(t(lang, f"choice.{side}"), t(
             lang, "result.side_line", pre=f"{r.pre_share[side]:.0f}", post=f"{r.post_share[side]:.0f}",
             pre_n=r.pre[side], post_n=r.post[side])))
-    fields.append(Field(t(lang, "result.swing"), t(lang, "result.swing_line", pro=_signed(r.swing["pro"]), con=_signed(r.swing["con"])), inline=False))
+    fields.append(Field(t(lang, "result.swing"), t(lang, "result.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"])), inline=False))
     moves = [t(lang, "result.move_line", source=t(lang, f"choice.{a}"), to=t(lang, f"choice.{b}"), count=n)
              for a, b, n in r.movement]
     fields.append(Field(t(lang, "result.movement"), "\n".join(moves) or "—", inline=False))
     fields.append(Field(t(lang, "result.turnout"), t(lang, "result.turnout_line", **r.turnout), inline=False))
     title = t(lang, "result.title_final" if final else "result.title", id=d.id, title=d.motion_title)
     return Card("result", title=title, body=winner + (f"\n{note}" if note else ""), fields=tuple(fields))
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.1f}"
 
 
 def motion_list(core: Core, lang: str) -> Card:

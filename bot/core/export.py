@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from bot.core.cards import Attachment
 from bot.core.model import Debate, Format, Stage
 from bot.core.timefmt import clock_time, duration
-from bot.core.voting import Result
+from bot.core.voting import Result, rounded, signed_points
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -77,7 +77,7 @@ def to_dict(d: Debate, fmt: Format, r: Result) -> dict:
         "movement": [{"from": a, "to": b, "count": n} for a, b, n in r.movement],
         "result": {
             "winner": r.winner,
-            "swing": {"pro": round(r.swing["pro"], 2), "con": round(r.swing["con"], 2)},
+            "swing": {"pro": rounded(r.swing["pro"], 2), "con": rounded(r.swing["con"], 2)},
             "pre_share": {k: round(v, 2) for k, v in r.pre_share.items()},
             "post_share": {k: round(v, 2) for k, v in r.post_share.items()},
             "turnout": r.turnout,
@@ -98,7 +98,7 @@ def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> dict:
         "meta": t(lang, "export.meta", format=fmt.name(lang), started=clock_time(d.created_at),
                   ended=clock_time(d.ended_at) if d.ended_at else t(lang, "state.running")),
         "winner": t(lang, f"result.winner.{r.winner}"),
-        "swing": t(lang, "result.swing_line", pro=f"{r.swing['pro']:+.1f}", con=f"{r.swing['con']:+.1f}"),
+        "swing": t(lang, "result.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"])),
     }
 
 

@@ -18,6 +18,7 @@ from functools import partial
 
 from bot.core import export, poll_cards, poll_export
 from bot.core.cards import Attachment, Card, Reply
+from bot.core.commands import whole_number
 from bot.core.counting import PollCount, count_poll
 from bot.core.deadlines import parse_closes
 from bot.core.errors import RuleError
@@ -192,7 +193,7 @@ class PollService:
     @staticmethod
     def _max_choices(mode: str, given: object, n: int) -> int:
         if mode == "single":
-            if given not in (None, 1):
+            if given is not None:  # even max:1: the option is not for single-choice polls
                 raise RuleError("poll.error.max_single", "usage.poll.create")
             return 1
         k = n if given is None else int(given)
@@ -251,10 +252,11 @@ class PollService:
             parts = [word] if word.casefold() in by_text else [w.strip() for w in word.split(",") if w.strip()]
             for part in parts:
                 key = part.casefold()
+                number = whole_number(key)
                 if key in by_text:
                     picked.append(by_text[key])
-                elif key.isdigit() and 1 <= int(key) <= len(p.options):
-                    picked.append(int(key) - 1)
+                elif number is not None and 1 <= number <= len(p.options):
+                    picked.append(number - 1)
                 else:
                     raise RuleError("poll.error.unknown_choice", "usage.poll.vote", word=part[:40],
                                     options=self._numbered(p))
@@ -288,7 +290,7 @@ class PollService:
 
     async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
         if voter not in p.ballots:
-            raise RuleError("poll.error.no_ballot", "usage.poll.vote", id=p.id)
+            raise RuleError("poll.error.no_ballot", "usage.poll.withdraw", id=p.id)
         await self._guard(req, p)  # taking a ballot back is a vote too: a muted user waits
         self._still_open(p)
         try:

@@ -34,6 +34,17 @@ class Result:
     turnout: dict[str, int]  # pre, post, both
 
 
+def signed_points(points: float) -> str:
+    """A swing as shown, to one decimal with its sign: `+2.5`, `-1.0`, and `+0.0` for any swing
+    that rounds to nothing (formatting a tiny negative swing as it is would show `-0.0`)."""
+    return f"{rounded(points, 1):+.1f}"
+
+
+def rounded(points: float, digits: int) -> float:
+    """`round`, with a result of zero always +0.0 (a tiny negative swing rounds to -0.0)."""
+    return round(points, digits) + 0.0
+
+
 def movement(pre: Mapping[str, Choice], post: Mapping[str, Choice]) -> list[tuple[str, str, int]]:
     """Pairs each voter's pre and post ballots; a missing ballot counts as "none"."""
     moves: Counter[tuple[str, str]] = Counter()

@@ -208,11 +208,23 @@ class _Normalised:
     ambiguous: frozenset[int]  # normalised positions that came from 1, ! or |
 
 
+def _reads_as_word(word: list[str]) -> bool:
+    """Whether a run of letters, digits and leet symbols is a word to read as letters.
+
+    A word with an ASCII letter is; so is one of digits and symbols only that holds an ``@`` or
+    more than one ``$`` (``@$$``, ``4$$``), which no number does. A plain number (``455``,
+    ``2024``) or a price with one currency sign (``$5``, ``5$``) is not.
+    """
+    if any("a" <= c <= "z" for c in word):
+        return True
+    return "@" in word or word.count("$") > 1
+
+
 def _leet_pass(chars: list[str]) -> set[int]:
-    """Undo leetspeak in place, inside words that contain at least one ASCII letter.
+    """Undo leetspeak in place, inside the words :func:`_reads_as_word` picks.
 
     A word here is a maximal run of letters, digits and ``@$!|+``. A word without an
-    ASCII letter (``2024``, ``$5``) is a number and stays as it is. ``!`` and ``+`` are
+    ASCII letter, ``@`` or ``$$`` (``2024``, ``$5``) is a number and stays as it is. ``!`` and ``+`` are
     also punctuation, so a run of them is read as letters only when a letter or digit
     follows it inside the word and it is either a single symbol or has a letter or digit
     before it (``sh!t``, ``!diot`` but not ``wow!!!`` or ``!!!wow``).
@@ -229,7 +241,7 @@ def _leet_pass(chars: list[str]) -> set[int]:
         j = i
         while j < n and _is_leet_word_char(chars[j]):
             j += 1
-        if any("a" <= c <= "z" for c in chars[i:j]):
+        if _reads_as_word(chars[i:j]):
             k = i
             while k < j:
                 c = chars[k]
@@ -295,10 +307,11 @@ def normalise(text: str) -> str:
        (``ばーか`` -> ``ばか``).
     6. Whitespace and control characters become one space, or one line break if the run
        contained one.
-    7. Leetspeak is undone inside words that contain an ASCII letter: ``0→o 1→i 3→e 4→a
-       5→s 6→g 7→t 8→b 9→g @→a $→s !→i |→l +→t`` (``sh!t``, ``@ss``, ``h3ll0``), while
-       numbers such as ``2024`` or ``$5`` stay as they are. The matcher also tries the
-       other reading of ``1``, ``!`` and ``|`` (``l`` for ``i`` and back).
+    7. Leetspeak is undone inside words that contain an ASCII letter, an ``@`` or more than
+       one ``$``: ``0→o 1→i 3→e 4→a 5→s 6→g 7→t 8→b 9→g @→a $→s !→i |→l +→t`` (``sh!t``,
+       ``@ss``, ``h3ll0``, ``@$$``, ``4$$``), while numbers such as ``2024``, ``455`` or
+       ``$5`` stay as they are. The matcher also tries the other reading of ``1``, ``!``
+       and ``|`` (``l`` for ``i`` and back).
 
     Punctuation is kept, so word boundaries survive. The function is idempotent.
     """

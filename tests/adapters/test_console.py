@@ -9,6 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.adapters.console.adapter import ConsoleApp, ConsolePort, run_console
+from bot.app import build_core
+from bot.core.ports import FakeClock
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """\
@@ -66,3 +72,83 @@ def test_python_m_bot_runs_a_piped_script_and_exits_zero(tmp_path):
     exported = json.loads((tmp_path / "out" / "debate-1.json").read_text())
     assert exported["votes"]["post"]["pro"] == 3
     assert (tmp_path / "run.db.secret").stat().st_mode & 0o777 == 0o600
+
+
+# --- bad input: undecodable bytes, control characters, mistyped lines ----------------------
+
+BAD_BYTES = (
+    b"teacher: /debate start format:quick\n"
+    b"alice: /debate join side:pro\n"
+    b"teacher: /debate next\n"
+    b"alice: /speak caf\xc3\xa9 \xff\xfe ok\n"  # valid UTF-8, then two bytes that are not
+    b"\xc3\n"  # a line of nothing but a cut-off character
+    b"carol: /dance\n"  # a valid line after the bad ones
+)
+SPOKEN = "café \ufffd\ufffd ok"
+
+
+async def _exported_speeches(tmp_path, db) -> list[str]:
+    """Start a new core on the database and export the debate: what the store kept."""
+    core = await build_core(db, {}, clock=FakeClock())
+    port = ConsolePort(io.StringIO(), FakeClock(), core.catalog, tmp_path / "again")
+    core.ports["console"] = port
+    await core.start()
+    try:
+        await ConsoleApp(core, port, frozenset()).handle_line("anyone: /debate export format:json")
+    finally:
+        await core.stop()
+    return [s["text"] for s in json.loads((tmp_path / "again" / "debate-1.json").read_text())["speeches"]]
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])  # a UTF-8 locale's stdin; the C locale's
+async def test_undecodable_bytes_are_replaced_once_at_the_edge_and_no_line_is_lost(tmp_path, errors):
+    db = tmp_path / "bytes.db"
+    out = io.StringIO()
+    clock = FakeClock()
+    core = await build_core(db, {}, clock=clock)
+    port = ConsolePort(out, clock, core.catalog, tmp_path / "exports")
+    core.ports["console"] = port
+    stdin = io.TextIOWrapper(io.BytesIO(BAD_BYTES), encoding="utf-8", errors=errors)
+    await run_console(core, port, frozenset({"teacher"}), stdin)
+    text = out.getvalue()
+    assert "#main bot: alice · Pro:\n" in text and f"     {SPOKEN}\n" in text
+    assert "A line is  name: /command" in text  # the cut-off line is answered
+    assert "There is no command /dance." in text  # and the line after it is read
+    assert "Something went wrong" not in text
+    assert await _exported_speeches(tmp_path, db) == [SPOKEN]
+
+
+def test_python_m_bot_reads_bad_bytes_on_a_strict_stdin_and_exits_zero(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    env.update(BOT_DATABASE=str(tmp_path / "run.db"), BOT_EXPORT_DIR=str(tmp_path / "out"),
+               PYTHONIOENCODING="utf-8:strict", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "bot"], input=BAD_BYTES, capture_output=True, cwd=tmp_path,
+                          env=env, timeout=60)
+    stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stdout + stderr
+    assert SPOKEN in stdout and "There is no command /dance." in stdout
+
+
+async def test_control_characters_in_user_text_never_reach_the_terminal(console):
+    app, out, _ = console
+    for line in ("teacher: /debate start format:quick", "alice: /debate join side:pro", "teacher: /debate next",
+                 "alice: /speak \x1b[2J\x1b[31mred\x07 and\ttab\x9b1m \u202eevil\x7f",
+                 'teacher: /poll create question:"\x1b]0;pwned\x07Q?" options:"\x1b[5ma|b"'):
+        await app.handle_line(line)
+    text = out.getvalue()
+    assert "[2J[31mred and tab1m evil" in text  # the text stays, what would act on the terminal goes
+    assert "]0;pwnedQ?" in text and "[5ma" in text
+    assert not {c for c in text if ord(c) < 0x20 and c != "\n"} | {c for c in text if 0x7F <= ord(c) < 0xA0}
+    assert "\u202e" not in text
+
+
+async def test_a_mistyped_line_is_answered_in_a_room_too_and_a_comment_is_not(console):
+    app, out, _ = console
+    for line in ("#lobby na me: /debate status", "na me: /debate status", "# a note: /debate status", "#",
+                 "#! not a room"):
+        await app.handle_line(line)
+    text = out.getvalue()
+    assert "#lobby bot: A line is  name: /command" in text
+    assert "#main bot: A line is  name: /command" in text
+    assert text.count("A line is") == 2

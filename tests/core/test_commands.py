@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.commands import SPECS, Command, ParseError, parse, usage_keys
+from bot.core.commands import QUOTES, SPECS, Command, ParseError, _tokens, parse, usage_keys
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,70 @@ def test_no_input_raises_anything_but_parse_error(text):
 def test_speech_text_is_kept_as_typed(text):
     cmd = parse("/speak " + text)
     assert cmd.text == text.strip()
+
+
+@pytest.mark.parametrize("value", ["²", "①", "١٢", "+5", "1_0", "٣0"])
+def test_a_number_is_plain_ascii_digits(value):
+    with pytest.raises(ParseError) as err:
+        parse(f"/debate extend seconds:{value}")
+    assert (err.value.key, err.value.usage) == ("parse.not_a_number", "usage.debate.extend")
+
+
+@pytest.mark.parametrize("value", ["-5", "1000000001", "9" * 3000, "0" * 3000 + "1" * 11])
+def test_a_number_out_of_range_says_so(value):
+    with pytest.raises(ParseError) as err:
+        parse(f"/debate extend seconds:{value}")
+    assert (err.value.key, err.value.usage) == ("parse.out_of_range", "usage.debate.extend")
+    assert len(err.value.params["value"]) <= 40
+
+
+def test_leading_zeros_and_the_largest_number_are_fine():
+    assert parse("/debate extend seconds:0030").options == {"seconds": 30}
+    assert parse("/debate extend 1000000000").options == {"seconds": 10**9}
+
+
+MAX_LINE = 4000  # the limit the README documents
+
+
+@pytest.mark.parametrize(
+    ("head", "usage"),
+    [("/speak ", "usage.speak"), ("/poll vote id:1 ", "usage.poll.vote"), ("/poll ", "usage.poll.summary"),
+     ("/dance ", None), ("hello ", None)],
+)
+def test_a_line_over_the_limit_is_refused_before_parsing_with_the_usage(head, usage):
+    line = head + "「" * (MAX_LINE + 1 - len(head))
+    with pytest.raises(ParseError) as err:
+        parse(line)
+    assert err.value.key == "parse.line_too_long"
+    assert err.value.usage == usage
+    assert err.value.params == {"length": MAX_LINE + 1, "limit": MAX_LINE}
+    with pytest.raises(ParseError) as err:
+        parse(head + "「" * 1_000_000)
+    assert err.value.key == "parse.line_too_long"
+
+
+def test_a_line_at_the_limit_is_parsed():
+    line = "/speak " + "「" * (MAX_LINE - len("/speak "))
+    assert parse(line).text == line.removeprefix("/speak ")
+
+
+class Watched(str):
+    """A line that counts the characters `find` looks at."""
+
+    looked = 0
+
+    def find(self, sub, start=0, end=None):
+        found = str.find(self, sub, start)
+        self.looked += (found + 1 if found >= 0 else len(self)) - start
+        return found
+
+
+@pytest.mark.parametrize(
+    "text", ["「" * 20_000, "「a" * 10_000, "a「 " * 7_000, '"「“„«\'' * 3_000, '「"' + "x" * 20_000 + '"']
+)
+def test_the_tokenizer_is_linear_in_the_line(text):
+    """Each closing quote is looked for at most once per character: a line of unmatched 「 once
+    took 38 s for 1 MB, searching the rest of the line again for every opening quote."""
+    line = Watched(text)
+    _tokens(line, None, strict=False)
+    assert line.looked <= len(QUOTES) * len(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import io
@@ -330,3 +331,29 @@ async def test_the_end_of_a_debate_and_results_carry_the_chart(core, chat):
     assert_png(cards[0].attachment.data, DEBATE_SIZE)
     cards = await act(core, who("v1"), "/debate results chart:no")
     assert cards[0].attachment is None and cards[0].kind == "result"
+
+
+async def test_a_swing_too_small_to_show_is_plus_zero_never_minus_zero(core):
+    """Pro holds 1 of 150 voters before and 1 of 151 after: it lost 0.0044 points, which rounds
+    to zero on the card (one decimal) and in the JSON (two), and zero has no minus sign."""
+    teacher = who("teacher", moderator=True)
+    await act(core, teacher, "/debate start format:quick")
+    d = next(iter(core.debates.debates.values()))
+
+    async def votes(count: int) -> None:
+        cards = await asyncio.gather(*(act(core, who(f"v{i}"), "/vote " + ("pro" if i == 0 else "con"), d.id)
+                                       for i in range(count)))
+        assert all(c[0].kind == "notice" for c in cards), cards
+
+    await votes(150)
+    for _ in range(3):
+        await act(core, teacher, "/debate next", d.id)
+    await votes(151)
+    card = (await act(core, who("v1"), "/debate results chart:no", d.id))[0]
+    swing = next(f.value for f in card.fields if f.name == "Swing")
+    assert swing == "Pro +0.0 pts · Con +0.0 pts"
+    raw = (await debate_export(core, "json")).data.decode()
+    assert json.loads(raw)["result"]["swing"] == {"pro": 0.0, "con": 0.0}
+    assert "-0.0" not in raw
+    markdown = (await debate_export(core, "md")).data.decode()
+    assert "Pro +0.0 pts · Con +0.0 pts" in markdown and "-0.0" not in markdown

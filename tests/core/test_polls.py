@@ -488,3 +488,48 @@ async def test_a_muted_user_can_neither_vote_nor_take_a_ballot_back(core, clock)
     cards = await say(core, "fay", f"/poll withdraw id:{p.id}")
     assert cards[0].kind == "notice", cards[0].body
     assert "fay" not in p.ballots
+
+
+# --- bad input is an answer ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("choice", ["²", "①", "١", "٢", "1²", "²,3", "9" * 5000])
+async def test_a_choice_in_other_digits_is_refused_as_no_option(core, choice):
+    """`isdigit` takes `²` and `①` where `int` does not, and `int` reads `١` as 1: only 0-9 count.
+
+    Typed as Discord passes it (a command, no line), so no length limit of a line applies."""
+    p = await create(core)
+    replies = await core.handle(Request(actor("alice"), CHANNEL, command=Command("poll", "vote", {"id": p.id}, (choice,))))
+    card = replies[0].card
+    assert card.kind == "error" and "is not an option" in card.body
+    if len(choice) < 10:
+        assert (await vote(core, "alice", p.id, choice)).body == card.body  # typed as a line
+    assert "1. tea · 2. coffee · 3. water" in card.body
+    assert "/poll vote id:<N> <choice>" in card.body  # the usage
+    assert p.ballots == {}
+
+
+@pytest.mark.parametrize(
+    "custom_id", ["poll:²:vote:1", "poll:1:vote:²", "poll:①:withdraw", "debate:١:vote:pro", "poll:²:rank", "poll::vote:1"]
+)
+def test_a_button_id_with_other_digits_is_no_button(custom_id):
+    assert button_command(custom_id) is None
+    assert opens_ballot(custom_id) is None
+
+
+async def test_max_is_refused_for_a_single_choice_poll_even_max_1(core, chat):
+    posts = len(chat.posts)
+    for line in ('question:"Q?" options:"a|b" mode:single max:1', 'question:"Q?" options:"a|b" max:1'):
+        cards = await say(core, "teacher", f"/poll create {line}")
+        assert cards[0].kind == "error"
+        assert "max: is for multi and ranked polls; a single-choice poll takes one option." in cards[0].body
+        assert "Usage: /poll create" in cards[0].body
+    assert len(chat.posts) == posts and not core.polls.polls
+
+
+async def test_withdrawing_without_a_ballot_answers_with_the_usage_of_withdraw(core):
+    p = await create(core)
+    card = (await say(core, "alice", f"/poll withdraw id:{p.id}"))[0]
+    assert card.kind == "error" and "You have no vote on poll #1 to withdraw." in card.body
+    assert "Usage: /poll withdraw id:<N>" in card.body
+    assert "/poll vote" not in card.body

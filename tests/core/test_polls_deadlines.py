@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app import build_core
+from bot.core.commands import Command
 from bot.core.deadlines import parse_closes, parse_duration
 from bot.core.errors import RuleError
 from bot.core.ports import FakeClock
-from tests.conftest import say
+from bot.core.service import Request
+from tests.conftest import CHANNEL, actor, say
 from tests.fakes.chat import FakeChat
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # FakeClock's start
@@ -169,3 +171,37 @@ async def test_ballots_survive_a_restart_and_can_still_be_changed(tmp_path, cloc
         assert list(p.ballots.values()) == [(2,)]
     finally:
         await core.stop()
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("99999999999999999999d", "poll.error.closes_too_late"),  # once an OverflowError
+        ("9" * 5000 + "m", "poll.error.closes_too_late"),  # once a ValueError (int's digit limit)
+        ("1" + "0" * 30 + "s", "poll.error.closes_too_late"),
+        ("0" * 5000 + "10m", None),  # leading zeros are still ten minutes
+        ("١٠m", "poll.error.closes_bad"),  # other scripts' digits are no duration
+        ("²m", "poll.error.closes_bad"),
+    ],
+)
+def test_huge_and_foreign_numbers_in_closes_are_refused_clearly(text, key):
+    if key is None:
+        assert parse_closes(text, NOW) == NOW + timedelta(minutes=10)
+        return
+    with pytest.raises(RuleError) as info:
+        parse_closes(text, NOW)
+    assert (info.value.key, info.value.usage) == (key, "usage.poll.create")
+    assert len(info.value.params["value"]) <= 60
+
+
+async def test_a_huge_closes_is_answered_with_the_reason_and_the_usage(core):
+    line = '/poll create question:"Q?" options:"a|b" closes:99999999999999999999d'
+    cards = await say(core, "teacher", line)
+    assert cards[0].kind == "error"
+    assert "is too far away; a poll closes within 90 days." in cards[0].body
+    assert "Usage: /poll create" in cards[0].body
+    # as Discord passes it: a typed option, longer than any line may be
+    command = Command("poll", "create", {"question": "Q?", "options": "a|b", "closes": "9" * 5000 + "d"})
+    replies = await core.handle(Request(actor("teacher", True), CHANNEL, command=command))
+    assert "is too far away" in replies[0].card.body and "Usage: /poll create" in replies[0].card.body
+    assert not core.polls.polls

@@ -362,3 +362,18 @@ def test_list_file_comments_and_blank_lines(tmp_path: Path) -> None:
     f = load_default_filter(tmp_path)
     assert f.blocked == frozenset({"blorp", "zonk*", "quux"})
     assert f.allowed == frozenset({"blorpy"})
+
+
+@pytest.mark.parametrize(("text", "found"), [("@$$", "@$$"), ("4$$", "4$$"), ("@$$$$$", "@$$$$$"),
+                                             ("you @$$!", "@$$"), ("4$$ hole", "4$$"), ("@ $ $", "@ $ $")])
+def test_symbol_only_leet_reads_as_letters(text: str, found: str) -> None:
+    """`@` and `4` read as `a` and `$` as `s` in a word with no letter at all, as in `a$$`."""
+    match = WordFilter.build(["ass"]).find(text)
+    assert match is not None, text
+    assert (match.word, match.found) == ("ass", found)
+
+
+@pytest.mark.parametrize("text", ["455", "$5", "5$", "$455", "It costs $4.55, or 455 yen.", "I paid $$$", "4 $$"])
+def test_numbers_and_prices_stay_numbers(text: str) -> None:
+    assert WordFilter.build(["ass"]).find(text) is None, text
+    assert normalise("455 $5") == "455 $5"

@@ -1,7 +1,12 @@
 """The console adapter: lines `name: /command …` in, everything the bot posts out.
 
 A line may start with `#room` to speak in another channel (`#lobby alice: /vote pro`); the
-default channel is `#main`. Users named in BOT_MODERATORS are moderators.
+default channel is `#main`; any other line that starts with `#` is a comment (`# a note`). Users
+named in BOT_MODERATORS are moderators.
+
+Input is read as bytes and decoded here, once, with invalid bytes replaced (U+FFFD), whatever
+the locale: a stray byte neither stops the console nor reaches the store as a lone surrogate.
+Output goes through :func:`printable`, so user text prints no control characters.
 """
 
 from __future__ import annotations
@@ -10,11 +15,12 @@ import asyncio
 import logging
 import re
 import sys
+from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 from typing import TextIO
 
-from bot.adapters.console.render import card_lines
+from bot.adapters.console.render import card_lines, printable
 from bot.core.cards import Attachment, Card
 from bot.core.i18n import Catalog
 from bot.core.model import Actor, ChannelRef
@@ -26,6 +32,7 @@ PLATFORM = "console"
 WORKSPACE = "local"
 DEFAULT_ROOM = "main"
 LINE = re.compile(r"^(?:#(?P<room>[\w-]+)\s+)?(?P<name>[\w.-]+)\s*:\s*(?P<command>/.*)$")
+ROOM = re.compile(r"^#(?P<room>[\w-]+)")  # `#room …`; any other line starting with # is a comment
 
 
 def room(name: str = DEFAULT_ROOM) -> ChannelRef:
@@ -51,9 +58,9 @@ class ConsolePort:
         head = f"[{stamp}] #{channel.channel} {who}"
         if not lines:
             return
-        self.out.write(f"{head} {lines[0]}\n")
+        self.out.write(f"{head} {printable(lines[0])}\n")
         for line in lines[1:]:
-            self.out.write(f"{' ' * len(head)} {line}\n")
+            self.out.write(f"{' ' * len(head)} {printable(line)}\n")
         self.out.flush()
 
     def save(self, attachment: Attachment) -> Path:
@@ -97,11 +104,13 @@ class ConsoleApp:
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()
-        if not text or (text.startswith("#") and not LINE.match(text)):
+        in_room = ROOM.match(text)
+        if not text or (text.startswith("#") and in_room is None):
             return
         match = LINE.match(text)
         if match is None:
-            self.port._print(room(), "bot:", [self.core.t("en", "console.bad_line")])
+            where = room(in_room["room"]) if in_room else room()
+            self.port._print(where, "bot:", [self.core.t("en", "console.bad_line")])
             return
         channel = room(match["room"] or DEFAULT_ROOM)
         actor = self.actor(match["name"])
@@ -119,14 +128,31 @@ class ConsoleApp:
         interactive = stream.isatty()
         if interactive:
             self.port.out.write(self.core.t("en", "console.prompt_help") + "\n")
+        readline = read_lines(stream)
         while True:
             if interactive:
                 self.port.out.write("> ")
                 self.port.out.flush()
-            line = await loop.run_in_executor(None, stream.readline)
+            line = await loop.run_in_executor(None, readline)
             if not line:
                 break
             await self.handle_line(line)
+
+
+def read_lines(stream: TextIO) -> Callable[[], str]:
+    """A `readline` for `stream` that never fails on a byte: the bytes under a text stream (stdin
+    has them) are decoded in its encoding with invalid ones replaced, so the strict decoder of a
+    UTF-8 locale cannot stop the console, and the `surrogateescape` one of the C locale cannot
+    hand on a lone surrogate. A stream of text only (a script given as a string) is read as is."""
+    raw = getattr(stream, "buffer", None)
+    if raw is None:
+        return stream.readline
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+
+    def readline() -> str:
+        return raw.readline().decode(encoding, errors="replace")
+
+    return readline
 
 
 async def run_console(core: Core, port: ConsolePort, moderators: frozenset[str], stream: TextIO = sys.stdin) -> None:
