@@ -86,6 +86,9 @@ class DebateService:
         """Take every open debate back from the store (after a restart) and re-arm its deadline."""
         for d in await self.core.store.load_open_debates():
             self._index(d)
+        for debate_id, user, side in await self.core.store.open_sides_held():
+            if (d := self.debates.get(debate_id)) is not None:
+                d.sides_held[user] = side
         self.writer.start()
         log.info("%d open debates loaded", len(self.debates))
 
@@ -214,13 +217,18 @@ class DebateService:
         current = d.role_of(user)
         if current is not None:
             raise RuleError("debate.error.already_joined", "usage.debate.leave", side=self.t(d.language, f"side.{current.value}"))
+        held = d.sides_held.get(user)
+        if held is not None and side is not held:  # once a debater here, on that side only
+            raise RuleError("debate.error.side_held", "usage.debate.join", side=held.value)
         voter = self.voter_key(d, req.actor)  # a hash in an anonymous debate
         if side is not Role.AUDIENCE and any(voter in votes for votes in d.votes.values()):
             raise RuleError("debate.error.voted_cannot_debate")
-        await self.core.guard("join", req.actor, req.channel, d, "")
+        await self.core.guard("join", req.actor, req.channel, d, side.value)
         p = Participant(user, req.actor.name, side, self.core.clock.now())
         d.participants[user] = p
         await self.core.store.save_participant(d.id, p)
+        if side in _DEBATERS:
+            d.sides_held.setdefault(user, side)  # stored with the participant row (migration 006)
         await self._redraw_opening(d)
         await self.core.notify("join", req.actor, d, {"side": side.value})
         return [Reply(Card("notice", body=self.t(d.language, "debate.joined", side=self.t(d.language, f"side.{side.value}"), id=d.id)))]
@@ -392,8 +400,10 @@ class DebateService:
         if stage is None:
             raise RuleError("vote.error.closed", "usage.vote")
         actor = req.actor
-        if d.role_of(actor.user_id) in _DEBATERS:
-            raise RuleError("vote.error.debater")
+        if actor.user_id in d.sides_held:  # a debater, or one who was: also after leaving
+            if d.role_of(actor.user_id) in _DEBATERS:
+                raise RuleError("vote.error.debater")
+            raise RuleError("vote.error.was_debater", side=d.sides_held[actor.user_id].value)
         if self.core.guards:
             pending = self.core.guard_now("vote", actor, req.channel, d, "")
             if pending is not None:

@@ -69,6 +69,7 @@ Key = tuple[str, str, str]  # platform, workspace, user
 _PLAIN = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
 _BURST = _PLAIN[FlagReason.BURST]
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
+_SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a debater
 
 
 BOOKKEEPING_LINGER = 1.0  # seconds first sightings and vote flags gather before they are written
@@ -316,12 +317,15 @@ class ModerationService:
 
         A ballot that passes (neither removed nor muted, inside its rate limit) is decided and
         counted here at once, with no coroutine; anything else returns the full check to await.
+        For "join", `text` is the side asked for: a muted user may watch, not take a side.
         """
         d = target if isinstance(target, Debate) else None
         scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
         if action == "join":
             if scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
+            if text in _SIDES and self.mutes:
+                self._refuse_removed_or_muted(actor, None, None, "", self.core.clock.now())
             return None
         if action == VOTE and not text:
             now = self.core.clock.now()

@@ -96,6 +96,9 @@ ON CONFLICT (debate_id, user_id) DO UPDATE SET name = excluded.name, role = excl
 """
 delete_participant = "DELETE FROM participants WHERE debate_id = ? AND user_id = ?"
 select_participants = "SELECT * FROM participants WHERE debate_id = ?"
+select_open_sides_held = """
+SELECT h.debate_id, h.user_id, h.side FROM sides_held h JOIN debates d ON d.id = h.debate_id WHERE d.state != 'ended'
+"""
 insert_speech = """
 INSERT INTO speeches (debate_id, phase_index, user_id, name, side, text, at) VALUES (?, ?, ?, ?, ?, ?, ?)
 """
@@ -419,6 +422,11 @@ class SqliteStore:
 
     async def remove_participant(self, debate_id: int, user_id: str) -> None:
         await self._write(delete_participant, (debate_id, user_id))
+
+    async def open_sides_held(self) -> list[tuple[int, str, Role]]:
+        """(debate, user, side) of everyone who held a side in a debate not ended (migration 006)."""
+        rows = await self.db.execute_fetchall(select_open_sides_held)
+        return [(r["debate_id"], r["user_id"], Role(r["side"])) for r in rows]
 
     async def add_speech(self, debate_id: int, s: Speech) -> int:
         return await self._write(

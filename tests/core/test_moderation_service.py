@@ -317,6 +317,19 @@ async def test_a_burst_of_new_voters_is_flagged_but_known_voters_are_not(core, c
     assert {voter for _, voter, reason in stored if reason == "burst"} == {f"new{i}" for i in range(5)}
 
 
+async def test_a_muted_user_may_watch_but_not_join_as_a_debater(core, chat):
+    d = await start_quick(core)
+    await say(core, "teacher", "/mod mute user:mo minutes:5")
+    for side in ("pro", "con"):
+        cards = await say(core, "mo", f"/debate join side:{side}")
+        assert cards[0].kind == "error" and "You are muted until" in cards[0].body
+    assert "mo" not in d.participants and "mo" not in d.sides_held
+    assert "You joined" in (await say(core, "mo", "/debate join side:audience"))[0].body
+    await say(core, "mo", "/debate leave")
+    await say(core, "teacher", "/mod unmute user:mo")
+    assert "You joined" in (await say(core, "mo", "/debate join side:pro"))[0].body
+
+
 async def test_flags_in_an_anonymous_debate_use_the_voter_hash(core, chat):
     await say(core, "teacher", "/debate start format:quick anonymous:yes")
     d = next(iter(core.debates.debates.values()))
