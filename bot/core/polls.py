@@ -46,6 +46,14 @@ def poll_voter_key(secret: bytes, poll_id: int, actor: Actor) -> str:
     return "h:" + hmac_sha256(key, who).hex()[:32]
 
 
+def in_place(p: Poll, where: ChannelRef) -> bool:
+    """Whether `where` is the poll's channel or a thread of it (`<channel>/<thread>`, as Slack's
+    references are): the only places it is seen, voted and exported, but for moderators (privately)."""
+    own = p.channel
+    return where == own or (where.platform == own.platform and where.workspace == own.workspace
+                            and where.channel.startswith(own.channel + "/"))
+
+
 class PollService:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -93,7 +101,8 @@ class PollService:
     # --- finding polls ---
 
     async def _find(self, req: Request) -> Poll:
-        """The poll named by `id:`, open or closed, on the requester's platform and workspace."""
+        """The poll named by `id:`, open or closed, on the requester's platform and workspace
+        (where it may be used: `in_place`)."""
         pid = int(req.command.get("id"))
         p = self.polls.get(pid) or await self.store.load(pid)
         where = req.channel
@@ -103,6 +112,8 @@ class PollService:
 
     async def _open(self, req: Request) -> Poll:
         p = await self._find(req)
+        if not in_place(p, req.channel):  # a ballot is cast where the poll is, by anyone
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
         self._still_open(p)
         return p
 
@@ -291,9 +302,13 @@ class PollService:
 
     async def cmd_results(self, req: Request) -> list[Reply]:
         p = await self._find(req)
-        private = False
+        here = in_place(p, req.channel)
+        moderator = (not here or p.hidden) and await self.core.is_moderator(req.actor)
+        if not here and not moderator:
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
+        private = not here  # a moderator asking elsewhere is answered privately
         if p.hidden:
-            if not await self.core.is_moderator(req.actor):
+            if not moderator:
                 raise RuleError("poll.error.hidden", id=p.id)
             private = True  # a moderator's look at a hidden tally stays private
         count = self.count(p)
