@@ -12,6 +12,7 @@ from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
 from bot.core.library import Library
 from bot.core.model import (
+    NO_TIME,
     Actor,
     AuditEntry,
     ChannelRef,
@@ -224,7 +225,10 @@ class DebateService:
         if side is not Role.AUDIENCE and any(voter in votes for votes in d.votes.values()):
             raise RuleError("debate.error.voted_cannot_debate")
         await self.core.guard("join", req.actor, req.channel, d, side.value)
-        p = Participant(user, req.actor.name, side, self.core.clock.now())
+        # the audience of an anonymous debate is kept without the moment of joining: with the
+        # time of a ballot or a flag, it could name the voter
+        joined = NO_TIME if d.anonymous and side is Role.AUDIENCE else self.core.clock.now()
+        p = Participant(user, req.actor.name, side, joined)
         d.participants[user] = p
         await self.core.store.save_participant(d.id, p)
         if side in _DEBATERS:
@@ -413,7 +417,8 @@ class DebateService:
         now = self.core.clock.now()
         try:
             # `_value_` is the member's plain value (the `.value` property costs a call per vote)
-            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, now))
+            # an anonymous ballot is stored without its time, which could name the voter
+            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, NO_TIME if d.anonymous else now))
         except WriteFailed:
             raise RuleError("vote.error.not_stored") from None
         # the tally redraw was requested by `_committed`, once per batch and stage

@@ -25,7 +25,7 @@ from bot.core.cards import Card, Field, Reply
 from bot.core.debates import voter_hash
 from bot.core.errors import RuleError
 from bot.core.library import PROMPTS_DIR
-from bot.core.model import Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
+from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
 from bot.core.moderation import (
     ASK,
     MAX_MUTE_MINUTES,
@@ -402,8 +402,9 @@ class ModerationService:
         d = self.debate_at(req.channel)
         if d is None and req.debate_id is not None and self.debates is not None:
             d = self.debates.debates.get(req.debate_id)
-        # In an anonymous debate a refused ballot names the voter's hash, never the user.
-        whom = self.debates.voter_key(d, req.actor) if action == VOTE and d and d.anonymous else None
+        # In an anonymous debate a refused ballot names nobody: its time and reason (a mute, a
+        # removal) would tie the voter's hash to the user.
+        whom = "" if action == VOTE and d and d.anonymous else None
         await self._audit_refusal(req.actor, action, exc, d.id if d else req.debate_id, whom)
 
     async def _speak_or_post(self, req: Request, original) -> list[Reply]:
@@ -430,7 +431,7 @@ class ModerationService:
             return
         filtered = exc.key == "moderation.error.filtered"
         await self._audit(actor.platform, actor.workspace, BOT, FILTER_BLOCK if filtered else f"refuse.{action}",
-                          target=whom or actor.user_id, reason=exc.key, debate_id=debate_id,
+                          target=actor.user_id if whom is None else whom, reason=exc.key, debate_id=debate_id,
                           details=f"{action}: {exc.params.get('entry', '')}" if filtered else "")
 
     # --- observers: who is new, who joined late, which ballots to flag ---
@@ -470,8 +471,10 @@ class ModerationService:
         now = details.get("at") or self.core.clock.now()
         self._see(actor, now)
         if event == "join" and self._pre_vote_over(d):
-            self.late.setdefault(d.id, set()).add(actor.user_id)
-            return self.store.add_late_join(d.id, actor.user_id, now)
+            # in an anonymous debate a late joiner is known by their voter hash only, without a time
+            who = self.debates.voter_key(d, actor) if d.anonymous else actor.user_id
+            self.late.setdefault(d.id, set()).add(who)
+            return self.store.add_late_join(d.id, who, NO_TIME if d.anonymous else now)
         return None
 
     def observe_ballot(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
@@ -493,7 +496,7 @@ class ModerationService:
     def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime, now: datetime) -> None:
         voter = self.core.debates.voter_key(d, actor) if d.anonymous else actor.user_id
         if stage is Stage.POST:
-            late = actor.user_id in self.late.get(d.id, ())
+            late = voter in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
                 self._flag(d, voter, reason, stage, now)
         # a new participant: known here for less than the window (in a storm, most were seen just now)
@@ -515,11 +518,14 @@ class ModerationService:
             return
         reason = _PLAIN.get(reason) or str(reason)  # a plain str: an enum member would keep the tuple tracked
         voters[voter] = (*reasons, reason)
-        self.flag_writer.enqueue((d.id, voter, reason, stage._value_, now))
+        # In an anonymous debate the flag is stored under the voter's hash without a time, and its
+        # log entry (which has one) names nobody.
+        self.flag_writer.enqueue((d.id, voter, reason, stage._value_, NO_TIME if d.anonymous else now))
         if reason == _BURST:
             return  # a burst is logged once, when it starts ("vote.burst"); its ballots are in vote_flags
-        self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag", target=voter,
-                                reason=str(reason), debate_id=d.id, details=stage.value))
+        self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag",
+                                target="" if d.anonymous else voter, reason=str(reason), debate_id=d.id,
+                                details=stage.value))
 
     def flagged_voters(self, d: object) -> set[str]:
         """The voter keys of flagged ballots (`/debate results flagged:exclude`)."""

@@ -22,7 +22,7 @@ from bot.core.counting import PollCount, count_poll
 from bot.core.deadlines import parse_closes
 from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
-from bot.core.model import Actor, AuditEntry, ChannelRef
+from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef
 from bot.core.poll_model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
@@ -131,6 +131,11 @@ class PollService:
             return poll_voter_key(self.core.secret, p.id, actor)
         return actor.user_id
 
+    def stamp(self, p: Poll) -> datetime:
+        """The time a ballot is stored with: none (NO_TIME) in an anonymous poll, where it could
+        name the voter."""
+        return NO_TIME if p.anonymous else self.core.clock.now()
+
     def count(self, p: Poll) -> PollCount:
         return count_poll(p.mode, p.options, [list(b) for b in p.ballots.values()])
 
@@ -215,7 +220,7 @@ class PollService:
         name = "" if p.anonymous else req.actor.name
         self._still_open(p)
         try:
-            await self.writer.submit(BallotRow(p.id, voter, picked, self.core.clock.now(), name))
+            await self.writer.submit(BallotRow(p.id, voter, picked, self.stamp(p), name))
         except WriteFailed:
             raise RuleError("poll.error.not_stored", "usage.poll.vote") from None
         self._refresh(p)
@@ -287,7 +292,7 @@ class PollService:
         await self._guard(req, p)  # taking a ballot back is a vote too: a muted user waits
         self._still_open(p)
         try:
-            await self.writer.submit(BallotRow(p.id, voter, None, self.core.clock.now()))
+            await self.writer.submit(BallotRow(p.id, voter, None, self.stamp(p)))
         except WriteFailed:
             raise RuleError("poll.error.not_stored", "usage.poll.withdraw") from None
         self._refresh(p)

@@ -330,19 +330,30 @@ async def test_a_muted_user_may_watch_but_not_join_as_a_debater(core, chat):
     assert "You joined" in (await say(core, "mo", "/debate join side:pro"))[0].body
 
 
-async def test_flags_in_an_anonymous_debate_use_the_voter_hash(core, chat):
+async def test_flags_in_an_anonymous_debate_use_the_voter_hash_and_the_log_names_nobody(core, chat):
     await say(core, "teacher", "/debate start format:quick anonymous:yes")
     d = next(iter(core.debates.debates.values()))
-    await to_post_vote(core)
+    await say(core, "teacher", "/debate next")
+    await say(core, "late", "/debate join side:audience")
+    await say(core, "teacher", "/debate next")
+    await say(core, "teacher", "/debate next")
     await say(core, "v9", "/vote pro")
+    await say(core, "late", "/vote pro")
     await core.debates.writer.flush()
-    (voter,) = core.flagged(d)
-    assert voter.startswith("h:") and voter in d.votes[Stage.POST]
+    flagged = core.flagged(d)
+    assert len(flagged) == 2 and all(v.startswith("h:") and v in d.votes[Stage.POST] for v in flagged)
+    await core.moderation.settle()
+    stored = await core.moderation.store.vote_flags()
+    assert sorted(r for _, v, r in stored) == ["joined_late", "no_pre_vote", "no_pre_vote"]
+    assert all(v in flagged for _, v, _ in stored)
     await say(core, "teacher", "/mod mute user:v10 minutes:5")
     assert "muted" in (await say(core, "v10", "/vote con"))[0].body
-    refused = [e for e in await log(core) if e.action == "refuse.vote"]
-    assert len(refused) == 1 and refused[0].target.startswith("h:")  # the hash, not the user
-    assert all(e.target not in ("v9", "v10") for e in await log(core) if e.action in ("vote.flag", "refuse.vote"))
+    entries = [e for e in await log(core) if e.action in ("vote.flag", "refuse.vote")]
+    # the log has the times: its entries name neither the user nor the hash
+    assert sorted((e.action, e.reason) for e in entries) == [
+        ("refuse.vote", "moderation.error.muted"), ("vote.flag", "joined_late"), ("vote.flag", "no_pre_vote"),
+        ("vote.flag", "no_pre_vote")]
+    assert all(e.target == "" for e in entries)
 
 
 # --- audit log, its mirror, moderator roles ---
