@@ -293,7 +293,7 @@ class DebateService:
         note = ""
         exclude: set[str] = set()
         if req.command.get("flagged") == "exclude":
-            exclude = self.core.flagged(d)
+            exclude = await self.core.flagged(d)
             note = self.t(d.language, "result.flagged_excluded", count=len(exclude))
         result = self.result(d, exclude)
         chart = await export.debate_chart(self.core, d, result) if req.command.get("chart") != "no" else None

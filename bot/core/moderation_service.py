@@ -25,6 +25,7 @@ from bot.core.cards import Card, Field, Reply
 from bot.core.debates import voter_hash
 from bot.core.errors import RuleError
 from bot.core.library import PROMPTS_DIR
+from bot.core.lru import LRU
 from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
 from bot.core.moderation import (
     ASK,
@@ -74,6 +75,9 @@ _SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a de
 
 BOOKKEEPING_LINGER = 1.0  # seconds first sightings and vote flags gather before they are written
 SEEN_MEMORY = 100_000  # users whose member hash is remembered; more empties the memo
+# Members whose first sighting is kept in memory (the store keeps all): the least recently seen
+# goes first. One forgotten and seen again counts as new once more (a hint only: see `_signals`).
+MEMBER_MEMORY = 100_000
 
 
 def _key(actor: Actor) -> Key:
@@ -111,12 +115,14 @@ class ModerationService:
         self.default_filter = load_default_filter(prompts)
         self.mutes: dict[Key, Mute] = {}
         self.removed: dict[str, set[str]] = {}  # scope -> user ids
-        # debate -> voter key -> reasons; tuples, which the garbage collector stops tracking, so a
-        # storm's thousands of flagged voters do not lengthen its full collections
+        # running debate -> voter key -> reasons (dropped when it ends); tuples, which the garbage
+        # collector stops tracking, so a storm's thousands of flagged voters do not lengthen its
+        # full collections
         self.flags: dict[int, dict[str, tuple[str, ...]]] = {}
         self.late: dict[int, set[str]] = {}  # debate -> users who joined after the pre-vote
         self.seen: dict[Key, datetime] = {}  # a memo of `members` by user, so a known voter is not hashed again
-        self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
+        # (platform, workspace, hash) -> first seen, for the MEMBER_MEMORY members seen last
+        self.members: LRU[tuple[str, str, str], datetime] = LRU(MEMBER_MEMORY)
         # Written behind the voter's back, in batches: a storm of new voters must not queue one
         # transaction per voter (or per flag) in front of the vote writer.
         # In a storm the vote writer's drain takes their rows between two vote batches; alone, they
@@ -167,7 +173,7 @@ class ModerationService:
         self.mutes = {(m.platform, m.workspace, m.user_id): m for m in await self.store.mutes()}
         for scope, user in await self.store.removals():
             self.removed.setdefault(scope, set()).add(user)
-        for debate_id, voter, reason in await self.store.vote_flags():
+        for debate_id, voter, reason in await self.store.open_vote_flags():  # an ended debate's stay stored
             voters = self.flags.setdefault(debate_id, {})
             if reason not in voters.get(voter, ()):
                 voters[voter] = (*voters.get(voter, ()), str(reason))
@@ -176,7 +182,7 @@ class ModerationService:
         for scope, seconds in (await self.store.slowmodes()).items():
             self.slowmode.set(scope, seconds)
         self.log_channels = await self.store.log_channels()
-        self.members = await self.store.members_seen()
+        self.members = LRU(MEMBER_MEMORY, await self.store.latest_members(MEMBER_MEMORY))
         for d in await self.store.open_discussions():
             self._index_discussion(d)
         log.info("moderation loaded: %d mutes, %d open discussions", len(self.mutes), len(self.discussions))
@@ -452,9 +458,9 @@ class ModerationService:
         seen = self.members.get(member)
         if seen is None:
             seen = self.members[member] = now
-            self.member_writer.enqueue((*member, seen))
+            self.member_writer.enqueue((*member, seen))  # a member seen before stays their earliest
         if len(self.seen) >= SEEN_MEMORY:
-            self.seen.clear()  # only a memo: `members` still knows everyone
+            self.seen.clear()  # only a memo: `members` and the store still know them
         self.seen[key] = seen
         return seen
 
@@ -527,16 +533,23 @@ class ModerationService:
                                 target="" if d.anonymous else voter, reason=str(reason), debate_id=d.id,
                                 details=stage.value))
 
-    def flagged_voters(self, d: object) -> set[str]:
-        """The voter keys of flagged ballots (`/debate results flagged:exclude`)."""
+    async def flagged_voters(self, d: object) -> set[str]:
+        """The voter keys of flagged ballots (`/debate results flagged:exclude`): kept in memory
+        while the debate runs, read from the store once it has ended."""
         did = getattr(d, "id", None)
-        return set(self.flags.get(did, {})) if did is not None else set()
+        if did is None:
+            return set()
+        if getattr(d, "running", False):
+            return set(self.flags.get(did, {}))
+        await self.flag_writer.flush()  # the last flags may still be on their way
+        return await self.store.flagged_voters(did)
 
     async def _debate_ended(self, d: Debate) -> None:
         scope = self.debate_scope(d)
         self.removed.pop(scope, None)
         self.slowmode.drop(scope)
         self.late.pop(d.id, None)
+        self.flags.pop(d.id, None)  # stored: `flagged_voters` reads an ended debate's from the store
         self.bursts.forget(d.id)
         await self.store.drop_scope(scope)
         await self.store.drop_late_joins(d.id)

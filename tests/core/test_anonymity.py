@@ -274,7 +274,7 @@ async def test_no_stored_row_links_an_anonymous_voter_to_their_hash_directly_or_
             assert "Your vote" in (await step(voter, f"/vote {choice}")).body
         await s.core.debates.writer.flush()
         debate = s.core.debates.debates[debate_id]
-        assert debate.votes[Stage.POST] and s.core.flagged(debate)  # the late joiner's ballot is flagged
+        assert debate.votes[Stage.POST] and await s.core.flagged(debate)  # the late joiner's ballot is flagged
         await s.core.moderation.settle()
         running = rows_of(db)  # late joins are kept while the debate runs
         late = [row for t, row in running if t == "late_joins"]

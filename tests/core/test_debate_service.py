@@ -97,11 +97,13 @@ async def test_a_debater_who_left_neither_votes_nor_takes_another_side(core, cha
 async def test_the_debater_rule_holds_after_a_restart(tmp_path, clock):
     core = await build_core(tmp_path / "r.db", {"test": FakeChat()}, clock=clock)
     await core.start()
-    await say(core, "teacher", "/debate start format:quick")
-    await say(core, "alice", "/debate join side:pro")
-    await say(core, "alice", "/debate leave")
-    await say(core, "bob", "/debate join side:con")
-    await core.stop()
+    try:
+        await say(core, "teacher", "/debate start format:quick")
+        await say(core, "alice", "/debate join side:pro")
+        await say(core, "alice", "/debate leave")
+        await say(core, "bob", "/debate join side:con")
+    finally:
+        await core.stop()
     core2 = await build_core(tmp_path / "r.db", {"test": FakeChat()}, clock=clock)
     await core2.start()
     try:
