@@ -15,6 +15,7 @@ from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
 from bot.core.library import Library
 from bot.core.model import (
+    NO_TIME,
     Actor,
     AuditEntry,
     ChannelRef,
@@ -328,13 +329,21 @@ class DebateService:
         current = d.role_of(user)
         if current is not None:
             raise RuleError("debate.error.already_joined", "usage.debate.leave", side=self.t(d.language, f"side.{current.value}"))
+        held = d.sides_held.get(user)
+        if held is not None and side is not held:  # once a debater here, on that side only
+            raise RuleError("debate.error.side_held", "usage.debate.join", side=held.value)
         voter = self.voter_key(d, req.actor)  # a hash in an anonymous debate
         if side is not Role.AUDIENCE and any(voter in votes for votes in d.votes.values()):
             raise RuleError("debate.error.voted_cannot_debate")
-        await self.core.guard("join", req.actor, req.channel, d, "")
-        p = Participant(user, req.actor.name, side, self.core.clock.now())
+        await self.core.guard("join", req.actor, req.channel, d, side.value)
+        # the audience of an anonymous debate is kept without the moment of joining: with the
+        # time of a ballot or a flag, it could name the voter
+        joined = NO_TIME if d.anonymous and side is Role.AUDIENCE else self.core.clock.now()
+        p = Participant(user, req.actor.name, side, joined)
         d.participants[user] = p
         await self.core.store.save_participant(d.id, p)
+        if side in _DEBATERS:
+            d.sides_held.setdefault(user, side)  # stored with the participant row (migration 008)
         await self._redraw_opening(d)
         await self.core.notify("join", req.actor, d, {"side": side.value})
         return [Reply(Card("notice", body=self.t(d.language, "debate.joined", side=self.t(d.language, f"side.{side.value}"), id=d.id)))]
@@ -416,7 +425,7 @@ class DebateService:
         note = ""
         exclude: set[str] = set()
         if req.command.get("flagged") == "exclude":
-            exclude = self.core.flagged(d)
+            exclude = await self.core.flagged(d)
             note = self.t(d.language, "result.flagged_excluded", count=len(exclude))
         result = self.result(d, exclude)
         chart = await export.debate_chart(self.core, d, result) if req.command.get("chart") != "no" else None
@@ -529,8 +538,10 @@ class DebateService:
         if stage is None:
             raise RuleError("vote.error.closed", "usage.vote")
         actor = req.actor
-        if d.role_of(actor.user_id) in _DEBATERS:
-            raise RuleError("vote.error.debater")
+        if actor.user_id in d.sides_held:  # a debater, or one who was: also after leaving
+            if d.role_of(actor.user_id) in _DEBATERS:
+                raise RuleError("vote.error.debater")
+            raise RuleError("vote.error.was_debater", side=d.sides_held[actor.user_id].value)
         if self.core.guards:
             pending = self.core.guard_now("vote", actor, req.channel, d, "")
             if pending is not None:
@@ -540,7 +551,8 @@ class DebateService:
         now = self.core.clock.now()
         try:
             # `_value_` is the member's plain value (the `.value` property costs a call per vote)
-            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, now))
+            # an anonymous ballot is stored without its time, which could name the voter
+            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, NO_TIME if d.anonymous else now))
         except WriteFailed:
             raise RuleError("vote.error.not_stored") from None
         # the tally redraw was requested by `_committed`, once per batch and stage

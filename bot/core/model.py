@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
@@ -49,6 +49,9 @@ class DebateState(StrEnum):
 
 
 SPEAKING_KINDS = frozenset({PhaseKind.SPEECH, PhaseKind.CROSS, PhaseKind.OPEN_FLOOR})
+# Stored in place of the time of a row that must not carry one (ballots and flags of anonymous
+# debates and polls, the audience of an anonymous debate): a time there could name the voter.
+NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,8 @@ class Debate:
     version: int = 0  # changes of its own row, as the store counted them when it was read
     touched: int = 0  # changes of its people, speeches and questions, likewise
     announced: int = -1  # phases announced up to this index; past the last one: the result too
+    # Everyone who held pro or con here, also after leaving: they neither vote nor change sides.
+    sides_held: dict[str, Role] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:

@@ -25,7 +25,8 @@ from bot.core.cards import Card, Field, Reply
 from bot.core.debates import voter_hash
 from bot.core.errors import RuleError
 from bot.core.library import PROMPTS_DIR
-from bot.core.model import Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
+from bot.core.lru import LRU
+from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
 from bot.core.moderation import (
     ASK,
     BOOKKEEPING_CHUNK,
@@ -70,10 +71,14 @@ Key = tuple[str, str, str]  # platform, workspace, user
 _PLAIN = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
 _BURST = _PLAIN[FlagReason.BURST]
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
+_SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a debater
 
 
 BOOKKEEPING_LINGER = 1.0  # seconds first sightings and vote flags gather before they are written
 SEEN_MEMORY = 100_000  # users whose member hash is remembered; more empties the memo
+# Members whose first sighting is kept in memory (the store keeps all): the least recently seen
+# goes first. One forgotten and seen again counts as new once more (a hint only: see `_signals`).
+MEMBER_MEMORY = 100_000
 
 
 def _key(actor: Actor) -> Key:
@@ -111,12 +116,14 @@ class ModerationService:
         self.default_filter = load_default_filter(prompts)
         self.mutes: dict[Key, Mute] = {}
         self.removed: dict[str, set[str]] = {}  # scope -> user ids
-        # debate -> voter key -> reasons; tuples, which the garbage collector stops tracking, so a
-        # storm's thousands of flagged voters do not lengthen its full collections
+        # running debate -> voter key -> reasons (dropped when it ends); tuples, which the garbage
+        # collector stops tracking, so a storm's thousands of flagged voters do not lengthen its
+        # full collections
         self.flags: dict[int, dict[str, tuple[str, ...]]] = {}
         self.late: dict[int, set[str]] = {}  # debate -> users who joined after the pre-vote
         self.seen: dict[Key, datetime] = {}  # a memo of `members` by user, so a known voter is not hashed again
-        self.members: dict[tuple[str, str, str], datetime] = {}  # (platform, workspace, hash) -> first seen
+        # (platform, workspace, hash) -> first seen, for the MEMBER_MEMORY members seen last
+        self.members: LRU[tuple[str, str, str], datetime] = LRU(MEMBER_MEMORY)
         # Written behind the voter's back, in batches: a storm of new voters must not queue one
         # transaction per voter (or per flag) in front of the vote writer.
         # In a storm the vote writer's drain takes their rows between two vote batches; alone, they
@@ -168,7 +175,7 @@ class ModerationService:
         self.mutes = {(m.platform, m.workspace, m.user_id): m for m in await self.store.mutes()}
         for scope, user in await self.store.removals():
             self.removed.setdefault(scope, set()).add(user)
-        for debate_id, voter, reason in await self.store.vote_flags():
+        for debate_id, voter, reason in await self.store.open_vote_flags():  # an ended debate's stay stored
             voters = self.flags.setdefault(debate_id, {})
             if reason not in voters.get(voter, ()):
                 voters[voter] = (*voters.get(voter, ()), str(reason))
@@ -177,7 +184,7 @@ class ModerationService:
         for scope, seconds in (await self.store.slowmodes()).items():
             self.slowmode.set(scope, seconds)
         self.log_channels = await self.store.log_channels()
-        self.members = await self.store.members_seen()
+        self.members = LRU(MEMBER_MEMORY, await self.store.latest_members(MEMBER_MEMORY))
         for d in await self.store.open_discussions():
             self._index_discussion(d)
         log.info("moderation loaded: %d mutes, %d open discussions", len(self.mutes), len(self.discussions))
@@ -340,12 +347,15 @@ class ModerationService:
 
         A ballot that passes (neither removed nor muted, inside its rate limit) is decided and
         counted here at once, with no coroutine; anything else returns the full check to await.
+        For "join", `text` is the side asked for: a muted user may watch, not take a side.
         """
         d = target if isinstance(target, Debate) else None
         scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
         if action == "join":
             if scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
+            if text in _SIDES and self.mutes:
+                self._refuse_removed_or_muted(actor, None, None, "", self.core.clock.now())
             return None
         if action == VOTE and not text:
             now = self.core.clock.now()
@@ -422,8 +432,9 @@ class ModerationService:
         d = self.debate_at(req.channel)
         if d is None and req.debate_id is not None and self.debates is not None:
             d = self.debates.debates.get(req.debate_id)
-        # In an anonymous debate a refused ballot names the voter's hash, never the user.
-        whom = self.debates.voter_key(d, req.actor) if action == VOTE and d and d.anonymous else None
+        # In an anonymous debate a refused ballot names nobody: its time and reason (a mute, a
+        # removal) would tie the voter's hash to the user.
+        whom = "" if action == VOTE and d and d.anonymous else None
         await self._audit_refusal(req.actor, action, exc, d.id if d else req.debate_id, whom)
 
     async def _speak_or_post(self, req: Request, original) -> list[Reply]:
@@ -450,7 +461,7 @@ class ModerationService:
             return
         filtered = exc.key == "moderation.error.filtered"
         await self._audit(actor.platform, actor.workspace, BOT, FILTER_BLOCK if filtered else f"refuse.{action}",
-                          target=whom or actor.user_id, reason=exc.key, debate_id=debate_id,
+                          target=actor.user_id if whom is None else whom, reason=exc.key, debate_id=debate_id,
                           details=f"{action}: {exc.params.get('entry', '')}" if filtered else "")
 
     # --- observers: who is new, who joined late, which ballots to flag ---
@@ -471,9 +482,9 @@ class ModerationService:
         seen = self.members.get(member)
         if seen is None:
             seen = self.members[member] = now
-            self.member_writer.enqueue((*member, seen))
+            self.member_writer.enqueue((*member, seen))  # a member seen before stays their earliest
         if len(self.seen) >= SEEN_MEMORY:
-            self.seen.clear()  # only a memo: `members` still knows everyone
+            self.seen.clear()  # only a memo: `members` and the store still know them
         self.seen[key] = seen
         return seen
 
@@ -490,8 +501,10 @@ class ModerationService:
         now = details.get("at") or self.core.clock.now()
         self._see(actor, now)
         if event == "join" and self._pre_vote_over(d):
-            self.late.setdefault(d.id, set()).add(actor.user_id)
-            return self.store.add_late_join(d.id, actor.user_id, now)
+            # in an anonymous debate a late joiner is known by their voter hash only, without a time
+            who = self.debates.voter_key(d, actor) if d.anonymous else actor.user_id
+            self.late.setdefault(d.id, set()).add(who)
+            return self.store.add_late_join(d.id, who, NO_TIME if d.anonymous else now)
         return None
 
     def observe_ballot(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
@@ -513,7 +526,7 @@ class ModerationService:
     def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime, now: datetime) -> None:
         voter = self.core.debates.voter_key(d, actor) if d.anonymous else actor.user_id
         if stage is Stage.POST:
-            late = actor.user_id in self.late.get(d.id, ())
+            late = voter in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
                 self._flag(d, voter, reason, stage, now)
         # a new participant: known here for less than the window (in a storm, most were seen just now)
@@ -535,22 +548,32 @@ class ModerationService:
             return
         reason = _PLAIN.get(reason) or str(reason)  # a plain str: an enum member would keep the tuple tracked
         voters[voter] = (*reasons, reason)
-        self.flag_writer.enqueue((d.id, voter, reason, stage._value_, now))
+        # In an anonymous debate the flag is stored under the voter's hash without a time, and its
+        # log entry (which has one) names nobody.
+        self.flag_writer.enqueue((d.id, voter, reason, stage._value_, NO_TIME if d.anonymous else now))
         if reason == _BURST:
             return  # a burst is logged once, when it starts ("vote.burst"); its ballots are in vote_flags
-        self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag", target=voter,
-                                reason=str(reason), debate_id=d.id, details=stage.value))
+        self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag",
+                                target="" if d.anonymous else voter, reason=str(reason), debate_id=d.id,
+                                details=stage.value))
 
-    def flagged_voters(self, d: object) -> set[str]:
-        """The voter keys of flagged ballots (`/debate results flagged:exclude`)."""
+    async def flagged_voters(self, d: object) -> set[str]:
+        """The voter keys of flagged ballots (`/debate results flagged:exclude`): kept in memory
+        while the debate runs, read from the store once it has ended."""
         did = getattr(d, "id", None)
-        return set(self.flags.get(did, {})) if did is not None else set()
+        if did is None:
+            return set()
+        if getattr(d, "running", False):
+            return set(self.flags.get(did, {}))
+        await self.flag_writer.flush()  # the last flags may still be on their way
+        return await self.store.flagged_voters(did)
 
     async def _debate_ended(self, d: Debate) -> None:
         scope = self.debate_scope(d)
         self.removed.pop(scope, None)
         self.slowmode.drop(scope)
         self.late.pop(d.id, None)
+        self.flags.pop(d.id, None)  # stored: `flagged_voters` reads an ended debate's from the store
         self.bursts.forget(d.id)
         await self.store.drop_scope(scope)
         await self.store.drop_late_joins(d.id)

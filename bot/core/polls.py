@@ -23,7 +23,7 @@ from bot.core.counting import PollCount, count_poll
 from bot.core.deadlines import parse_closes
 from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
-from bot.core.model import Actor, AuditEntry, ChannelRef
+from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef
 from bot.core.poll_model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
@@ -45,6 +45,14 @@ def poll_voter_key(secret: bytes, poll_id: int, actor: Actor) -> str:
     key = hmac_sha256(secret, f"poll:{poll_id}".encode())
     who = f"{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
     return "h:" + hmac_sha256(key, who).hex()[:32]
+
+
+def in_place(p: Poll, where: ChannelRef) -> bool:
+    """Whether `where` is the poll's channel or a thread of it (`<channel>/<thread>`, as Slack's
+    references are): the only places it is seen, voted and exported, but for moderators (privately)."""
+    own = p.channel
+    return where == own or (where.platform == own.platform and where.workspace == own.workspace
+                            and where.channel.startswith(own.channel + "/"))
 
 
 class PollService:
@@ -110,7 +118,8 @@ class PollService:
     # --- finding polls ---
 
     async def _find(self, req: Request) -> Poll:
-        """The poll named by `id:`, open or closed, on the requester's platform and workspace."""
+        """The poll named by `id:`, open or closed, on the requester's platform and workspace
+        (where it may be used: `in_place`)."""
         pid = int(req.command.get("id"))
         p = self.polls.get(pid) or await self.store.load(pid)
         where = req.channel
@@ -120,6 +129,8 @@ class PollService:
 
     async def _open(self, req: Request) -> Poll:
         p = await self._find(req)
+        if not in_place(p, req.channel):  # a ballot is cast where the poll is, by anyone
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
         self._still_open(p)
         return p
 
@@ -136,6 +147,11 @@ class PollService:
         if p.anonymous:
             return poll_voter_key(self.core.secret, p.id, actor)
         return actor.user_id
+
+    def stamp(self, p: Poll) -> datetime:
+        """The time a ballot is stored with: none (NO_TIME) in an anonymous poll, where it could
+        name the voter."""
+        return NO_TIME if p.anonymous else self.core.clock.now()
 
     def count(self, p: Poll) -> PollCount:
         return count_poll(p.mode, p.options, [list(b) for b in p.ballots.values()])
@@ -221,7 +237,7 @@ class PollService:
         name = "" if p.anonymous else req.actor.name
         self._still_open(p)
         try:
-            await self.writer.submit(BallotRow(p.id, voter, picked, self.core.clock.now(), name))
+            await self.writer.submit(BallotRow(p.id, voter, picked, self.stamp(p), name))
         except WriteFailed:
             raise RuleError("poll.error.not_stored", "usage.poll.vote") from None
         self._refresh(p)
@@ -294,7 +310,7 @@ class PollService:
         await self._guard(req, p)  # taking a ballot back is a vote too: a muted user waits
         self._still_open(p)
         try:
-            await self.writer.submit(BallotRow(p.id, voter, None, self.core.clock.now()))
+            await self.writer.submit(BallotRow(p.id, voter, None, self.stamp(p)))
         except WriteFailed:
             raise RuleError("poll.error.not_stored", "usage.poll.withdraw") from None
         self._refresh(p)
@@ -309,9 +325,13 @@ class PollService:
 
     async def cmd_results(self, req: Request) -> list[Reply]:
         p = await self._find(req)
-        private = False
+        here = in_place(p, req.channel)
+        moderator = (not here or p.hidden) and await self.core.is_moderator(req.actor)
+        if not here and not moderator:
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
+        private = not here  # a moderator asking elsewhere is answered privately
         if p.hidden:
-            if not await self.core.is_moderator(req.actor):
+            if not moderator:
                 raise RuleError("poll.error.hidden", id=p.id)
             private = True  # a moderator's look at a hidden tally stays private
         count = self.count(p)

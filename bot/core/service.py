@@ -102,7 +102,7 @@ class Core:
         self.audit_writer: GroupCommitWriter[AuditEntry] = GroupCommitWriter(store.add_audits)
         self.moderator_check: Callable[[Actor], Awaitable[bool]] = self._platform_moderator
         # Voters whose ballots moderation flags (debate -> voter keys); `/debate results flagged:exclude`.
-        self.flagged: Callable[[object], set[str]] = lambda debate: set()
+        self.flagged: Callable[[object], Awaitable[set[str]]] = self._nobody_flagged
         self.tune_process = False  # the entry point sets it; tests leave the process alone
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._languages: dict[ChannelRef, str] = {}
@@ -145,6 +145,10 @@ class Core:
     @staticmethod
     async def _platform_moderator(actor: Actor) -> bool:
         return actor.is_admin
+
+    @staticmethod
+    async def _nobody_flagged(debate: object) -> set[str]:
+        return set()
 
     async def guard(self, action: str, actor: Actor, channel: ChannelRef, debate: object, text: str) -> None:
         """Ask every guard (moderation) whether `actor` may do `action`; the first refusal wins."""

@@ -61,6 +61,11 @@ select_open_discussions = "SELECT * FROM discussions WHERE closed_at IS NULL ORD
 # Both are append-only logs (migration 004): the bot writes each row once; reading deduplicates.
 insert_vote_flags_head = "INSERT INTO vote_flags (debate_id, voter, reason, stage, at)"
 select_vote_flags = "SELECT DISTINCT debate_id, voter, reason FROM vote_flags"
+select_open_vote_flags = """
+SELECT DISTINCT f.debate_id, f.voter, f.reason FROM vote_flags f JOIN debates d ON d.id = f.debate_id
+WHERE d.state != 'ended'
+"""
+select_flagged_voters = "SELECT DISTINCT voter FROM vote_flags WHERE debate_id = ?"
 insert_late_join = "INSERT OR IGNORE INTO late_joins (debate_id, user_id, at) VALUES (?, ?, ?)"
 select_late_joins = """
 SELECT l.debate_id, l.user_id FROM late_joins l JOIN debates d ON d.id = l.debate_id WHERE d.state != 'ended'
@@ -68,6 +73,10 @@ SELECT l.debate_id, l.user_id FROM late_joins l JOIN debates d ON d.id = l.debat
 delete_late_joins = "DELETE FROM late_joins WHERE debate_id = ?"
 insert_members_head = "INSERT INTO members_seen (platform, workspace, member, first_seen)"
 select_members = "SELECT platform, workspace, member, first_seen FROM members_seen"
+select_latest_members = """
+SELECT platform, workspace, member, MIN(first_seen) AS first_seen FROM members_seen
+GROUP BY platform, workspace, member ORDER BY first_seen DESC LIMIT ?
+"""
 
 
 def _flag_values(rows: list[tuple[int, str, str, str, datetime]]) -> list[object]:
@@ -234,6 +243,15 @@ class ModerationStore:
         rows = await self.db.execute_fetchall(select_vote_flags)
         return [(r["debate_id"], r["voter"], r["reason"]) for r in rows]
 
+    async def open_vote_flags(self) -> list[tuple[int, str, str]]:
+        """The flags of the debates that have not ended (what the service keeps in memory)."""
+        rows = await self.db.execute_fetchall(select_open_vote_flags)
+        return [(r["debate_id"], r["voter"], r["reason"]) for r in rows]
+
+    async def flagged_voters(self, debate_id: int) -> set[str]:
+        rows = await self.db.execute_fetchall(select_flagged_voters, (debate_id,))
+        return {r["voter"] for r in rows}
+
     async def add_late_join(self, debate_id: int, user_id: str, at: datetime) -> None:
         await self.store._write(insert_late_join, (debate_id, user_id, _ts(at)))
 
@@ -253,6 +271,11 @@ class ModerationStore:
             if key not in seen or at < seen[key]:
                 seen[key] = at
         return seen
+
+    async def latest_members(self, limit: int) -> list[tuple[tuple[str, str, str], datetime]]:
+        """The `limit` members first seen last, with their (earliest) first sighting, oldest first."""
+        rows = await self.db.execute_fetchall(select_latest_members, (limit,))
+        return [((r["platform"], r["workspace"], r["member"]), _dt(r["first_seen"])) for r in reversed(rows)]
 
     async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
         """First sightings (platform, workspace, member hash, first_seen), in short transactions."""

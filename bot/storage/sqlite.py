@@ -113,6 +113,10 @@ ON CONFLICT (debate_id, user_id) DO UPDATE SET name = excluded.name, role = excl
 """
 delete_participant = "DELETE FROM participants WHERE debate_id = ? AND user_id = ?"
 select_participants = "SELECT * FROM participants WHERE debate_id = ?"
+select_sides_held = "SELECT user_id, side FROM sides_held WHERE debate_id = ?"
+select_open_sides_held = """
+SELECT h.debate_id, h.user_id, h.side FROM sides_held h JOIN debates d ON d.id = h.debate_id WHERE d.state != 'ended'
+"""
 insert_speech = """
 INSERT INTO speeches (debate_id, phase_index, user_id, name, side, text, at) VALUES (?, ?, ?, ?, ?, ?, ?)
 """
@@ -518,6 +522,9 @@ class SqliteStore:
         for q in await self.db.execute_fetchall(select_open_questions):
             if (d := debates.get(q["debate_id"])) is not None:
                 d.questions.append(self._question(q))
+        for h in await self.db.execute_fetchall(select_open_sides_held):
+            if (d := debates.get(h["debate_id"])) is not None:
+                d.sides_held[h["user_id"]] = Role(h["side"])
         stages, choices = _STAGES, _CHOICES
         async with self.db.execute(select_open_votes) as cursor:
             cursor.row_factory = None  # plain tuples: one vote row is four values
@@ -549,6 +556,8 @@ class SqliteStore:
             d.speeches.append(self._speech(s))
         for q in await self.db.execute_fetchall(select_questions, (d.id,)):
             d.questions.append(self._question(q))
+        for h in await self.db.execute_fetchall(select_sides_held, (d.id,)):
+            d.sides_held[h["user_id"]] = Role(h["side"])
         for v in await self.db.execute_fetchall(select_votes, (d.id,)):
             d.votes[_STAGES[v["stage"]]][v["voter"]] = _CHOICES[v["choice"]]
         return d

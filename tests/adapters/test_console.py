@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -152,3 +154,20 @@ async def test_a_mistyped_line_is_answered_in_a_room_too_and_a_comment_is_not(co
     assert "#lobby bot: A line is  name: /command" in text
     assert "#main bot: A line is  name: /command" in text
     assert text.count("A line is") == 2
+async def test_the_console_port_keeps_nothing_it_posted(tmp_path):
+    """Cards, result charts above all, are printed (and saved) and then forgotten."""
+    from bot.adapters.console.adapter import ConsolePort, room
+    from bot.core.cards import Attachment, Card
+    from bot.core.i18n import Catalog
+    from bot.core.library import PROMPTS_DIR
+    from bot.core.ports import FakeClock
+
+    port = ConsolePort(io.StringIO(), FakeClock(), Catalog.load(PROMPTS_DIR / "locales"), tmp_path)
+    card = Card("result", title="Result", attachment=Attachment("debate-1.png", b"\x89PNG" + bytes(100_000), "image/png"))
+    posted = weakref.ref(card)
+    await port.post(room(), card)
+    await port.edit(room(), "1", card)
+    del card
+    gc.collect()
+    assert posted() is None
+    assert (tmp_path / "debate-1.png").stat().st_size == 100_004

@@ -8,13 +8,15 @@ Markdown, HTML, charts) and every card the bot posted or replied with.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_core
 from bot.core.buttons import ballot_command, button_command
 from bot.core.cards import Card
-from bot.core.model import Actor
+from bot.core.model import NO_TIME, Actor, Stage
 from bot.core.ports import FakeClock
 from bot.core.service import Request
 from tests.conftest import CHANNEL
@@ -193,3 +195,118 @@ async def test_the_search_would_find_a_voter_of_a_poll_that_is_not_anonymous(tmp
         await s.core.stop()
     assert set(leaks(live_files, VOTERS[:1])) == {VOTERS[0].user_id, VOTERS[0].name}
     assert set(leaks(s.attachments()[0], VOTERS[:1])) == {VOTERS[0].user_id, VOTERS[0].name}
+
+
+# --- no link by time ---------------------------------------------------------------------
+
+HASH = re.compile(r"h:[0-9a-f]{32}")
+NEAR = timedelta(minutes=2)  # every step below is 7 s apart: any stored moment would be "near"
+DEBATERS = [Actor("test", "w1", "U7QZ4420PAT", "Patience Okafor"), Actor("test", "w1", "U7QZ4421CON", "Conrad Vasquez")]
+LATE = Actor("test", "w1", "U7QZ4415LATE", "Leopold Latimer")
+MUTED = Actor("test", "w1", "U7QZ4416MUTE", "Mutsumi Hoshino")
+
+
+def rows_of(db: Path) -> list[tuple[str, tuple]]:
+    con = sqlite3.connect(db)
+    try:
+        tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return [(t, row) for t in tables for row in con.execute(f'SELECT * FROM "{t}"')]  # noqa: S608
+    finally:
+        con.close()
+
+
+def moments(row: tuple) -> list[datetime]:
+    """The times a row holds; NO_TIME is the stand-in for "not recorded"."""
+    found = []
+    for value in row:
+        if isinstance(value, str) and len(value) >= 19 and value[4] == "-":
+            try:
+                at = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            if at.tzinfo is not None and at != NO_TIME:
+                found.append(at)
+    return found
+
+
+async def test_no_stored_row_links_an_anonymous_voter_to_their_hash_directly_or_by_time(tmp_path):
+    """After an anonymous debate (a late joiner, a flagged ballot, a refused one, a question) and
+    an anonymous poll: no row holds a voter hash together with a voter's id or name, no row
+    holding a voter hash holds a time near one of a row naming a voter, and the audience of the
+    anonymous debate is stored without times.
+
+    The voter hashes are those of the ballots (`votes`, `poll_ballots`). `members_seen` keeps
+    another hash, one per member and workspace with when the bot first saw them: it is in no
+    other table, and no ballot row carries a time to meet it by.
+    """
+    db = tmp_path / "anon.db"
+    s = await open_session(db)
+    a, b, c, _ = VOTERS
+    voters = [a, b, c, LATE, MUTED]
+
+    async def step(who: Actor, line: str) -> Card:
+        s.clock.advance(7)
+        return await s.say(who, line, debate_id=debate_id)
+
+    try:
+        debate_id = None
+        assert "started" in (await step(TEACHER, "/debate start format:quick anonymous:yes")).body
+        debate_id = next(iter(s.core.debates.debates))
+        await step(DEBATERS[0], "/debate join side:pro")
+        await step(DEBATERS[1], "/debate join side:con")
+        for voter, choice in ((a, "pro"), (b, "con")):
+            await step(voter, "/debate join side:audience")
+            assert "Your vote" in (await step(voter, f"/vote {choice}")).body
+        assert "Your vote" in (await step(c, "/vote undecided")).body  # without joining
+        await step(TEACHER, "/debate next")
+        assert "joined" in (await step(LATE, "/debate join side:audience")).body  # after the pre-vote
+        assert "question" in (await step(a, "/ask Would a licence for masks work?")).body
+        await step(TEACHER, "/mod approve id:1")
+        await step(DEBATERS[0], "/speak Masks fool cameras and people alike.")
+        await step(TEACHER, "/debate next")
+        await step(DEBATERS[1], "/speak Most mask wearers harm nobody.")
+        await step(TEACHER, f"/mod mute user:{MUTED.user_id} minutes:1")
+        await step(TEACHER, "/debate next")  # the post-vote
+        assert "muted" in (await step(MUTED, "/vote con")).body  # refused and audited
+        s.clock.advance(60)
+        await s.core.run_due()  # the mute ends
+        for voter, choice in ((a, "con"), (b, "con"), (c, "pro"), (LATE, "pro"), (MUTED, "pro")):
+            assert "Your vote" in (await step(voter, f"/vote {choice}")).body
+        await s.core.debates.writer.flush()
+        debate = s.core.debates.debates[debate_id]
+        assert debate.votes[Stage.POST] and await s.core.flagged(debate)  # the late joiner's ballot is flagged
+        await s.core.moderation.settle()
+        running = rows_of(db)  # late joins are kept while the debate runs
+        late = [row for t, row in running if t == "late_joins"]
+        assert len(late) == 1 and HASH.fullmatch(late[0][1]) and moments(late[0]) == []
+        await step(TEACHER, "/debate next")  # the end
+        debate_id = None
+        await step(TEACHER, '/poll create question:"Snack?" options:"fruit|nuts" anonymous:yes')
+        for voter, choice in ((a, "fruit"), (b, "nuts"), (c, "nuts")):
+            assert "Your vote" in (await step(voter, f"/poll vote id:1 {choice}")).body
+        await step(TEACHER, "/poll close id:1")
+        await s.core.moderation.settle()
+    finally:
+        await s.core.stop()
+
+    assert_unlinkable(running, voters, ballots=5)
+    assert_unlinkable(rows_of(db), voters, ballots=5 + 3)
+
+
+def assert_unlinkable(rows: list[tuple[str, tuple]], voters: list[Actor], ballots: int) -> None:
+    names = {v.user_id for v in voters} | {v.name for v in voters}
+    hashes = {row[2] for t, row in rows if t == "votes"} | {row[1] for t, row in rows if t == "poll_ballots"}
+    assert len(hashes) == ballots and all(HASH.fullmatch(h) for h in hashes)
+
+    def naming(row: tuple) -> bool:
+        return any(n in str(value) for value in row for n in names)
+
+    with_hash = [(t, row) for t, row in rows if any(h in str(value) for value in row for h in hashes)]
+    with_name = [(t, row) for t, row in rows if naming(row)]
+    assert with_hash and with_name
+    assert [(t, row) for t, row in with_hash if naming(row)] == []  # directly
+    near = [((t1, r1), (t2, r2)) for t1, r1 in with_hash for t2, r2 in with_name
+            if any(abs(x - y) <= NEAR for x in moments(r1) for y in moments(r2))]
+    assert near == [], near[:3]  # by time
+    audience = [row for t, row in rows if t == "participants" and row[3] == "audience"]
+    assert len(audience) == 3 and all(moments(row) == [] for row in audience)

@@ -61,15 +61,61 @@ async def test_non_moderators_cannot_drive_the_debate(core, chat):
     assert "Only a moderator" in cards[0].body
 
 
-async def test_joining_twice_is_refused_and_leave_lets_you_rejoin(core, chat):
+async def test_joining_twice_is_refused_and_leave_lets_you_rejoin_your_side(core, chat):
     d = await start_quick(core, chat)
     await say(core, "alice", "/debate join side:pro")
     cards = await say(core, "alice", "/debate join side:con")
     assert cards[0].kind == "error" and "already joined as Pro" in cards[0].body
     assert d.participants["alice"].role.value == "pro"
     await say(core, "alice", "/debate leave")
-    await say(core, "alice", "/debate join side:con")
-    assert d.participants["alice"].role.value == "con"
+    await say(core, "alice", "/debate join side:pro")
+    assert d.participants["alice"].role.value == "pro"
+    await say(core, "watcher", "/debate join side:audience")  # the audience holds no side
+    await say(core, "watcher", "/debate leave")
+    await say(core, "watcher", "/debate join side:con")
+    assert d.participants["watcher"].role.value == "con"
+
+
+async def test_a_debater_who_left_neither_votes_nor_takes_another_side(core, chat):
+    d = await start_quick(core, chat)
+    await say(core, "alice", "/debate join side:pro")
+    await say(core, "alice", "/debate leave")
+    cards = await say(core, "alice", "/vote con")
+    assert cards[0].kind == "error" and "You held Pro in this debate, so you do not vote" in cards[0].body
+    for side in ("con", "audience"):
+        cards = await say(core, "alice", f"/debate join side:{side}")
+        assert cards[0].kind == "error" and "you can rejoin Pro, but not another side" in cards[0].body
+    assert "alice" not in d.participants
+    for _ in range(3):  # pre-vote → pro speech → con speech → post-vote
+        await say(core, "teacher", "/debate next")
+    cards = await say(core, "alice", "/vote pro")
+    assert "do not vote" in cards[0].body
+    await say(core, "v1", "/vote con")
+    await core.debates.writer.flush()
+    assert d.votes[Stage.PRE] == {} and d.votes[Stage.POST] == {"v1": "con"}
+
+
+async def test_the_debater_rule_holds_after_a_restart(tmp_path, clock):
+    core = await build_core(tmp_path / "r.db", {"test": FakeChat()}, clock=clock)
+    await core.start()
+    try:
+        await say(core, "teacher", "/debate start format:quick")
+        await say(core, "alice", "/debate join side:pro")
+        await say(core, "alice", "/debate leave")
+        await say(core, "bob", "/debate join side:con")
+    finally:
+        await core.stop()
+    core2 = await build_core(tmp_path / "r.db", {"test": FakeChat()}, clock=clock)
+    await core2.start()
+    try:
+        assert "do not vote" in (await say(core2, "alice", "/vote pro"))[0].body
+        assert "not another side" in (await say(core2, "alice", "/debate join side:con"))[0].body
+        assert "Debaters do not vote" in (await say(core2, "bob", "/vote con"))[0].body
+        await say(core2, "bob", "/debate leave")
+        assert "not another side" in (await say(core2, "bob", "/debate join side:pro"))[0].body
+        assert "You joined" in (await say(core2, "alice", "/debate join side:pro"))[0].body
+    finally:
+        await core2.stop()
 
 
 async def test_votes_are_one_per_voter_and_changeable_until_the_stage_closes(core, chat):

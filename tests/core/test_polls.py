@@ -163,16 +163,43 @@ async def test_buttons_vote_and_withdraw(core, chat):
     assert "withdrawn" in card.body and p.ballots == {}
 
 
-async def test_polls_are_found_only_in_their_own_workspace(core):
+async def test_a_poll_is_voted_only_in_its_own_channel_and_its_threads(core):
     p = await create(core)
-    elsewhere = ChannelRef("test", "w2", "c1")
-    cards = await say(core, "alice", f"/poll vote id:{p.id} 1", channel=elsewhere)
-    assert cards[0].kind == "error" and "no poll #1 here" in cards[0].body
-    # but any channel of the same workspace will do
-    cards = await say(core, "alice", f"/poll vote id:{p.id} 1", channel=ChannelRef("test", "w1", "other"))
+    for elsewhere in (ChannelRef("test", "w2", "c1"), ChannelRef("test", "w1", "staff"),
+                      ChannelRef("test", "w1", "c10"), ChannelRef("test", "w1", "staff/c1")):
+        for line in (f"/poll vote id:{p.id} 1", f"/poll withdraw id:{p.id}"):
+            cards = await say(core, "alice", line, channel=elsewhere)
+            assert cards[0].kind == "error" and "no poll #1 here" in cards[0].body
+            cards = await say(core, "teacher", line, channel=elsewhere)  # moderators vote where it is too
+            assert cards[0].kind == "error" and "no poll #1 here" in cards[0].body
+    await core.polls.writer.flush()
+    assert p.ballots == {}
+    cards = await say(core, "alice", f"/poll vote id:{p.id} 1", channel=ChannelRef("test", "w1", "c1/thread-7"))
+    assert "Your vote" in cards[0].body
+    cards = await say(core, "bob", f"/poll vote id:{p.id} 2")
     assert "Your vote" in cards[0].body
     cards = await say(core, "alice", "/poll vote id:99 1")
     assert "no poll #99" in cards[0].body
+
+
+async def test_a_poll_is_seen_elsewhere_only_by_a_moderator_and_privately(core, chat):
+    staff = ChannelRef("test", "w1", "staff")
+    general = ChannelRef("test", "w1", "general")
+    await say(core, "teacher", '/poll create question:"Who leads?" options:"ann|bo"', channel=staff)
+    (p,) = core.polls.polls.values()
+    await say(core, "ann", f"/poll vote id:{p.id} bo", channel=staff)
+    posts = len(chat.posts)
+    for kind in ("", " format:json", " format:csv"):
+        replies = await core.handle(Request(actor("eve"), general, f"/poll results id:{p.id}{kind}"))
+        assert replies[0].card.kind == "error" and "no poll #1 here" in replies[0].card.body
+        assert replies[0].card.attachment is None
+        replies = await core.handle(Request(actor("teacher", True), general, f"/poll results id:{p.id}{kind}"))
+        assert replies[0].private and replies[0].card.kind != "error", replies[0].card.body
+        replies = await core.handle(Request(actor("ann"), staff, f"/poll results id:{p.id}{kind}"))
+        assert not replies[0].private and replies[0].card.kind != "error"
+    replies = await core.handle(Request(actor("teacher", True), general, f"/poll results id:{p.id} format:json"))
+    assert json.loads(replies[0].card.attachment.data)["ballots"][0]["name"] == "Ann"
+    assert len(chat.posts) == posts  # nothing was posted in either channel
 
 
 # --- multiple choice ----------------------------------------------------------------------

@@ -50,8 +50,7 @@ class ConsolePort:
         self.clock = clock
         self.catalog = catalog
         self.export_dir = export_dir
-        self._ids = count(1)
-        self.posted: list[tuple[ChannelRef, Card]] = []
+        self._ids = count(1)  # the port keeps no card: what it posts is printed (and saved) only
 
     def _print(self, channel: ChannelRef, who: str, lines: list[str]) -> None:
         stamp = self.clock.now().strftime("%H:%M:%S")
@@ -80,7 +79,6 @@ class ConsolePort:
         return channel, await self.post(channel, card)
 
     async def post(self, channel: ChannelRef, card: Card) -> str:
-        self.posted.append((channel, card))
         self.show(channel, "bot:", card)
         return str(next(self._ids))
 
