@@ -155,6 +155,10 @@ class TallyCoalescer:
             self._final.discard(key)
             self._last.pop(key, None)
 
+    def workers(self) -> list[asyncio.Task[None]]:
+        """The tasks with an edit still to make (a test on a fake clock settles them before moving it)."""
+        return list(self._pending.values())
+
     def busy(self) -> bool:
         """Whether an edit is waiting for its time or on its way."""
         return bool(self._pending or self._drawing)

@@ -82,6 +82,7 @@ async def test_a_quick_debate_from_start_to_result(tmp_path):
 
         # --- next phase: the pre-vote closes with its exact tally ---
         await drv.slash_command("/debate", "next", user_id="U1")
+        await env.ephemeral("U1", "Moved on to the next phase")  # acknowledged at once, done by now
         await env.advance(3)
         closed = await fake.wait_for("chat.update", lambda c: c.args["ts"] == tally_ts and "Closed" in texts(c.args["blocks"]))
         assert "Closed · 3 votes" in texts(closed.args["blocks"]) and action_ids(closed.args["blocks"]) == []
@@ -169,6 +170,7 @@ async def test_a_vote_storm_keeps_within_slacks_limits_and_ends_exact(tmp_path):
             await fake.wait_for("chat.postEphemeral", lambda c: c.args["user"].startswith("V"), count=20 * (batch + 1))
             await env.advance(1)
         await drv.slash_command("/debate", "next", user_id="U1")
+        await env.ephemeral("U1", "Moved on to the next phase")
         await env.advance(3)
         final = await fake.wait_for("chat.update", lambda c: c.args["ts"] == tally_ts and "Closed · 60 votes" in texts(c.args["blocks"]))
         assert "20 (33%)" in texts(final.args["blocks"])

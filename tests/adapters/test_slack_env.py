@@ -83,11 +83,10 @@ class SlackEnv:
             timeout=10)
 
     async def advance(self, seconds: float) -> None:
-        """Move the clock once no edit is on its way (as if Slack answered at once)."""
-        for _ in range(1000):
-            if not self.port.busy:
-                break
-            await asyncio.sleep(0.002)
+        """Move the clock once no edit is on its way (as if Slack answered at once): every tally
+        worker and edit sender has finished or sleeps, so each wait counts from its last edit."""
+        tallies = (*self.core.debates.tallies.workers(), *self.core.polls.tallies.workers())
+        await self.clock.settle(*tallies, *self.port.senders())
         self.clock.advance(seconds)
 
 

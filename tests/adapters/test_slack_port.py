@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.adapters.slack.port import SlackPort, channel_ref, split_ref
@@ -34,15 +32,6 @@ async def port(fake, clock):
 
 def card(n: int | str) -> Card:
     return Card("tally", title=f"Tally {n}", fields=(Field("Pro", str(n)),))
-
-
-async def until(predicate, rounds: int = 400) -> None:
-    """Let the loop run (HTTP round trips included) until `predicate()` holds."""
-    for _ in range(rounds):
-        if predicate():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("condition never held")
 
 
 def test_channel_references_encode_the_thread():
@@ -96,7 +85,8 @@ async def test_edits_keep_three_seconds_per_message_and_the_last_card_wins(fake,
     await fake.wait_for("chat.update")
     for n in range(2, 7):  # a burst inside the 3 s
         await port.edit(channel_ref("T1", "C1"), ts, card(n))
-    await until(lambda: port.pending_edits() == 1 and len(clock._sleepers) == 1)
+    await clock.settle(*port.senders())
+    assert port.pending_edits() == 1 and len(clock.sleeping()) == 1
     assert len(fake.calls("chat.update")) == 1
 
     clock.advance(3)
@@ -113,13 +103,15 @@ async def test_the_workspace_budget_delays_edits_and_never_drops_the_final_state
     for i, ts in enumerate(messages):
         await port.edit(where, ts, card(f"first {i}"))
     await fake.wait_for("chat.update", count=40)
-    await until(lambda: port.pending_edits() == 5 and len(clock._sleepers) == 5)
+    await clock.settle(*port.senders())
+    assert port.pending_edits() == 5 and len(clock.sleeping()) == 5
     assert len(fake.calls("chat.update")) == 40 and port.budget.used("T1") == 40
     for i, ts in enumerate(messages[40:]):  # newer states for the waiting ones
         await port.edit(where, ts, card(f"final {i}"))
 
     clock.advance(30)  # still inside the minute: nothing more
-    await until(lambda: len(clock._sleepers) == 5)
+    await clock.settle(*port.senders())
+    assert len(clock.sleeping()) == 5
     assert len(fake.calls("chat.update")) == 40
 
     clock.advance(30)
@@ -137,9 +129,10 @@ async def test_a_429_is_waited_out_on_the_clock_and_the_edit_still_lands(fake, p
     fake.fail_next("chat.update", "ratelimited", status=429, retry_after=7)
     await port.edit(channel_ref("T1", "C1"), ts, card(1))
     await fake.wait_for("chat.update", lambda c: c.status == 429)
-    await until(lambda: len(clock._sleepers) == 1)
+    await clock.settle(*port.senders())
     clock.advance(3)
-    await until(lambda: len(clock._sleepers) == 1)  # 7 s asked, only 3 passed
+    await clock.settle(*port.senders())
+    assert len(clock.sleeping()) == 1  # 7 s asked, only 3 passed
     assert len(fake.calls("chat.update")) == 1
     clock.advance(4)
     done = await fake.wait_for("chat.update", lambda c: c.ok)

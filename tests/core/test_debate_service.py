@@ -176,6 +176,7 @@ async def test_the_tally_is_edited_by_time_not_per_vote(core, chat, clock):
         await say(core, f"v{i}", "/vote pro" if i % 2 else "/vote con")
     # the first vote's edit goes out at once; the other 49 wait for the 2 s interval as one edit
     assert len(chat.by_id[tally_id].edits) == 1
+    await clock.settle(*core.debates.tallies.workers())
     clock.advance(2.0)
     await core.debates.tallies.idle()
     assert len(chat.by_id[tally_id].edits) == 2

@@ -45,12 +45,6 @@ async def click(core, who: str, custom_id: str):
     return replies[0].card
 
 
-async def settle() -> None:
-    """Let freshly created tasks run up to their first wait (no wall-clock time passes)."""
-    for _ in range(5):
-        await asyncio.sleep(0)
-
-
 async def close(core, poll_id: int):
     await say(core, "teacher", f"/poll close id:{poll_id}")
     return core.polls  # for chaining
@@ -379,7 +373,7 @@ async def test_the_live_tally_is_edited_by_time_not_per_vote(core, chat, clock):
         await vote(core, f"v{n}", p.id, str(n % 3 + 1))
     edits = [c for mid, c in chat.edit_log if mid == p.message_id]
     assert len(edits) <= 1  # the first edit at once, the rest wait for the interval
-    await settle()
+    await clock.settle(*core.polls.tallies.workers())  # the first edit has landed
     clock.advance(2.0)
     await core.polls.tallies.idle()
     edits = [c for mid, c in chat.edit_log if mid == p.message_id]
@@ -392,7 +386,7 @@ async def test_a_hidden_tally_shows_no_counts_until_the_poll_closes(core, chat, 
     p = await create(core, 'question:"Q?" options:"a|b" tally:hidden')
     await vote(core, "v1", p.id, "a")
     await vote(core, "v2", p.id, "a")
-    await settle()
+    await clock.settle(*core.polls.tallies.workers())  # the first edit has landed
     clock.advance(5)
     await core.polls.tallies.idle()
     card = chat.current(p.message_id)
@@ -458,8 +452,6 @@ async def test_votes_are_stored_and_read_back(core):
 
 
 async def test_many_ballots_and_withdrawals_at_once_are_stored_as_told(core):
-    import asyncio
-
     p = await create(core)
     options = ("tea", "coffee", "water")
     cards = await asyncio.gather(*(vote(core, f"v{i}", p.id, options[i % 3]) for i in range(300)))

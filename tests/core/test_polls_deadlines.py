@@ -90,6 +90,7 @@ async def test_the_poll_closes_at_its_zoned_deadline_by_the_scheduler(core, chat
     assert p.closes_at == datetime(2026, 11, 22, 11, 0, tzinfo=UTC)
     assert "Closes 2026-11-22 20:00 UTC+09:00 (in 2h 00m)." in chat.posts[-1].card.footer
     await say(core, "ann", "/poll vote id:1 rice")
+    await clock.wait_for_sleep(p.closes_at)  # the scheduler has seen the deadline
     clock.advance(2 * 3600 - 1)  # 10:59:59 UTC: still open
     for _ in range(20):
         await asyncio.sleep(0)

@@ -256,6 +256,10 @@ class SlackPort:
         while self._senders:
             await asyncio.gather(*list(self._senders.values()), return_exceptions=True)
 
+    def senders(self) -> list[asyncio.Task[None]]:
+        """The tasks delivering edits (a test on a fake clock settles them before moving it)."""
+        return list(self._senders.values())
+
     def pending_edits(self) -> int:
         """Messages whose newest card is not sent yet."""
         return len(self._latest)
