@@ -268,7 +268,7 @@ async def test_a_quick_debate_from_start_to_result(tmp_path: Path) -> None:
         export = await slash(fake, "carol", debates, "debate export", {"format": "json"})
         assert export.files == ["debate-1.json"] and b'"motion"' in export.file_data["debate-1.json"]
         results = await slash(fake, "carol", thread, "debate results", {"chart": False})
-        assert results.json["embeds"][0]["title"].startswith("Results so far · debate #1")
+        assert results.json["embeds"][0]["title"].startswith("Result · debate #1")
         assert not fake.message(results.response["id"])["flags"] & FLAG_EPHEMERAL
 
 
