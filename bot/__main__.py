@@ -10,6 +10,8 @@ import importlib
 import logging
 import sys
 
+from pydantic import ValidationError
+
 from bot.adapters.console.adapter import ConsolePort, run_console
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.app import build_core
@@ -55,8 +57,25 @@ async def run(settings: Settings) -> int:
     return 0
 
 
+def settings_problem(exc: ValidationError) -> str:
+    """A refused setting as one line that names it: `DISCORD_SHARD_COUNT=0: Input should be …`."""
+    problems = []
+    for error in exc.errors():
+        if "error" in error.get("ctx", {}):  # a validator's own ValueError names its setting
+            problems.append(str(error["ctx"]["error"]))
+            continue
+        name = ".".join(str(part) for part in error["loc"])
+        value = error.get("input")
+        problems.append(f"{name}={value}: {error['msg']}" if isinstance(value, str) else f"{name}: {error['msg']}")
+    return "; ".join(problems)
+
+
 def main() -> int:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"debate-bot cannot start: {settings_problem(exc)}", file=sys.stderr)
+        return 2
     logging.basicConfig(
         level=settings.bot_log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.library import PROMPTS_DIR
@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN", repr=False)
     discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
+    discord_shard_count: int | None = Field(None, validation_alias="DISCORD_SHARD_COUNT", ge=1)
+    discord_shards: str | None = Field(None, validation_alias="DISCORD_SHARDS")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN", repr=False)
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET", repr=False)
@@ -34,6 +36,17 @@ class Settings(BaseSettings):
     slack_port: int = Field(3000, validation_alias="SLACK_PORT")
     slack_host: str = Field("127.0.0.1", validation_alias="SLACK_HOST")
     slack_moderators: str = Field("", validation_alias="SLACK_MODERATORS")
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> Settings:
+        parse_shards(self.discord_shards, self.discord_shard_count)  # a bad range stops the start
+        return self
+
+    @property
+    def discord_shard_ids(self) -> list[int] | None:
+        """The shards this process runs (DISCORD_SHARDS, or all of DISCORD_SHARD_COUNT);
+        None when the bot is not sharded."""
+        return parse_shards(self.discord_shards, self.discord_shard_count)
 
     @property
     def moderators(self) -> frozenset[str]:
@@ -55,6 +68,30 @@ class Settings(BaseSettings):
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line that names it."""
+
+
+def parse_shards(text: str | None, count: int | None) -> list[int] | None:
+    """DISCORD_SHARDS (`0-3`, `0,2`, `1`, or a mix like `0-1,4`) of DISCORD_SHARD_COUNT shards,
+    sorted; all of them when DISCORD_SHARDS is empty; None when neither is set (not sharded).
+    A ValueError naming the setting for anything else."""
+    text = (text or "").strip()
+    if not text:
+        return list(range(count)) if count is not None else None
+    if count is None:
+        raise ValueError(f"DISCORD_SHARDS={text} needs DISCORD_SHARD_COUNT, the number of shards in all")
+    shards: set[int] = set()
+    for item in text.split(","):
+        low, dash, high = (part.strip() for part in item.partition("-"))
+        if not (low.isascii() and low.isdecimal()) or (dash and not (high.isascii() and high.isdecimal())):
+            raise ValueError(f"DISCORD_SHARDS={text} is not a shard range: write it like 0-3, 0,2 or 1")
+        first, last = int(low), int(high if dash else low)
+        if first > last:
+            raise ValueError(f"DISCORD_SHARDS={text}: a range goes from low to high, like {last}-{first}")
+        if last >= count:
+            has = f"shards 0-{count - 1}" if count > 1 else "only shard 0"
+            raise ValueError(f"DISCORD_SHARDS={text} names shard {last}, but DISCORD_SHARD_COUNT={count} has {has}")
+        shards.update(range(first, last + 1))
+    return sorted(shards)
 
 
 def load_secret(settings: Settings) -> bytes:

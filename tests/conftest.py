@@ -17,9 +17,10 @@ CHANNEL = ChannelRef("test", "w1", "c1")
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch):
     """Tests never read the developer's tokens or settings."""
-    for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
-                 "SLACK_MODERATORS", "BOT_DATABASE", "BOT_EXPORT_DIR", "BOT_MODERATORS", "BOT_SECRET",
-                 "BOT_PROMPTS", "BOT_LOG_LEVEL"):
+    for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_SHARD_COUNT", "DISCORD_SHARDS",
+                 "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_MODERATORS",
+                 "BOT_DATABASE", "BOT_EXPORT_DIR", "BOT_MODERATORS", "BOT_SECRET", "BOT_PROMPTS",
+                 "BOT_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -29,6 +29,7 @@ from tests.fakes.discord_fake import (
     SentInteraction,
     default_guild,
 )
+from tests.fakes.settle import land_tallies
 
 PUPILS = [f"pupil{n}" for n in range(1, 31)]
 
@@ -186,6 +187,8 @@ async def test_a_quick_debate_from_start_to_result(tmp_path: Path) -> None:
         # --- the moderator moves on: the final tally is exact and loses its buttons ---
         moved = await slash(fake, "teacher", thread, "debate next")
         assert "next phase" in text_of(moved)
+        # the final tally keeps the 2 s interval after the last live edit, then lands exact
+        await land_tallies(core.debates.tallies, clock)
         closed = fake.message(tally["id"])
         assert closed["components"] == []
         assert [fields(closed)[name].split(" ")[0] for name in ("Pro", "Con", "Undecided")] == [

@@ -40,9 +40,13 @@ async def test_prepare_registers_the_port_and_the_runner_serves_commands(tmp_pat
             await core.stop()
 
 
-async def test_a_wrong_token_stops_the_start_with_a_clear_log_line(tmp_path: Path, monkeypatch, caplog) -> None:
+@pytest.mark.parametrize("shards", [{}, {"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARDS": "1"}])
+async def test_a_wrong_token_stops_the_start_with_a_clear_log_line(tmp_path: Path, monkeypatch, caplog,
+                                                                   shards: dict[str, str]) -> None:
     async with FakeDiscord() as fake:
         monkeypatch.setenv("DISCORD_TOKEN", "not-" + fake.token)
+        for name, value in shards.items():
+            monkeypatch.setenv(name, value)
         core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
         run = runner.prepare(core, Settings(_env_file=None))
         try:

@@ -20,8 +20,9 @@ Quick start::
         # bot closed here; the fake keeps its state (messages, commands) for a new bot
 
 World (constructor, all optional)
-    ``FakeDiscord(guild=None, *, bot_user=None, application_id=None, token="fake-token",
-    rate_limit_edits_per_message=None, clock=time.monotonic, echo_bot_messages=False)``.
+    ``FakeDiscord(guild=None, *, guilds=None, shard_count=1, bot_user=None,
+    application_id=None, token="fake-token", rate_limit_edits_per_message=None,
+    clock=time.monotonic, echo_bot_messages=False)``.
     ``guild`` is a :class:`FakeGuild` (default :func:`default_guild`: "Debate Club" with roles
     ``@everyone`` / ``Moderator`` (Manage Messages, Manage Threads, Moderate Members, Kick) /
     ``debate-bot``, text channels ``#general`` and ``#debates``, members ``teacher``
@@ -35,6 +36,23 @@ World (constructor, all optional)
     ``fake.add_member(FakeUser)`` adds a member later; ``fake.snowflake()`` gives a fresh id.
     REST calls must carry ``Bot <token>`` (else 401, so a wrong token raises LoginFailure);
     IDENTIFY with a wrong token is closed with 4004.
+
+Several guilds and shards
+    ``guilds=[FakeGuild, ...]`` instead of ``guild``: the bot is a member of each, and
+    ``fake.guild`` is the first. Entity ids are unique across guilds, names need not be:
+    ``fake.channel(name, guild=g)``, ``fake.user(name, guild=g)``, ``fake.role(name, guild=g)``
+    look a name up in one guild (without ``guild`` a name must be unique across guilds);
+    ``fake.guild_of(channel)`` is the guild a channel or thread belongs to (None for a DM). Events
+    about a channel (slash commands, clicks, user messages) resolve user names in its guild.
+    A connection that IDENTIFYs with ``shard: [id, count]`` is that shard: its READY (which
+    carries ``shard``) lists only the guilds with ``(guild_id >> 22) % count == id``, it gets
+    their GUILD_CREATE, and every guild event (INTERACTION_CREATE, MESSAGE_CREATE, THREAD_*,
+    ...) goes only to the connections whose shard holds the event's ``guild_id``; events
+    without a guild (DMs) go to shard 0. A connection without ``shard`` gets everything, as
+    before. An id outside ``0..count-1`` is closed with 4010. ``GET /gateway/bot`` answers
+    ``shards: shard_count``. :func:`guild_id_on_shard` gives a guild id that lands on a given
+    shard, :func:`shard_of` computes the formula; ``SentInteraction.shards`` lists the shard of
+    each connection an interaction was sent to (None for an unsharded one).
 
 REST recording
     Every REST request becomes a :class:`RestCall` ``(method, path, json, query, files,
@@ -75,12 +93,14 @@ Injecting events (each awaits until the gateway frame was written)
     ``await fake.send_user_message(user, channel, content) -> dict`` (MESSAGE_CREATE; the
     content is blanked, as Discord does, unless the bot identified with the message_content
     intent, the bot is mentioned, or it is a DM; only sent with the guild/DM messages intent);
-    ``await fake.dispatch(event, data)`` sends any raw event to every identified connection.
+    ``await fake.dispatch(event, data)`` sends any raw event to every identified connection
+    that serves its ``guild_id`` (see shards above).
     A :class:`SentInteraction` has ``id``, ``token``, ``type``, ``payload`` and is updated by
     the fake: ``callback_type``, ``original_message_id``, ``callback_path``.
 
 Answers (JSON with content-type exactly ``application/json``)
-    gateway: HELLO, READY (``resume_gateway_url``, ``application``), GUILD_CREATE, heartbeat
+    gateway: HELLO, READY (``resume_gateway_url``, ``application``, ``shard``), GUILD_CREATE
+    for each guild of the connection's shard, heartbeat
     ACK, RESUMED on resume, GUILD_MEMBERS_CHUNK on request; frames are plain text JSON (the
     client's ``compress`` query is ignored; discord.py reads text frames uncompressed).
     REST: ``/gateway``, ``/gateway/bot``, ``/users/@me``, ``/users/{id}``,
@@ -297,6 +317,7 @@ class SentInteraction:
     message_id: int | None = None
     callback_type: int | None = None
     original_message_id: int | None = None
+    shards: list[int | None] = field(default_factory=list)  # connections it was sent to
 
     @property
     def callback_path(self) -> str:
@@ -327,7 +348,21 @@ class _GatewaySession:
     seq: int = 0
     intents: int = 0
     identified: bool = False
+    shard: tuple[int, int] | None = None  # (id, count) from IDENTIFY; None: not sharded
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def shard_id(self) -> int | None:
+        return None if self.shard is None else self.shard[0]
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether this connection receives the events of ``guild_id`` (None: a DM, shard 0)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        if guild_id is None:
+            return shard_id == 0
+        return shard_of(guild_id, count) == shard_id
 
     async def send(self, payload: dict[str, Any]) -> None:
         async with self.lock:
@@ -336,6 +371,24 @@ class _GatewaySession:
                 payload["s"] = self.seq
             if not self.ws.closed:
                 await self.ws.send_str(json.dumps(payload))
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """Discord's sharding formula: the shard that receives the events of ``guild_id``."""
+    return (guild_id >> 22) % shard_count
+
+
+_guild_counter = itertools.count(1)
+
+
+def guild_id_on_shard(shard_id: int, shard_count: int) -> int:
+    """A fresh snowflake (with about the current time in it) for a guild on ``shard_id``.
+
+    Its worker bits are 1, which ``FakeDiscord.snowflake`` never sets, so it is unique.
+    """
+    ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    ms += shard_id - ms % shard_count
+    return ms << 22 | 1 << 17 | (next(_guild_counter) & 0xFFF)
 
 
 def _now_iso() -> str:
@@ -360,6 +413,8 @@ class FakeDiscord:
         self,
         guild: FakeGuild | None = None,
         *,
+        guilds: Iterable[FakeGuild] | None = None,
+        shard_count: int = 1,
         bot_user: FakeUser | None = None,
         application_id: int | None = None,
         token: str = "fake-token",
@@ -370,7 +425,13 @@ class FakeDiscord:
         self._counter = itertools.count(1)
         self._last_snowflake = 0
         self.token = token
-        self.guild = guild or default_guild()
+        if guild is not None and guilds is not None:
+            raise ValueError("give either guild or guilds")
+        self.guilds: list[FakeGuild] = list(guilds) if guilds is not None else [guild or default_guild()]
+        if not self.guilds:
+            raise ValueError("the fake needs at least one guild")
+        self.guild = self.guilds[0]  # the only one unless guilds= was given
+        self.shard_count = shard_count  # what GET /gateway/bot recommends
         self.bot_user = bot_user or FakeUser("debate-bot", bot=True, roles=["debate-bot"])
         self.bot_user.bot = True
         self._assign_ids()
@@ -489,71 +550,95 @@ class FakeDiscord:
         return value
 
     def _assign_ids(self) -> None:
-        g = self.guild
-        g.id = g.id or self.snowflake()
-        for role in g.roles:
-            if role.name == "@everyone":
-                role.id = g.id
-            role.id = role.id or self.snowflake()
-        if not any(r.name == "@everyone" for r in g.roles):
-            g.roles.insert(0, FakeRole("@everyone", EVERYONE_PERMISSIONS, id=g.id, position=0))
-        for channel in g.channels:
-            channel.id = channel.id or self.snowflake()
         self.bot_user.id = self.bot_user.id or self.snowflake()
-        if all(m.id != self.bot_user.id for m in g.members):
-            g.members.append(self.bot_user)
-        for member in g.members:
-            member.id = member.id or self.snowflake()
-        # By default the owner is nobody in the member list, so no member gets owner rights.
-        g.owner_id = g.owner_id or self.snowflake()
+        for g in self.guilds:
+            g.id = g.id or self.snowflake()
+            for role in g.roles:
+                if role.name == "@everyone":
+                    role.id = g.id
+                role.id = role.id or self.snowflake()
+            if not any(r.name == "@everyone" for r in g.roles):
+                g.roles.insert(0, FakeRole("@everyone", EVERYONE_PERMISSIONS, id=g.id, position=0))
+            for channel in g.channels:
+                channel.id = channel.id or self.snowflake()
+            if all(m.id != self.bot_user.id for m in g.members):
+                g.members.append(self.bot_user)
+            for member in g.members:
+                member.id = member.id or self.snowflake()
+            # By default the owner is nobody in the member list, so no member gets owner rights.
+            g.owner_id = g.owner_id or self.snowflake()
 
-    def user(self, user: FakeUser | str | int) -> FakeUser:
-        """A member by name or id (FakeUser passes through)."""
+    @staticmethod
+    def _lookup(kind: str, key: object, pools: list[list[Any]], name_of: Callable[[Any], str]) -> Any:
+        """One entity by id or by name, unique among ``pools`` (one list per guild)."""
+        wanted = _as_int(key)
+        found: list[Any] = []
+        for items in pools:
+            for item in items:
+                if item.id == wanted or (isinstance(key, str) and name_of(item) == key):
+                    if all(item is not f for f in found):
+                        found.append(item)
+        if len(found) == 1:
+            return found[0]
+        known = sorted({name_of(i) for items in pools for i in items})
+        if found:
+            raise KeyError(f"{kind} {key!r} is in several guilds: pass guild=")
+        raise KeyError(f"unknown {kind} {key!r}; known: {known}")
+
+    def _guilds(self, guild: FakeGuild | None) -> list[FakeGuild]:
+        return [guild] if guild is not None else self.guilds
+
+    def user(self, user: FakeUser | str | int, guild: FakeGuild | None = None) -> FakeUser:
+        """A member by name or id (FakeUser passes through); a name is looked up in ``guild``."""
         if isinstance(user, FakeUser):
             return user
-        for member in self.guild.members:
-            if member.name == user or member.id == _as_int(user):
-                return member
-        raise KeyError(f"unknown user {user!r}; known: {[m.name for m in self.guild.members]}")
+        pools = [g.members for g in self._guilds(guild)]
+        return self._lookup("user", user, pools, lambda m: m.name)
 
-    def channel(self, channel: FakeChannel | str | int) -> FakeChannel:
+    def channel(self, channel: FakeChannel | str | int, guild: FakeGuild | None = None) -> FakeChannel:
         """A channel, thread or DM channel by name (``"debates"``/``"#debates"``) or id."""
         if isinstance(channel, FakeChannel):
             return channel
-        everything = [*self.guild.channels, *self._dm_channels.values()]
-        name = channel.lstrip("#") if isinstance(channel, str) else None
-        for ch in everything:
-            if ch.id == _as_int(channel) or (name is not None and ch.name == name):
-                return ch
-        raise KeyError(f"unknown channel {channel!r}; known: {[c.name for c in everything]}")
+        pools = [g.channels for g in self._guilds(guild)] + [list(self._dm_channels.values())]
+        key = channel.lstrip("#") if isinstance(channel, str) else channel
+        return self._lookup("channel", key, pools, lambda c: c.name)
 
-    def role(self, role: FakeRole | str | int) -> FakeRole:
+    def role(self, role: FakeRole | str | int, guild: FakeGuild | None = None) -> FakeRole:
         if isinstance(role, FakeRole):
             return role
-        for r in self.guild.roles:
-            if r.name == role or r.id == _as_int(role):
-                return r
-        raise KeyError(f"unknown role {role!r}")
+        pools = [g.roles for g in self._guilds(guild)]
+        return self._lookup("role", role, pools, lambda r: r.name)
 
-    def threads(self) -> list[FakeChannel]:
-        return [c for c in self.guild.channels if c.is_thread]
+    def guild_of(self, channel: FakeChannel | str | int) -> FakeGuild | None:
+        """The guild a channel or thread is in; None for a DM channel."""
+        ch = self.channel(channel)
+        return next((g for g in self.guilds if any(c is ch for c in g.channels)), None)
 
-    def add_member(self, user: FakeUser) -> FakeUser:
-        """Add a member to the guild (no gateway event is sent)."""
+    def _member_guild(self, member: FakeUser) -> FakeGuild:
+        """The (first) guild ``member`` belongs to; the bot is in all of them."""
+        return next((g for g in self.guilds if any(m is member for m in g.members)), self.guild)
+
+    def threads(self, guild: FakeGuild | None = None) -> list[FakeChannel]:
+        return [c for g in self._guilds(guild) for c in g.channels if c.is_thread]
+
+    def add_member(self, user: FakeUser, guild: FakeGuild | None = None) -> FakeUser:
+        """Add a member to ``guild`` (default: the first; no gateway event is sent)."""
         user.id = user.id or self.snowflake()
-        self.guild.members.append(user)
+        (guild or self.guild).members.append(user)
         return user
 
-    def permissions_of(self, user: FakeUser | str | int) -> int:
-        """Guild-level permissions (roles OR-ed; Administrator means all)."""
-        member = self.user(user)
+    def permissions_of(self, user: FakeUser | str | int, guild: FakeGuild | None = None) -> int:
+        """Guild-level permissions (roles OR-ed; Administrator means all) in ``guild``
+        (default: the member's guild)."""
+        member = self.user(user, guild)
         if member.permissions is not None:
             return member.permissions
-        if member.id == self.guild.owner_id:
+        guild = guild or self._member_guild(member)
+        if member.id == guild.owner_id:
             return _P.all().value
-        value = self.role("@everyone").permissions
+        value = self.role("@everyone", guild).permissions
         for name in member.roles:
-            value |= self.role(name).permissions
+            value |= self.role(name, guild).permissions
         if value & _P(administrator=True).value:
             return _P.all().value
         return value
@@ -654,10 +739,16 @@ class FakeDiscord:
         }
 
     def member_payload(
-        self, user: FakeUser, *, with_user: bool = True, permissions: bool = False
+        self,
+        user: FakeUser,
+        *,
+        with_user: bool = True,
+        permissions: bool = False,
+        guild: FakeGuild | None = None,
     ) -> dict[str, Any]:
+        guild = guild or self._member_guild(user)
         data: dict[str, Any] = {
-            "roles": [str(self.role(r).id) for r in user.roles],
+            "roles": [str(self.role(r, guild).id) for r in user.roles],
             "nick": user.nick,
             "avatar": None,
             "joined_at": "2024-09-01T08:00:00+00:00",
@@ -671,7 +762,7 @@ class FakeDiscord:
         if with_user:
             data["user"] = self.user_payload(user)
         if permissions:
-            data["permissions"] = str(self.permissions_of(user))
+            data["permissions"] = str(self.permissions_of(user, guild))
         return data
 
     def role_payload(self, role: FakeRole) -> dict[str, Any]:
@@ -709,10 +800,11 @@ class FakeDiscord:
                 "flags": 0,
                 "recipients": [self.user_payload(recipient)],
             }
+        guild = self.guild_of(channel) or self.guild
         data: dict[str, Any] = {
             "id": str(channel.id),
             "type": channel.type,
-            "guild_id": str(self.guild.id),
+            "guild_id": str(guild.id),
             "name": channel.name,
             "position": channel.position,
             "permission_overwrites": [],
@@ -742,11 +834,11 @@ class FakeDiscord:
                 },
             )
         if permissions_for is not None:
-            data["permissions"] = str(self.permissions_of(permissions_for))
+            data["permissions"] = str(self.permissions_of(permissions_for, guild))
         return data
 
-    def guild_payload(self) -> dict[str, Any]:
-        g = self.guild
+    def guild_payload(self, guild: FakeGuild | None = None) -> dict[str, Any]:
+        g = guild or self.guild
         return {
             "id": str(g.id),
             "name": g.name,
@@ -779,16 +871,17 @@ class FakeDiscord:
             "premium_progress_bar_enabled": False,
         }
 
-    def guild_create_payload(self) -> dict[str, Any]:
-        data = self.guild_payload()
+    def guild_create_payload(self, guild: FakeGuild | None = None) -> dict[str, Any]:
+        g = guild or self.guild
+        data = self.guild_payload(g)
         data.update(
             joined_at="2024-09-01T08:00:00+00:00",
             large=False,
             unavailable=False,
-            member_count=len(self.guild.members),
-            members=[self.member_payload(m) for m in self.guild.members],
-            channels=[self.channel_payload(c) for c in self.guild.channels if not c.is_thread],
-            threads=[self.channel_payload(c) for c in self.threads()],
+            member_count=len(g.members),
+            members=[self.member_payload(m, guild=g) for m in g.members],
+            channels=[self.channel_payload(c) for c in g.channels if not c.is_thread],
+            threads=[self.channel_payload(c) for c in self.threads(g)],
             presences=[],
             voice_states=[],
             stage_instances=[],
@@ -796,9 +889,6 @@ class FakeDiscord:
             soundboard_sounds=[],
         )
         return data
-
-    def _is_guild_channel(self, channel: FakeChannel) -> bool:
-        return channel.type != DM
 
     def _make_message(
         self,
@@ -812,8 +902,10 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         mid = self.snowflake()
         content = body.get("content") or ""
+        guild = self.guild_of(channel)
+        members = {m.id: m for g in self._guilds(guild) for m in g.members}.values()
         mentions = [
-            self.user_payload(m) for m in self.guild.members if re.search(rf"<@!?{m.id}>", content)
+            self.user_payload(m) for m in members if re.search(rf"<@!?{m.id}>", content)
         ]
         msg: dict[str, Any] = {
             "id": str(mid),
@@ -834,8 +926,8 @@ class FakeDiscord:
             "flags": int(body.get("flags") or 0),
             "sticker_items": [],
         }
-        if self._is_guild_channel(channel):
-            msg["guild_id"] = str(self.guild.id)
+        if guild is not None:
+            msg["guild_id"] = str(guild.id)
         if body.get("message_reference"):
             msg["message_reference"] = {**body["message_reference"], "channel_id": str(channel.id)}
             msg["type"] = 19
@@ -902,10 +994,20 @@ class FakeDiscord:
             if data.get("token") != self.token:
                 await session.ws.close(code=4004, message=b"Authentication failed.")
                 return
+            shard = data.get("shard")
+            if shard is not None:
+                shard_id, count = (int(n) for n in shard)
+                if not 0 <= shard_id < count:
+                    await session.ws.close(code=4010, message=b"Invalid shard.")
+                    return
+                session.shard = (shard_id, count)
             session.intents = int(data.get("intents") or 0)
             await session.send({"op": 0, "t": "READY", "d": self._ready_payload(session)})
             session.identified = True
-            await session.send({"op": 0, "t": "GUILD_CREATE", "d": self.guild_create_payload()})
+            for guild in self._guilds_of(session):
+                await session.send(
+                    {"op": 0, "t": "GUILD_CREATE", "d": self.guild_create_payload(guild)}
+                )
             if session is self._sessions[-1]:
                 self.ready.set()
         elif op == 6:
@@ -918,13 +1020,16 @@ class FakeDiscord:
         else:
             log.debug("gateway op %s ignored", op)
 
+    def _guilds_of(self, session: _GatewaySession) -> list[FakeGuild]:
+        return [g for g in self.guilds if session.serves(g.id)]
+
     def _ready_payload(self, session: _GatewaySession) -> dict[str, Any]:
         me = self.user_payload(self.bot_user)
         me.update(verified=True, mfa_enabled=False, locale="en-US", email=None)
-        return {
+        data: dict[str, Any] = {
             "v": 10,
             "user": me,
-            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self._guilds_of(session)],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -937,17 +1042,21 @@ class FakeDiscord:
             "geo_ordered_rtc_regions": [],
             "_trace": ["fake-discord"],
         }
+        if session.shard is not None:
+            data["shard"] = list(session.shard)
+        return data
 
     def _members_chunk(self, data: dict[str, Any]) -> dict[str, Any]:
-        members = self.guild.members
+        guild = self._find_guild(data.get("guild_id")) or self.guild
+        members = guild.members
         if data.get("user_ids"):
             wanted = {int(u) for u in data["user_ids"]}
             members = [m for m in members if m.id in wanted]
         elif data.get("query"):
             members = [m for m in members if m.name.startswith(data["query"])]
         return {
-            "guild_id": str(self.guild.id),
-            "members": [self.member_payload(m) for m in members],
+            "guild_id": str(guild.id),
+            "members": [self.member_payload(m, guild=guild) for m in members],
             "chunk_index": 0,
             "chunk_count": 1,
             "not_found": [],
@@ -957,13 +1066,33 @@ class FakeDiscord:
     async def dispatch(
         self, event: str, data: dict[str, Any], *, intent: int | None = None
     ) -> None:
-        """Send a DISPATCH frame to every identified connection (with ``intent``, if given)."""
-        for session in list(self._sessions):
-            if not session.identified or session.ws.closed:
-                continue
-            if intent is not None and not session.intents & intent:
-                continue
+        """Send a DISPATCH frame to every identified connection that serves the event's
+        ``guild_id`` (and has ``intent``, if given)."""
+        await self._dispatch(event, data, intent=intent)
+
+    async def _dispatch(
+        self, event: str, data: dict[str, Any], *, intent: int | None = None
+    ) -> list[_GatewaySession]:
+        sent = []
+        for session in self._listeners(_as_int(data.get("guild_id")), intent):
             await session.send({"op": 0, "t": event, "d": data})
+            sent.append(session)
+        return sent
+
+    def _listeners(self, guild_id: int | None, intent: int | None) -> list[_GatewaySession]:
+        """The identified connections that receive an event of ``guild_id`` (None: no guild)."""
+        return [
+            s
+            for s in self._sessions
+            if s.identified
+            and not s.ws.closed
+            and s.serves(guild_id)
+            and (intent is None or s.intents & intent)
+        ]
+
+    def _find_guild(self, guild_id: object) -> FakeGuild | None:
+        wanted = _as_int(guild_id)
+        return next((g for g in self.guilds if g.id == wanted), None)
 
     # ------------------------------------------------------------------ injecting events
 
@@ -986,14 +1115,17 @@ class FakeDiscord:
             path.extend(subcommand.split())
         if not 1 <= len(path) <= 3:
             raise ValueError(f"bad command path {path!r}")
-        member, ch = self.user(user), self.channel(channel)
-        command, guild_scope = self._find_command(path[0])
+        ch = self.channel(channel)
+        guild = self.guild_of(ch)
+        member = self.user(user, guild)
+        command, guild_scope = self._find_command(path[0], guild)
         schema = command.get("options", []) if command else []
         for part in path[1:]:
             schema = next((o.get("options", []) for o in schema if o["name"] == part), [])
         resolved: dict[str, dict[str, Any]] = {}
         leaf = [
-            self._option(key, value, schema, resolved) for key, value in (options or {}).items()
+            self._option(key, value, schema, resolved, guild)
+            for key, value in (options or {}).items()
         ]
         nested: list[dict[str, Any]] = leaf
         if len(path) >= 2:
@@ -1054,24 +1186,25 @@ class FakeDiscord:
         data = {"custom_id": custom_id, "components": components}
         source = self._modal_sources.get(custom_id)
         message = self._messages.get(source) if source is not None else None
+        ch = self.channel(channel)
         return await self._send_interaction(
-            5, self.user(user), self.channel(channel), data, message=message
+            5, self.user(user, self.guild_of(ch)), ch, data, message=message
         )
 
     async def send_user_message(
         self, user: FakeUser | str | int, channel: FakeChannel | str | int, content: str
     ) -> dict[str, Any]:
         """A user posts ``content``; returns the stored message payload (MESSAGE_CREATE sent)."""
-        author, ch = self.user(user), self.channel(channel)
+        ch = self.channel(channel)
+        guild = self.guild_of(ch)
+        author = self.user(user, guild)
         msg = self._make_message(ch, author, {"content": content})
         event = dict(msg)
-        if self._is_guild_channel(ch):
-            event["member"] = self.member_payload(author, with_user=False)
-        intent = INTENT_GUILD_MESSAGES if self._is_guild_channel(ch) else INTENT_DIRECT_MESSAGES
+        if guild is not None:
+            event["member"] = self.member_payload(author, with_user=False, guild=guild)
+        intent = INTENT_GUILD_MESSAGES if guild is not None else INTENT_DIRECT_MESSAGES
         bot_mentioned = any(m["id"] == str(self.bot_user.id) for m in msg["mentions"])
-        for session in list(self._sessions):
-            if not session.identified or session.ws.closed or not session.intents & intent:
-                continue
+        for session in self._listeners(guild.id if guild is not None else None, intent):
             frame = dict(event)
             can_read = session.intents & INTENT_MESSAGE_CONTENT or bot_mentioned or ch.type == DM
             if not can_read:
@@ -1102,8 +1235,9 @@ class FakeDiscord:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
         if values is not None:
             data["values"] = values
+        ch = self.channel(channel)
         return await self._send_interaction(
-            3, self.user(user), self.channel(channel), data, message=message
+            3, self.user(user, self.guild_of(ch)), ch, data, message=message
         )
 
     def _modal_row(self, comp: dict[str, Any], values: dict[str, Any]) -> dict[str, Any] | None:
@@ -1139,6 +1273,7 @@ class FakeDiscord:
         locale: str = "en-US",
     ) -> SentInteraction:
         iid, token = self.snowflake(), f"fake-token-{secrets.token_hex(24)}"
+        guild = self.guild_of(channel)
         payload: dict[str, Any] = {
             "id": str(iid),
             "application_id": str(self.application_id),
@@ -1151,18 +1286,18 @@ class FakeDiscord:
             "token": token,
             "version": 1,
             "locale": locale,
-            "app_permissions": str(self.permissions_of(self.bot_user)),
+            "app_permissions": str(self.permissions_of(self.bot_user, guild or self.guild)),
             "entitlements": [],
             "entitlement_sku_ids": [],
             "attachment_size_limit": 26214400,
         }
-        if self._is_guild_channel(channel):
+        if guild is not None:
             payload.update(
-                guild_id=str(self.guild.id),
-                guild={"id": str(self.guild.id), "locale": "en-US", "features": []},
+                guild_id=str(guild.id),
+                guild={"id": str(guild.id), "locale": "en-US", "features": []},
                 guild_locale="en-US",
-                member=self.member_payload(member, permissions=True),
-                authorizing_integration_owners={"0": str(self.guild.id)},
+                member=self.member_payload(member, permissions=True, guild=guild),
+                authorizing_integration_owners={"0": str(guild.id)},
                 context=0,
             )
         else:
@@ -1184,13 +1319,17 @@ class FakeDiscord:
             message_id=int(message["id"]) if message is not None else None,
         )
         self._interactions[token] = inter
-        await self.dispatch("INTERACTION_CREATE", payload)
+        sent = await self._dispatch("INTERACTION_CREATE", payload)
+        inter.shards = [session.shard_id for session in sent]
         return inter
 
-    def _find_command(self, name: str) -> tuple[dict[str, Any] | None, int | None]:
-        guild_cmd = self._commands.get(self.guild.id, {}).get((1, name))
-        if guild_cmd is not None:
-            return guild_cmd, self.guild.id
+    def _find_command(
+        self, name: str, guild: FakeGuild | None
+    ) -> tuple[dict[str, Any] | None, int | None]:
+        if guild is not None:
+            guild_cmd = self._commands.get(guild.id, {}).get((1, name))
+            if guild_cmd is not None:
+                return guild_cmd, guild.id
         return self._commands.get(None, {}).get((1, name)), None
 
     def _option(
@@ -1199,6 +1338,7 @@ class FakeDiscord:
         value: Any,
         schema: list[dict[str, Any]],
         resolved: dict[str, dict[str, Any]],
+        guild: FakeGuild | None,
     ) -> dict[str, Any]:
         spec = next((o for o in schema if o.get("name") == name), None)
         otype = spec["type"] if spec else _infer_option_type(value)
@@ -1207,22 +1347,22 @@ class FakeDiscord:
             return {"name": name, "type": otype, "value": cast(value)}
         if otype == 6 or (otype == 9 and not isinstance(value, FakeRole)):
             try:
-                member = self.user(value)
+                member = self.user(value, guild)
             except KeyError:
                 if otype == 6:
                     raise
             else:
                 resolved.setdefault("users", {})[str(member.id)] = self.user_payload(member)
                 resolved.setdefault("members", {})[str(member.id)] = self.member_payload(
-                    member, with_user=False, permissions=True
+                    member, with_user=False, permissions=True, guild=guild
                 )
                 return {"name": name, "type": otype, "value": str(member.id)}
         if otype in (8, 9):
-            role = self.role(value)
+            role = self.role(value, guild)
             resolved.setdefault("roles", {})[str(role.id)] = self.role_payload(role)
             return {"name": name, "type": otype, "value": str(role.id)}
         if otype == 7:
-            ch = self.channel(value)
+            ch = self.channel(value, guild)
             data = self.channel_payload(ch, permissions_for=self.bot_user)
             resolved.setdefault("channels", {})[str(ch.id)] = data
             return {"name": name, "type": otype, "value": str(ch.id)}
@@ -1381,9 +1521,9 @@ class FakeDiscord:
             raise _RouteError(404, 10008, "Unknown Message")
         return msg
 
-    def _require_member(self, uid: str) -> FakeUser:
+    def _require_member(self, uid: str, guild: FakeGuild | None = None) -> FakeUser:
         try:
-            return self.user(int(uid))
+            return self.user(int(uid), guild)
         except KeyError:
             raise _RouteError(404, 10007, "Unknown Member") from None
 
@@ -1395,7 +1535,8 @@ class FakeDiscord:
 
     async def _get_gateway_bot(self, call: RestCall, files: Any) -> _Reply:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return _Reply(200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        body = {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit}
+        return _Reply(200, body)
 
     async def _get_me(self, call: RestCall, files: Any) -> _Reply:
         me = self.user_payload(self.bot_user)
@@ -1515,8 +1656,9 @@ class FakeDiscord:
     async def _delete_channel(self, call: RestCall, files: Any, cid: str) -> _Reply:
         channel = self._require_channel(cid)
         payload = self.channel_payload(channel)
-        if channel in self.guild.channels:
-            self.guild.channels.remove(channel)
+        guild = self.guild_of(channel)
+        if guild is not None:
+            guild.channels.remove(channel)
         event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
         await self.dispatch(event, payload)
         return _Reply(200, payload)
@@ -1623,7 +1765,7 @@ class FakeDiscord:
             auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
             rate_limit_per_user=int(body.get("rate_limit_per_user") or 0),
         )
-        self.guild.channels.append(thread)
+        (self.guild_of(parent) or self.guild).channels.append(thread)
         payload = self.channel_payload(thread)
         payload["member"] = {
             "id": str(thread.id),
@@ -1637,7 +1779,7 @@ class FakeDiscord:
     async def _thread_from_message(self, call: RestCall, files: Any, cid: str, mid: str) -> _Reply:
         parent = self._require_channel(cid)
         msg = self._require_message(cid, mid)
-        if any(c.id == int(mid) for c in self.guild.channels):
+        if any(c.id == int(mid) for g in self.guilds for c in g.channels):
             raise _RouteError(400, 160004, "A thread has already been created for this message")
         reply = await self._new_thread(parent, call.json or {}, int(mid), PUBLIC_THREAD)
         msg["thread"] = reply.body
@@ -1651,48 +1793,49 @@ class FakeDiscord:
         )
 
     async def _get_guild(self, call: RestCall, files: Any, gid: str) -> _Reply:
-        self._require_guild(gid)
-        data = self.guild_payload()
-        data.update(approximate_member_count=len(self.guild.members), approximate_presence_count=0)
+        guild = self._require_guild(gid)
+        data = self.guild_payload(guild)
+        data.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
         return _Reply(200, data)
 
-    def _require_guild(self, gid: str) -> None:
-        if int(gid) != self.guild.id:
+    def _require_guild(self, gid: str) -> FakeGuild:
+        guild = self._find_guild(gid)
+        if guild is None:
             raise _RouteError(404, 10004, "Unknown Guild")
+        return guild
 
     async def _get_guild_channels(self, call: RestCall, files: Any, gid: str) -> _Reply:
-        self._require_guild(gid)
-        return _Reply(
-            200, [self.channel_payload(c) for c in self.guild.channels if not c.is_thread]
-        )
+        guild = self._require_guild(gid)
+        return _Reply(200, [self.channel_payload(c) for c in guild.channels if not c.is_thread])
 
     async def _get_roles(self, call: RestCall, files: Any, gid: str) -> _Reply:
-        self._require_guild(gid)
-        return _Reply(200, [self.role_payload(r) for r in self.guild.roles])
+        guild = self._require_guild(gid)
+        return _Reply(200, [self.role_payload(r) for r in guild.roles])
 
     async def _get_members(self, call: RestCall, files: Any, gid: str) -> _Reply:
-        self._require_guild(gid)
-        return _Reply(200, [self.member_payload(m) for m in self.guild.members])
+        guild = self._require_guild(gid)
+        return _Reply(200, [self.member_payload(m, guild=guild) for m in guild.members])
 
     async def _get_member(self, call: RestCall, files: Any, gid: str, uid: str) -> _Reply:
-        self._require_guild(gid)
-        return _Reply(200, self.member_payload(self._require_member(uid)))
+        guild = self._require_guild(gid)
+        return _Reply(200, self.member_payload(self._require_member(uid, guild), guild=guild))
 
     async def _edit_member(self, call: RestCall, files: Any, gid: str, uid: str) -> _Reply:
-        self._require_guild(gid)
-        member, body = self._require_member(uid), call.json or {}
+        guild = self._require_guild(gid)
+        member, body = self._require_member(uid, guild), call.json or {}
         if "nick" in body:
             member.nick = body["nick"]
         if "communication_disabled_until" in body:
             member.timed_out_until = body["communication_disabled_until"]
         if "roles" in body:
-            member.roles = [self.role(int(r)).name for r in body["roles"]]
-        payload = self.member_payload(member)
+            member.roles = [self.role(int(r), guild).name for r in body["roles"]]
+        payload = self.member_payload(member, guild=guild)
         await self.dispatch("GUILD_MEMBER_UPDATE", {**payload, "guild_id": gid})
         return _Reply(200, payload)
 
     async def _add_role(self, call: RestCall, files: Any, gid: str, uid: str, rid: str) -> _Reply:
-        member, role = self._require_member(uid), self.role(int(rid))
+        guild = self._require_guild(gid)
+        member, role = self._require_member(uid, guild), self.role(int(rid), guild)
         if role.name not in member.roles:
             member.roles.append(role.name)
         return _Reply(204)
@@ -1700,7 +1843,8 @@ class FakeDiscord:
     async def _remove_role(
         self, call: RestCall, files: Any, gid: str, uid: str, rid: str
     ) -> _Reply:
-        member, role = self._require_member(uid), self.role(int(rid))
+        guild = self._require_guild(gid)
+        member, role = self._require_member(uid, guild), self.role(int(rid), guild)
         if role.name in member.roles:
             member.roles.remove(role.name)
         return _Reply(204)

@@ -1,5 +1,9 @@
 """DebateBot: the core on Discord, as a discord.py `commands.Bot` with one cog per feature.
 
+`DebateBot` is one gateway connection for every server (Discord's default, fine up to 2,500);
+`ShardedDebateBot` runs a range of shards (`commands.AutoShardedBot`), one process per range.
+Both are `DebateBotMixin` on their discord.py client, so they behave the same.
+
 Every interaction is acknowledged first (a deferral, or the modal it opens), before any
 database work, then handled by the core and answered: what is private goes ephemeral.
 A repeated delivery of an interaction is recognised twice over — Discord refuses a second
@@ -43,7 +47,13 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class DebateBot(commands.Bot):
+class DebateBotMixin:
+    """What the bot does, whichever discord.py client carries it (listed before the client class).
+
+    `options` go to the client: `shard_ids`/`shard_count` for the sharded one, and tests pass
+    a short `guild_ready_timeout`.
+    """
+
     def __init__(self, core: Core, *, guild_id: int | None = None, sync_commands: bool = True,
                  **options: object) -> None:
         options.setdefault("intents", intents())
@@ -264,3 +274,15 @@ class DebateBot(commands.Bot):
             await self.port.post(where, card)
         except discord.HTTPException:
             log.exception("could not tell the moderators that Manage Messages is missing")
+
+
+class DebateBot(DebateBotMixin, commands.Bot):
+    """The bot on one gateway connection: every server the bot is in, no sharding."""
+
+
+class ShardedDebateBot(DebateBotMixin, commands.AutoShardedBot):
+    """The bot on the shards `shard_ids` of `shard_count`: only those servers' events reach it.
+
+    Posting and editing go over REST, so this process can still post into any server (a
+    deadline it claimed for a debate on another shard, say).
+    """

@@ -4,6 +4,11 @@
 starters, so that whatever the core posts while starting (deadlines missed while the bot was
 down) already reaches Discord; the coroutine it returns connects to the gateway and runs until
 the process ends.
+
+With DISCORD_SHARD_COUNT the process runs the shards DISCORD_SHARDS (all of them if unset) as
+one `ShardedDebateBot`; without it, one `DebateBot` on one connection, as Discord asks of a bot
+in fewer than 2,500 servers. The process that runs shard 0 syncs the slash commands, so several
+processes do not all overwrite the same commands at every start.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord.bot import DebateBot
+from bot.adapters.discord.bot import DebateBot, ShardedDebateBot
 from bot.core.service import Core
 from bot.settings import Settings
 
@@ -29,7 +34,7 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
     if settings.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
     token = settings.discord_token.get_secret_value()
-    bot = DebateBot(core, guild_id=settings.discord_guild_id, **bot_options)
+    bot = make_bot(core, settings, **bot_options)
     core.ports[bot.port.platform] = bot.port
 
     async def login() -> None:
@@ -45,7 +50,17 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
     return run(bot)
 
 
-async def run(bot: DebateBot) -> None:
+def make_bot(core: Core, settings: Settings, **bot_options: Any) -> DebateBot | ShardedDebateBot:
+    """The bot the settings ask for: sharded when DISCORD_SHARD_COUNT is set, else one connection."""
+    shard_ids = settings.discord_shard_ids
+    if shard_ids is None:
+        return DebateBot(core, guild_id=settings.discord_guild_id, **bot_options)
+    log.info("running Discord shards %s of %s", shard_ids, settings.discord_shard_count)
+    return ShardedDebateBot(core, guild_id=settings.discord_guild_id, sync_commands=0 in shard_ids,
+                            shard_ids=shard_ids, shard_count=settings.discord_shard_count, **bot_options)
+
+
+async def run(bot: DebateBot | ShardedDebateBot) -> None:
     try:
         await bot.connect(reconnect=True)
     except discord.PrivilegedIntentsRequired:
