@@ -360,6 +360,25 @@ async def test_the_bookkeeping_writers_have_no_drain_or_one_that_stores_like_the
     assert (await store.polls.load(pid)).ballots == {"v2": (1,)}
 
 
+async def test_lingering_bookkeeping_writers_store_everything_when_stopped_without_the_clock_moving(store):
+    """As the moderation service runs them: write-behind, lingering on a fake clock. Stopping
+    flushes them at once, whether the store drains (SQLite) or not (PostgreSQL)."""
+    import asyncio
+
+    from bot.core.ports import FakeClock
+    from bot.core.writer import GroupCommitWriter
+
+    clock, m = FakeClock(), store.moderation
+    did = await new_debate(store)
+    flags = GroupCommitWriter(m.add_vote_flags, linger=30, sleep=clock.sleep, drain=m.drain_vote_flags)
+    members = GroupCommitWriter(m.add_members, linger=30, sleep=clock.sleep, drain=m.drain_members)
+    for i in range(3):
+        flags.enqueue((did, f"v{i}", "burst", "pre", NOW))
+        members.enqueue(("discord", "g1", f"h:{i}", NOW))
+    await asyncio.wait_for(asyncio.gather(flags.stop(), members.stop()), 10)  # a guard, not a wait
+    assert len(await m.vote_flags()) == 3 and len(await m.members_seen()) == 3
+
+
 # --- audit and settings ---
 
 
