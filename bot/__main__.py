@@ -16,7 +16,8 @@ from bot.app import build_core
 from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
-from bot.settings import Settings, load_secret
+from bot.settings import Settings, SettingsError, load_secret
+from bot.storage import StoreError
 
 log = logging.getLogger("bot")
 
@@ -64,6 +65,9 @@ def main() -> int:
     try:
         return asyncio.run(run(settings))
     except LibraryError as exc:
+        print(f"debate-bot cannot start: {exc}", file=sys.stderr)
+        return 2
+    except (StoreError, SettingsError) as exc:  # one line: the database or the settings, and what to do
         print(f"debate-bot cannot start: {exc}", file=sys.stderr)
         return 2
     except SlackSettingsError as exc:  # its message is the whole line, from the catalog

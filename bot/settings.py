@@ -11,8 +11,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.library import PROMPTS_DIR
+from bot.storage import is_postgres
 
 log = logging.getLogger(__name__)
+
+
+class SettingsError(Exception):
+    """The settings cannot work together; the message is one line saying what to set."""
 
 
 class Settings(BaseSettings):
@@ -54,11 +59,19 @@ class Settings(BaseSettings):
 
 
 def load_secret(settings: Settings) -> bytes:
-    """BOT_SECRET, or a key generated on first start into a file beside the database (mode 600)."""
+    """BOT_SECRET, or a key generated on first start into a file beside the database (mode 600).
+
+    Raises:
+        SettingsError: a PostgreSQL database and no BOT_SECRET.
+    """
     if settings.bot_secret is not None and settings.bot_secret.get_secret_value():
         return settings.bot_secret.get_secret_value().encode()
     if settings.bot_database == ":memory:":
         return secrets.token_bytes(32)
+    if is_postgres(settings.bot_database):
+        # no file beside a server's database, and every process must hash voters alike
+        raise SettingsError("BOT_SECRET is required with a PostgreSQL BOT_DATABASE: give every process the same "
+                            "one (for example the output of: python -c 'import secrets; print(secrets.token_hex(32))')")
     path = Path(f"{settings.bot_database}.secret")
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
