@@ -11,8 +11,13 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.library import PROMPTS_DIR
+from bot.storage import is_postgres
 
 log = logging.getLogger(__name__)
+
+
+class SettingsError(Exception):
+    """The settings cannot work together; the message is one line saying what to set."""
 
 
 class Settings(BaseSettings):
@@ -66,10 +71,6 @@ class Settings(BaseSettings):
         return found or ["console"]
 
 
-class SettingsError(Exception):
-    """A setting is missing or wrong; the message is one line that names it."""
-
-
 def parse_shards(text: str | None, count: int | None) -> list[int] | None:
     """DISCORD_SHARDS (`0-3`, `0,2`, `1`, or a mix like `0-1,4`) of DISCORD_SHARD_COUNT shards,
     sorted; all of them when DISCORD_SHARDS is empty; None when neither is set (not sharded).
@@ -103,7 +104,7 @@ def load_secret(settings: Settings) -> bytes:
     """
     if settings.bot_secret is not None and settings.bot_secret.get_secret_value():
         return settings.bot_secret.get_secret_value().encode()
-    if settings.bot_database.startswith(("postgresql://", "postgres://")):
+    if is_postgres(settings.bot_database):
         raise SettingsError("BOT_SECRET is not set: with a PostgreSQL database every process needs the same "
                             "BOT_SECRET (for example the output of `openssl rand -hex 32`)")
     if settings.bot_database == ":memory:":

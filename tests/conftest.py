@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 
@@ -9,6 +10,7 @@ from bot.app import build_core
 from bot.core.model import Actor, ChannelRef
 from bot.core.ports import FakeClock
 from bot.core.service import Core, Request
+from tests import postgres
 from tests.fakes.chat import FakeChat
 
 CHANNEL = ChannelRef("test", "w1", "c1")
@@ -22,6 +24,38 @@ def _clean_env(monkeypatch):
                  "BOT_DATABASE", "BOT_EXPORT_DIR", "BOT_MODERATORS", "BOT_SECRET", "BOT_PROMPTS",
                  "BOT_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)
+
+
+_postgres_skipped: list[str] = []  # why the PostgreSQL tests were skipped, for the one summary line
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The test server's admin URL (`BOT_TEST_POSTGRES`). Without a server the test is skipped,
+    or with `BOT_REQUIRE_POSTGRES=1` (CI) fails."""
+    why = postgres.reachable()
+    if why is not None:
+        from bot.storage.postgres_setup import where
+
+        message = f"no PostgreSQL server at {where(postgres.admin_url())} ({why}); set BOT_TEST_POSTGRES"
+        if postgres.required():
+            pytest.fail(f"{message} (BOT_REQUIRE_POSTGRES=1 makes it an error)", pytrace=False)
+        _postgres_skipped.append(message)
+        pytest.skip(message)
+    return postgres.admin_url()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """A fresh, empty database of this test's own on the test server, dropped afterwards."""
+    name, url = postgres.create_database()
+    yield url
+    postgres.drop_database(name)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _postgres_skipped:
+        terminalreporter.write_line(f"PostgreSQL tests skipped: {_postgres_skipped[0]}")
 
 
 @pytest.fixture

@@ -209,6 +209,7 @@ class GroupCommitWriter(Generic[T]):
             await self._drain(self)
         except NotImplementedError:
             self._drain = None
+            await self._commit(self.take())  # now: a lingering writer would wait another linger, or forever on a fake clock
         except Exception:
             log.exception("the store's drain failed; committing from the event loop")
             self._drain = None
