@@ -105,8 +105,9 @@ def load_secret(settings: Settings) -> bytes:
     if settings.bot_secret is not None and settings.bot_secret.get_secret_value():
         return settings.bot_secret.get_secret_value().encode()
     if is_postgres(settings.bot_database):
-        raise SettingsError("BOT_SECRET is not set: with a PostgreSQL database every process needs the same "
-                            "BOT_SECRET (for example the output of `openssl rand -hex 32`)")
+        # no file beside a server's database, and every process must hash voters alike
+        raise SettingsError("BOT_SECRET is required with a PostgreSQL BOT_DATABASE: give every process the same "
+                            "one (for example the output of: python -c 'import secrets; print(secrets.token_hex(32))')")
     if settings.bot_database == ":memory:":
         return secrets.token_bytes(32)
     path = Path(f"{settings.bot_database}.secret")

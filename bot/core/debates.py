@@ -532,7 +532,11 @@ class DebateService:
     async def cmd_vote(self, req: Request) -> list[Reply]:
         d = self._cached(req) or await self.current(req)  # no I/O while this process knows it
         if self.core.store.shared:  # another process may have moved it on: vote in the stage open now
-            await self.fresh(d)
+            try:
+                await self.fresh(d)
+            except Exception:
+                log.warning("the store did not answer; refusing a vote", exc_info=True)
+                raise RuleError("vote.error.not_stored") from None
         choice = _CHOICES[req.command.options["choice"]]  # the parser requires it and allows only these
         stage = engine.open_stage(d, self.core.library.formats[d.format_id])
         if stage is None:

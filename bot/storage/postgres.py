@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -38,6 +38,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.ports import StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
@@ -55,14 +56,35 @@ _CHOICES = {c.value: c for c in Choice}
 insert_debate = """
 INSERT INTO debates (platform, workspace, channel, parent_channel, motion_id, motion_title,
     motion_text, format_id, language, created_by, created_at, phase_index, state, deadline,
-    paused_remaining, anonymous, ended_at, messages)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    paused_remaining, anonymous, ended_at, messages, announced)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 RETURNING id
 """
+# A compare-and-set: the row changes only if nobody changed it since it was read (`version`).
 update_debate = """
 UPDATE debates SET channel = $1, phase_index = $2, state = $3, deadline = $4, paused_remaining = $5,
-    ended_at = $6, messages = $7, language = $8
-WHERE id = $9
+    ended_at = $6, messages = $7, language = $8, announced = $9, version = version + 1
+WHERE id = $10 AND version = $11
+"""
+touch_debate = "UPDATE debates SET touched = touched + 1 WHERE id = $1"
+touch_debate_of_question = "UPDATE debates SET touched = touched + 1 WHERE id = (SELECT debate_id FROM questions WHERE id = $1)"
+select_debate_version = "SELECT version, touched FROM debates WHERE id = $1"
+select_debate_versions = "SELECT id, version, touched FROM debates WHERE state <> 'ended' OR id = ANY($1::bigint[])"
+select_stage_votes = "SELECT voter, choice FROM votes WHERE debate_id = $1 AND stage = $2"
+select_owed_debates = "SELECT * FROM debates WHERE state = 'ended' AND announced <= phase_index ORDER BY id"
+bump_generation = """
+INSERT INTO generations (name, value) VALUES ($1, 1)
+ON CONFLICT (name) DO UPDATE SET value = generations.value + 1
+"""
+select_generations = "SELECT name, value FROM generations"
+select_sides_held = "SELECT user_id, side FROM sides_held WHERE debate_id = $1"
+select_open_sides_held = """
+SELECT h.debate_id, h.user_id, h.side FROM sides_held h JOIN debates d ON d.id = h.debate_id WHERE d.state <> 'ended'
+"""
+claim_edit = """
+INSERT INTO message_edits (message, at) VALUES ($1, $2)
+ON CONFLICT (message) DO UPDATE SET at = excluded.at WHERE message_edits.at <= $3
+RETURNING at
 """
 delete_debate = "DELETE FROM debates WHERE id = $1"
 select_open_debates = "SELECT * FROM debates WHERE state <> 'ended' ORDER BY id"
@@ -168,6 +190,7 @@ class PostgresStore:
         from bot.storage.postgres_polls import PgPollStore
 
         self.pool = pool
+        self.shared = True  # several processes may use one database: the services follow each other
         self.polls = PgPollStore(self)
         self.moderation = PgModerationStore(self)
         self._claims = 0
@@ -212,18 +235,63 @@ class PostgresStore:
             d.space.platform, d.space.workspace, d.space.channel, d.parent.channel, d.motion_id,
             d.motion_title, d.motion_text, d.format_id, d.language, d.created_by, d.created_at,
             d.phase_index, d.state.value, d.deadline, d.paused_remaining, d.anonymous, d.ended_at,
-            self._messages(d),
+            self._messages(d), d.announced,
         )
 
     async def delete_debate(self, debate_id: int) -> None:
         await self.pool.execute(delete_debate, debate_id)
 
     async def save_debate(self, d: Debate) -> None:
-        await self.pool.execute(
+        """Store the debate's own row if nobody changed it since `d` was read, and count the change
+        in `d.version`; raises StaleDebate (changing nothing) if somebody did."""
+        status = await self.pool.execute(
             update_debate,
             d.space.channel, d.phase_index, d.state.value, d.deadline, d.paused_remaining, d.ended_at,
-            self._messages(d), d.language, d.id,
+            self._messages(d), d.language, d.announced, d.id, d.version,
         )
+        if status != "UPDATE 1":
+            raise StaleDebate(d.id)
+        d.version += 1
+
+    async def debate_version(self, debate_id: int) -> tuple[int, int] | None:
+        row = await self.pool.fetchrow(select_debate_version, debate_id)
+        return (row["version"], row["touched"]) if row else None
+
+    async def debate_versions(self, also: Iterable[int] = ()) -> dict[int, tuple[int, int]]:
+        rows = await self.pool.fetch(select_debate_versions, list(also))
+        return {r["id"]: (r["version"], r["touched"]) for r in rows}
+
+    async def stage_votes(self, debate_id: int, stage: Stage) -> dict[str, Choice]:
+        rows = await self.pool.fetch(select_stage_votes, debate_id, stage.value)
+        return {r["voter"]: _CHOICES[r["choice"]] for r in rows}
+
+    async def generations(self) -> dict[str, int]:
+        return {r["name"]: r["value"] for r in await self.pool.fetch(select_generations)}
+
+    async def write_bumping(self, sql: str, args: tuple, generation: str) -> None:
+        """`sql`, and in the same transaction count a change of `generation` (shared state)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(sql, *args)
+            await conn.execute(bump_generation, generation)
+
+    async def fetch_bumping(self, sql: str, args: tuple, generation: str):
+        """`write_bumping` for a statement that returns a value (an id)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            value = await conn.fetchval(sql, *args)
+            await conn.execute(bump_generation, generation)
+        return value
+
+    async def _touching(self, sql: str, args: tuple, touch: str, key: object, fetch: bool = False):
+        """`sql`, and in the same transaction count a change of the debate's people or texts."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            value = await (conn.fetchval(sql, *args) if fetch else conn.execute(sql, *args))
+            await conn.execute(touch, key)
+        return value
+
+    async def load_owed_debates(self) -> list[Debate]:
+        """Ended debates that still owe their result, with everything they hold."""
+        ids = [r["id"] for r in await self.pool.fetch(select_owed_debates)]
+        return [d for i in ids if (d := await self.load_debate(i)) is not None]
 
     @staticmethod
     def _messages(d: Debate) -> dict[str, str]:
@@ -249,6 +317,9 @@ class PostgresStore:
             for q in await conn.fetch(select_open_questions):
                 if (d := debates.get(q["debate_id"])) is not None:
                     d.questions.append(self._question(q))
+            for h in await conn.fetch(select_open_sides_held):
+                if (d := debates.get(h["debate_id"])) is not None:
+                    d.sides_held[h["user_id"]] = Role(h["side"])
             stages, choices = _STAGES, _CHOICES
             for debate_id, stage, voter, choice in await conn.fetch(select_open_votes):
                 if (d := debates.get(debate_id)) is not None:
@@ -267,6 +338,8 @@ class PostgresStore:
             d.questions = [self._question(q) for q in await conn.fetch(select_questions, d.id)]
             for stage, voter, choice in await conn.fetch(select_votes, d.id):
                 d.votes[_STAGES[stage]][voter] = _CHOICES[choice]
+            for h in await conn.fetch(select_sides_held, d.id):
+                d.sides_held[h["user_id"]] = Role(h["side"])
         return d
 
     async def last_debate_in(self, ref: ChannelRef) -> int | None:
@@ -306,6 +379,9 @@ class PostgresStore:
             anonymous=row["anonymous"],
             ended_at=row["ended_at"],
             opening_message_id=messages.get("opening", ""),
+            version=row["version"],
+            touched=row["touched"],
+            announced=row["announced"],
         )
         for stage in Stage:
             if f"tally_{stage.value}" in messages:
@@ -313,21 +389,22 @@ class PostgresStore:
         return d
 
     async def save_participant(self, debate_id: int, p: Participant) -> None:
-        await self.pool.execute(upsert_participant, debate_id, p.user_id, p.name, p.role.value, p.joined_at)
+        await self._touching(upsert_participant, (debate_id, p.user_id, p.name, p.role.value, p.joined_at),
+                             touch_debate, debate_id)
 
     async def remove_participant(self, debate_id: int, user_id: str) -> None:
-        await self.pool.execute(delete_participant, debate_id, user_id)
+        await self._touching(delete_participant, (debate_id, user_id), touch_debate, debate_id)
 
     async def add_speech(self, debate_id: int, s: Speech) -> int:
-        return await self.pool.fetchval(insert_speech, debate_id, s.phase_index, s.user_id, s.name, s.side, s.text,
-                                        s.at)
+        return await self._touching(insert_speech, (debate_id, s.phase_index, s.user_id, s.name, s.side, s.text, s.at),
+                                    touch_debate, debate_id, fetch=True)
 
     async def add_question(self, debate_id: int, q: Question) -> int:
-        return await self.pool.fetchval(insert_question, debate_id, q.user_id, q.name, q.text, q.status, q.reason,
-                                        q.at)
+        return await self._touching(insert_question, (debate_id, q.user_id, q.name, q.text, q.status, q.reason, q.at),
+                                    touch_debate, debate_id, fetch=True)
 
     async def save_question(self, q: Question) -> None:
-        await self.pool.execute(update_question, q.status, q.reason, q.id)
+        await self._touching(update_question, (q.status, q.reason, q.id), touch_debate_of_question, q.id)
 
     # --- votes (called by the group-commit writer) ---
 
@@ -374,6 +451,12 @@ class PostgresStore:
 
     async def last_edit(self, message_key: str) -> datetime | None:
         return await self.pool.fetchval(select_edit, message_key)
+
+    async def claim_edit(self, message_key: str, at: datetime, interval: float) -> datetime | None:
+        """Take the message's next edit at `at` if its last edit, by any process, is at least
+        `interval` seconds before; None when taken, else the time of that last edit."""
+        taken = await self.pool.fetchval(claim_edit, message_key, at, at - timedelta(seconds=interval))
+        return None if taken is not None else await self.last_edit(message_key)
 
     async def record_edit(self, message_key: str, at: datetime) -> None:
         """Keeps the later of the stored time and `at`: two processes' edits never move it back."""

@@ -11,7 +11,8 @@ import asyncpg
 from bot.core.model import ChannelRef
 from bot.core.moderation import Discussion, Mute, Strike
 from bot.core.writer import GroupCommitWriter
-from bot.storage.postgres import PostgresStore, columns
+from bot.storage.moderation_store import MODERATION
+from bot.storage.postgres import PostgresStore, bump_generation, columns
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,17 @@ GROUP BY platform, workspace, member
 """
 
 
+select_open_vote_flags = """
+SELECT DISTINCT f.debate_id, f.voter, f.reason FROM vote_flags f JOIN debates d ON d.id = f.debate_id
+WHERE d.state <> 'ended'
+"""
+select_flagged_voters = "SELECT DISTINCT voter FROM vote_flags WHERE debate_id = $1"
+select_latest_members = """
+SELECT platform, workspace, member, MIN(first_seen) AS first_seen FROM members_seen
+GROUP BY platform, workspace, member ORDER BY first_seen DESC LIMIT $1
+"""
+
+
 class PgModerationStore:
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
@@ -114,10 +126,10 @@ class PgModerationStore:
         return [Strike(r["id"], r["user_id"], r["at"], r["reason"], r["by_user"], r["debate_id"]) for r in rows]
 
     async def save_mute(self, m: Mute) -> None:
-        await self.pool.execute(upsert_mute, m.platform, m.workspace, m.user_id, m.until, m.reason, m.by, m.channel)
+        await self.store.write_bumping(upsert_mute, (m.platform, m.workspace, m.user_id, m.until, m.reason, m.by, m.channel,), MODERATION)
 
     async def delete_mute(self, platform: str, workspace: str, user_id: str) -> None:
-        await self.pool.execute(delete_mute, platform, workspace, user_id)
+        await self.store.write_bumping(delete_mute, (platform, workspace, user_id,), MODERATION)
 
     async def mutes(self) -> list[Mute]:
         """Every stored mute, ended or not (the service ends the ended ones on its first run)."""
@@ -129,7 +141,7 @@ class PgModerationStore:
 
     async def add_removal(self, scope: str, user_id: str, platform: str, workspace: str, at: datetime,
                           reason: str) -> None:
-        await self.pool.execute(insert_removal, scope, user_id, platform, workspace, at, reason)
+        await self.store.write_bumping(insert_removal, (scope, user_id, platform, workspace, at, reason,), MODERATION)
 
     async def removals(self) -> list[tuple[str, str]]:
         return [(r["scope"], r["user_id"]) for r in await self.pool.fetch(select_removals)]
@@ -139,15 +151,16 @@ class PgModerationStore:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(delete_removals, scope)
             await conn.execute(delete_slowmode, scope)
+            await conn.execute(bump_generation, MODERATION)
 
     # --- word list, roles, log channel, slow mode ---
 
     async def add_filter_word(self, platform: str, workspace: str, word: str, allowed: bool, by: str,
                               at: datetime) -> None:
-        await self.pool.execute(insert_filter_word, platform, workspace, word, allowed, by, at)
+        await self.store.write_bumping(insert_filter_word, (platform, workspace, word, allowed, by, at,), MODERATION)
 
     async def remove_filter_word(self, platform: str, workspace: str, word: str, allowed: bool) -> None:
-        await self.pool.execute(delete_filter_word, platform, workspace, word, allowed)
+        await self.store.write_bumping(delete_filter_word, (platform, workspace, word, allowed,), MODERATION)
 
     async def filter_words(self, platform: str, workspace: str) -> tuple[list[str], list[str]]:
         """The workspace's (blocked, allowed) words."""
@@ -155,28 +168,28 @@ class PgModerationStore:
         return [r["word"] for r in rows if not r["allowed"]], [r["word"] for r in rows if r["allowed"]]
 
     async def add_role(self, platform: str, workspace: str, role: str) -> None:
-        await self.pool.execute(insert_role, platform, workspace, role)
+        await self.store.write_bumping(insert_role, (platform, workspace, role,), MODERATION)
 
     async def remove_role(self, platform: str, workspace: str, role: str) -> None:
-        await self.pool.execute(delete_role, platform, workspace, role)
+        await self.store.write_bumping(delete_role, (platform, workspace, role,), MODERATION)
 
     async def roles(self, platform: str, workspace: str) -> list[str]:
         return [r["role"] for r in await self.pool.fetch(select_roles, platform, workspace)]
 
     async def set_log_channel(self, platform: str, workspace: str, channel: str | None) -> None:
         if channel is None:
-            await self.pool.execute(delete_log_channel, platform, workspace)
+            await self.store.write_bumping(delete_log_channel, (platform, workspace,), MODERATION)
         else:
-            await self.pool.execute(upsert_log_channel, platform, workspace, channel)
+            await self.store.write_bumping(upsert_log_channel, (platform, workspace, channel,), MODERATION)
 
     async def log_channels(self) -> dict[tuple[str, str], str]:
         return {(r["platform"], r["workspace"]): r["channel"] for r in await self.pool.fetch(select_log_channels)}
 
     async def set_slowmode(self, scope: str, seconds: int) -> None:
         if seconds > 0:
-            await self.pool.execute(upsert_slowmode, scope, seconds)
+            await self.store.write_bumping(upsert_slowmode, (scope, seconds,), MODERATION)
         else:
-            await self.pool.execute(delete_slowmode, scope)
+            await self.store.write_bumping(delete_slowmode, (scope,), MODERATION)
 
     async def slowmodes(self) -> dict[str, int]:
         return {r["scope"]: r["seconds"] for r in await self.pool.fetch(select_slowmodes)}
@@ -184,14 +197,14 @@ class PgModerationStore:
     # --- discussions ---
 
     async def create_discussion(self, d: Discussion) -> int:
-        return await self.pool.fetchval(insert_discussion, d.space.platform, d.space.workspace, d.space.channel,
-                                        d.parent.channel, d.topic, d.language, d.created_by, d.created_at)
+        return await self.store.fetch_bumping(insert_discussion, (d.space.platform, d.space.workspace, d.space.channel,
+                                        d.parent.channel, d.topic, d.language, d.created_by, d.created_at), MODERATION)
 
     async def set_discussion_channel(self, discussion_id: int, channel: str) -> None:
-        await self.pool.execute(update_discussion_channel, channel, discussion_id)
+        await self.store.write_bumping(update_discussion_channel, (channel, discussion_id,), MODERATION)
 
     async def close_discussion(self, discussion_id: int, at: datetime) -> None:
-        await self.pool.execute(close_discussion, at, discussion_id)
+        await self.store.write_bumping(close_discussion, (at, discussion_id,), MODERATION)
 
     async def open_discussions(self) -> list[Discussion]:
         rows = await self.pool.fetch(select_open_discussions)
@@ -212,6 +225,19 @@ class PgModerationStore:
 
     async def vote_flags(self) -> list[tuple[int, str, str]]:
         return [(r["debate_id"], r["voter"], r["reason"]) for r in await self.pool.fetch(select_vote_flags)]
+
+    async def open_vote_flags(self) -> list[tuple[int, str, str]]:
+        """The flags of the debates that have not ended (what the service keeps in memory)."""
+        rows = await self.pool.fetch(select_open_vote_flags)
+        return [(r["debate_id"], r["voter"], r["reason"]) for r in rows]
+
+    async def flagged_voters(self, debate_id: int) -> set[str]:
+        return {r["voter"] for r in await self.pool.fetch(select_flagged_voters, debate_id)}
+
+    async def latest_members(self, limit: int) -> list[tuple[tuple[str, str, str], datetime]]:
+        """The `limit` members first seen last, with their (earliest) first sighting, oldest first."""
+        rows = await self.pool.fetch(select_latest_members, limit)
+        return [((r["platform"], r["workspace"], r["member"]), r["first_seen"]) for r in reversed(rows)]
 
     async def add_late_join(self, debate_id: int, user_id: str, at: datetime) -> None:
         await self.pool.execute(insert_late_join, debate_id, user_id, at)

@@ -18,11 +18,21 @@ log = logging.getLogger(__name__)
 insert_poll = """
 INSERT INTO polls (platform, workspace, channel, question, options, mode, max_choices, anonymous,
     tally, language, created_by, created_at, closes_at, closes_offset, closed_at, closed_offset, closed_by,
-    message_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    message_id, announced)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 RETURNING id
 """
-update_poll = "UPDATE polls SET closed_at = $1, closed_offset = $2, closed_by = $3, message_id = $4 WHERE id = $5"
+update_poll = """
+UPDATE polls SET closed_at = $1, closed_offset = $2, closed_by = $3, message_id = $4, announced = $5 WHERE id = $6
+"""
+# Closing is a compare-and-set: of several processes closing one poll, one does it (and announces).
+close_poll = """
+UPDATE polls SET closed_at = $1, closed_offset = $2, closed_by = $3, message_id = $4
+WHERE id = $5 AND closed_at IS NULL
+"""
+select_open_poll_ids = "SELECT id FROM polls WHERE closed_at IS NULL ORDER BY id"
+claim_owed_poll = "UPDATE polls SET announced = 1 WHERE id = $1 AND announced = 0 AND closed_at IS NOT NULL"
+select_owed_polls = "SELECT id FROM polls WHERE closed_at IS NOT NULL AND announced = 0 ORDER BY id"
 select_poll = "SELECT * FROM polls WHERE id = $1"
 select_open_polls = "SELECT * FROM polls WHERE closed_at IS NULL ORDER BY id"
 select_polls_in = """
@@ -79,11 +89,28 @@ class PgPollStore:
         return await self.pool.fetchval(
             insert_poll, p.channel.platform, p.channel.workspace, p.channel.channel, p.question, list(p.options),
             p.mode, p.max_choices, p.anonymous, p.tally, p.language, p.created_by, p.created_at, p.closes_at,
-            _offset(p.closes_at), p.closed_at, _offset(p.closed_at), p.closed_by, p.message_id,
+            _offset(p.closes_at), p.closed_at, _offset(p.closed_at), p.closed_by, p.message_id, int(p.announced),
         )
 
     async def save(self, p: Poll) -> None:
-        await self.pool.execute(update_poll, p.closed_at, _offset(p.closed_at), p.closed_by, p.message_id, p.id)
+        await self.pool.execute(update_poll, p.closed_at, _offset(p.closed_at), p.closed_by, p.message_id,
+                                int(p.announced), p.id)
+
+    async def close(self, p: Poll) -> bool:
+        """Store the poll closed, unless somebody closed it first: True when this call closed it."""
+        status = await self.pool.execute(close_poll, p.closed_at, _offset(p.closed_at), p.closed_by, p.message_id, p.id)
+        return status == "UPDATE 1"
+
+    async def open_ids(self) -> list[int]:
+        return [r["id"] for r in await self.pool.fetch(select_open_poll_ids)]
+
+    async def load_owed(self) -> list[Poll]:
+        """Closed polls whose result was never posted."""
+        ids = [r["id"] for r in await self.pool.fetch(select_owed_polls)]
+        return [p for i in ids if (p := await self.load(i)) is not None]
+
+    async def claim_owed(self, poll_id: int) -> bool:
+        return await self.pool.execute(claim_owed_poll, poll_id) == "UPDATE 1"
 
     async def load(self, poll_id: int) -> Poll | None:
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
@@ -128,6 +155,7 @@ class PgPollStore:
             closed_at=_zoned(row["closed_at"], row["closed_offset"]),
             closed_by=row["closed_by"],
             message_id=row["message_id"],
+            announced=bool(row["announced"]),
         )
 
     @staticmethod

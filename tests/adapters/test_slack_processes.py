@@ -23,8 +23,13 @@ VOTERS = 1000
 SECRET = b"p" * 32
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def open_store(request, tmp_path):
+    if request.param == "postgres":
+        from bot.storage.postgres import PostgresStore
+
+        url = request.getfixturevalue("postgres_url")
+        return lambda: PostgresStore.open(url)
     from bot.storage.sqlite import SqliteStore
 
     path = tmp_path / "shared.db"

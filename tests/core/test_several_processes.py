@@ -25,9 +25,15 @@ SECRET = b"s" * 32
 OpenStore = Callable[[], Awaitable[Store]]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgres"])
 async def open_store(request, tmp_path) -> AsyncIterator[OpenStore]:
     """A function that opens one more connection to the same database, as a new process would."""
+    if request.param == "postgres":
+        from bot.storage.postgres import PostgresStore
+
+        url = request.getfixturevalue("postgres_url")
+        yield lambda: PostgresStore.open(url)
+        return
     from bot.storage.sqlite import SqliteStore
 
     path = tmp_path / "shared.db"

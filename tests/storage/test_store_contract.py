@@ -21,7 +21,7 @@ from bot.core.model import (
 )
 from bot.core.moderation import Discussion, Mute, Strike
 from bot.core.poll_model import BallotRow, Poll
-from bot.core.ports import Store
+from bot.core.ports import StaleDebate, Store
 from bot.storage import StoreError
 from tests.storage.engines import PostgresEngine, SqliteEngine
 
@@ -521,3 +521,76 @@ async def test_a_database_from_a_newer_bot_is_refused_naming_both_versions(engin
     message = str(caught.value)
     assert f"schema version {engine.newest() + 4}" in message and f"up to {engine.newest()}" in message
     assert "\n" not in message
+
+
+# --- what several processes agree on through the store ---
+
+
+async def test_saving_a_debate_is_a_compare_and_set_on_its_version(store):
+    did = await new_debate(store)
+    mine, theirs = await store.load_debate(did), await store.load_debate(did)
+    assert (mine.version, mine.touched) == (0, 0) == await store.debate_version(did)
+    mine.phase_index = 1
+    await store.save_debate(mine)
+    assert mine.version == 1 and await store.debate_version(did) == (1, 0)
+    theirs.phase_index = 2
+    with pytest.raises(StaleDebate):  # read before the other change: nothing stored
+        await store.save_debate(theirs)
+    assert (await store.load_debate(did)).phase_index == 1
+    await store.save_participant(did, Participant("ann", "Ann", Role.PRO, NOW))
+    await store.add_speech(did, Speech(0, 1, "ann", "Ann", "pro", "Hello", NOW))
+    assert await store.debate_version(did) == (1, 2)  # people and texts count in `touched`
+    await store.save_debate(mine)  # they never make a phase change stale
+    assert await store.debate_version(did) == (2, 2)
+    assert (await store.load_debate(did)).sides_held == {"ann": Role.PRO}
+    assert await store.debate_version(did + 99) is None
+
+
+async def test_debate_versions_name_the_open_debates_and_those_asked_for(store):
+    running, ended = await new_debate(store), await new_debate(store, state=DebateState.ENDED)
+    assert set(await store.debate_versions()) == {running}
+    assert set(await store.debate_versions([ended])) == {running, ended}
+
+
+async def test_stage_votes_and_owed_results(store):
+    did = await new_debate(store)
+    await store.write_votes([VoteRow(did, "pre", "a", "pro", NOW), VoteRow(did, "pre", "b", "con", NOW),
+                             VoteRow(did, "post", "a", "con", NOW)])
+    assert {k: v.value for k, v in (await store.stage_votes(did, Stage.PRE)).items()} == {"a": "pro", "b": "con"}
+    d = await store.load_debate(did)
+    d.state, d.ended_at, d.announced = DebateState.ENDED, NOW, d.phase_index  # ended, result not posted
+    await store.save_debate(d)
+    assert [o.id for o in await store.load_owed_debates()] == [did]
+    d.announced = d.phase_index + 1
+    await store.save_debate(d)
+    assert await store.load_owed_debates() == []
+
+
+async def test_an_edit_turn_is_claimed_once_per_interval(store):
+    assert await store.claim_edit("1:pre", NOW, 3.0) is None
+    assert await store.claim_edit("1:pre", NOW + timedelta(seconds=2), 3.0) == NOW
+    await store.record_edit("1:pre", NOW + timedelta(seconds=1))
+    assert await store.claim_edit("1:pre", NOW + timedelta(seconds=3.5), 3.0) == NOW + timedelta(seconds=1)
+    assert await store.claim_edit("1:pre", NOW + timedelta(seconds=4), 3.0) is None
+
+
+async def test_moderation_changes_move_the_moderation_generation(store):
+    before = (await store.generations()).get("moderation", 0)
+    await store.moderation.save_mute(Mute("discord", "g1", "u1", NOW + timedelta(hours=1), "", "mod", "c1"))
+    await store.moderation.add_filter_word("discord", "g1", "zorb", False, "mod", NOW)
+    await store.moderation.drop_scope("debate:1")
+    assert (await store.generations())["moderation"] == before + 3
+
+
+async def test_a_poll_closes_once_and_owes_its_result_until_posted(store):
+    p = Poll(0, PLACE, "Tea?", ["yes", "no"], "single", 1, False, "live", "en", "teacher", NOW)
+    p.id = await store.polls.create(p)
+    assert await store.polls.open_ids() == [p.id]
+    p.closed_at, p.closed_by = NOW, "moderator"
+    assert await store.polls.close(p) is True
+    assert await store.polls.close(p) is False  # somebody closed it first
+    assert await store.polls.open_ids() == []
+    assert [o.id for o in await store.polls.load_owed()] == [p.id]
+    assert await store.polls.claim_owed(p.id) is True
+    assert await store.polls.claim_owed(p.id) is False
+    assert await store.polls.load_owed() == []
