@@ -81,6 +81,8 @@ def main() -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # aiosqlite logs every statement with its parameters (names, speeches) at DEBUG: never that
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     try:
         return asyncio.run(run(settings))
     except (LibraryError, StoreError, SettingsError) as exc:

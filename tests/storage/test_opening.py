@@ -106,3 +106,14 @@ def test_the_entry_point_says_what_is_wrong_in_one_line_and_exits_2(tmp_path):
     line = _one_line(done.stderr)
     assert line.startswith("debate-bot cannot start:") and "does not exist" in line
 
+
+
+def test_debug_logging_never_writes_what_users_typed(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_", "SLACK_"))}
+    env.update(BOT_DATABASE=str(tmp_path / "bot.db"), BOT_SECRET="k" * 32, BOT_LOG_LEVEL="DEBUG")
+    script = "teacher: /debate start format:quick motion:\"This house would ban zorbmasks\"\n"
+    done = subprocess.run([sys.executable, "-m", "bot"], input=script, capture_output=True, text=True,
+                          timeout=60, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "zorbmasks" in done.stdout  # the debate started
+    assert "zorbmasks" not in done.stderr  # and no SQL parameter reached the log
