@@ -340,8 +340,8 @@ class DebateService:
         # time of a ballot or a flag, it could name the voter
         joined = NO_TIME if d.anonymous and side is Role.AUDIENCE else self.core.clock.now()
         p = Participant(user, req.actor.name, side, joined)
+        await self.core.store.save_participant(d.id, p)  # stored first, then in memory
         d.participants[user] = p
-        await self.core.store.save_participant(d.id, p)
         if side in _DEBATERS:
             d.sides_held.setdefault(user, side)  # stored with the participant row (migration 008)
         await self._redraw_opening(d)
@@ -352,8 +352,8 @@ class DebateService:
         d = await self.current(req)
         if d.role_of(req.actor.user_id) is None:
             raise RuleError("debate.error.not_joined", "usage.debate.join")
-        del d.participants[req.actor.user_id]
         await self.core.store.remove_participant(d.id, req.actor.user_id)
+        del d.participants[req.actor.user_id]
         await self._redraw_opening(d)
         return [Reply(Card("notice", body=self.t(d.language, "debate.left", id=d.id)))]
 

@@ -688,8 +688,8 @@ class ModerationService:
         now = self.core.clock.now()
         current = self.mutes.get((platform, workspace, user))
         m = Mute(platform, workspace, user, mute_until(now, minutes, current), reason, by, channel.channel)
+        await self.store.save_mute(m)  # stored first: a mute the store refused never lives in memory
         self.mutes[(platform, workspace, user)] = m
-        await self.store.save_mute(m)
         self.core.wake()
         await self._audit(platform, workspace, by, "mute", target=user, reason=reason,
                           details=m.until.isoformat(timespec="seconds"))
@@ -877,13 +877,13 @@ class ModerationService:
         lang = await self.core.language(req.channel)
         key = (req.actor.platform, req.actor.workspace)
         if req.command.get("off") == "yes":
-            self.log_channels.pop(key, None)
             await self.store.set_log_channel(*key, None)
+            self.log_channels.pop(key, None)
             await self._audit_by(req, "logchannel", details="off")
             return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_off")))]
         channel = normalise_channel(str(req.command.get("channel") or "")) or req.channel.channel
-        self.log_channels[key] = channel
         await self.store.set_log_channel(*key, channel)
+        self.log_channels[key] = channel
         await self._audit_by(req, "logchannel", details=channel)
         return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_set", channel=channel),
                            user_text=True))]
