@@ -6,21 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 
 import pytest
 
-from bot.adapters.slack.app import build_app
-from bot.adapters.slack.port import SlackPort
-from bot.app import build_core
-from bot.core.ports import FakeClock, Store
-from bot.core.service import Core
+from bot.core.ports import FakeClock
 from tests.adapters.test_slack_env import CHANNEL, TEAM, add_people, dump, texts
-from tests.fakes.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client, serve_app
+from tests.adapters.test_slack_restart import bot_process
+from tests.fakes.slack_fake import FakeSlackApi, SlackDriver
 
 VOTERS = 1000
-SECRET = b"p" * 32
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -34,22 +29,6 @@ def open_store(request, tmp_path):
 
     path = tmp_path / "shared.db"
     return lambda: SqliteStore.open(path, shared=True)
-
-
-@asynccontextmanager
-async def bot_process(fake: FakeSlackApi, clock: FakeClock, store: Store) -> AsyncIterator[tuple[Core, SlackPort, SlackDriver]]:
-    core = await build_core(store, {}, clock=clock, secret=SECRET)
-    client = make_client(fake)
-    port = SlackPort(client, clock, edit_log=core.store)
-    core.ports["slack"] = port
-    app = build_app(core, port, client=client, signing_secret=SIGNING_SECRET, moderators=frozenset({"U1"}))
-    await core.start()
-    try:
-        async with serve_app(app) as url:
-            yield core, port, SlackDriver(url, SIGNING_SECRET, fake=fake)
-    finally:
-        await port.close()
-        await core.stop()
 
 
 def busy(procs) -> bool:

@@ -11,15 +11,17 @@ from pathlib import Path
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
-from bot.core.ports import FakeClock
+from bot.core.ports import FakeClock, Store
 from bot.core.service import Core
 from tests.adapters.test_slack_env import CHANNEL, TEAM, add_people, dump, texts
 from tests.fakes.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client, serve_app
 
 
 @asynccontextmanager
-async def bot_process(fake: FakeSlackApi, clock: FakeClock, database: Path) -> AsyncIterator[tuple[Core, SlackPort, SlackDriver]]:
-    """One bot process: its own core, port and HTTP listener, on the shared database file."""
+async def bot_process(fake: FakeSlackApi, clock: FakeClock, database: Path | Store,
+                      ) -> AsyncIterator[tuple[Core, SlackPort, SlackDriver]]:
+    """One bot process: its own core, port and HTTP listener, on the shared database (a file, or
+    a store already open)."""
     core = await build_core(database, {}, clock=clock, secret=b"k" * 32)
     client = make_client(fake)
     port = SlackPort(client, clock, edit_log=core.store)
