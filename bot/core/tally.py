@@ -169,9 +169,11 @@ class TallyCoalescer:
             await asyncio.gather(*list(self._pending.values()), return_exceptions=True)
 
     def cancel_all(self) -> None:
-        for task in self._pending.values():
+        """Shutdown: stop every worker, and every edit on its way (the store closes next)."""
+        for task in [*self._pending.values(), *self._drawing.values()]:
             task.cancel()
         self._pending.clear()
+        self._drawing.clear()
         self._asks.clear()
         self._again.clear()
         self._final.clear()
