@@ -322,6 +322,7 @@ class BurstDetector:
         self._in_burst = {k for k in self._in_burst if not (k == prefix or (isinstance(k, tuple) and k[:1] == (prefix,)))}
 
 
+MODERATION_GENERATION = "moderation"  # the store's count of enforced moderation changes (see Store.generations)
 BOOKKEEPING_CHUNK = 1000  # rows a bookkeeping transaction (one statement: a few milliseconds of the store's time)
 
 

@@ -33,6 +33,7 @@ from bot.core.moderation import (
     MAX_MUTE_MINUTES,
     MAX_SLOWMODE_SECONDS,
     MESSAGE,
+    MODERATION_GENERATION,
     SPEAK,
     VOTE,
     BurstDetector,
@@ -150,7 +151,7 @@ class ModerationService:
         core.timed.append(self)
         core.starters.append(self.load)
         core.stoppers.append(self.shutdown)
-        core.refreshers["moderation"] = self.refresh
+        core.refreshers[MODERATION_GENERATION] = self.refresh
         for sub in ("warn", "mute", "unmute", "strikes", "filter", "slowmode", "role", "log", "logchannel"):
             core.route("mod", sub, getattr(self, f"cmd_{sub}"))
         core.route("discuss", "start", self.cmd_discuss_start)

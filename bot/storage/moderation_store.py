@@ -8,11 +8,11 @@ from datetime import datetime
 
 from bot.core.model import ChannelRef
 from bot.core.moderation import BOOKKEEPING_CHUNK, Discussion, Mute, Strike
+from bot.core.moderation import MODERATION_GENERATION as MODERATION
 from bot.core.writer import GroupCommitWriter
 from bot.storage.sqlite import SqliteStore, _dt, _insert_rows, _ts, bump_generation
 
 log = logging.getLogger(__name__)
-MODERATION = "moderation"  # the generation every enforced moderation change counts in
 
 insert_strike = """
 INSERT INTO strikes (platform, workspace, user_id, at, reason, by_user, debate_id) VALUES (?, ?, ?, ?, ?, ?, ?)

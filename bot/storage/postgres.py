@@ -268,25 +268,20 @@ class PostgresStore:
     async def generations(self) -> dict[str, int]:
         return {r["name"]: r["value"] for r in await self.pool.fetch(select_generations)}
 
-    async def write_bumping(self, sql: str, args: tuple, generation: str) -> None:
-        """`sql`, and in the same transaction count a change of `generation` (shared state)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(sql, *args)
-            await conn.execute(bump_generation, generation)
-
-    async def fetch_bumping(self, sql: str, args: tuple, generation: str):
-        """`write_bumping` for a statement that returns a value (an id)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            value = await conn.fetchval(sql, *args)
-            await conn.execute(bump_generation, generation)
-        return value
+    async def write_bumping(self, sql: str, args: tuple, generation: str, fetch: bool = False):
+        """`sql` (its value when `fetch`), and in the same transaction count a change of
+        `generation` (shared state)."""
+        return await self._then(sql, args, bump_generation, generation, fetch)
 
     async def _touching(self, sql: str, args: tuple, touch: str, key: object, fetch: bool = False):
         """`sql`, and in the same transaction count a change of the debate's people or texts."""
+        return await self._then(sql, args, touch, key, fetch)
+
+    async def _then(self, sql: str, args: tuple, then: str, then_arg: object, fetch: bool):
         async with self.pool.acquire() as conn, conn.transaction():
             value = await (conn.fetchval(sql, *args) if fetch else conn.execute(sql, *args))
-            await conn.execute(touch, key)
-        return value
+            await conn.execute(then, then_arg)
+        return value if fetch else None
 
     async def load_owed_debates(self) -> list[Debate]:
         """Ended debates that still owe their result, with everything they hold."""

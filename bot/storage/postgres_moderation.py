@@ -9,9 +9,9 @@ from datetime import datetime
 import asyncpg
 
 from bot.core.model import ChannelRef
+from bot.core.moderation import MODERATION_GENERATION as MODERATION
 from bot.core.moderation import Discussion, Mute, Strike
 from bot.core.writer import GroupCommitWriter
-from bot.storage.moderation_store import MODERATION
 from bot.storage.postgres import PostgresStore, bump_generation, columns
 
 log = logging.getLogger(__name__)
@@ -126,10 +126,11 @@ class PgModerationStore:
         return [Strike(r["id"], r["user_id"], r["at"], r["reason"], r["by_user"], r["debate_id"]) for r in rows]
 
     async def save_mute(self, m: Mute) -> None:
-        await self.store.write_bumping(upsert_mute, (m.platform, m.workspace, m.user_id, m.until, m.reason, m.by, m.channel,), MODERATION)
+        await self.store.write_bumping(upsert_mute, (m.platform, m.workspace, m.user_id, m.until, m.reason, m.by,
+                                                     m.channel), MODERATION)
 
     async def delete_mute(self, platform: str, workspace: str, user_id: str) -> None:
-        await self.store.write_bumping(delete_mute, (platform, workspace, user_id,), MODERATION)
+        await self.store.write_bumping(delete_mute, (platform, workspace, user_id), MODERATION)
 
     async def mutes(self) -> list[Mute]:
         """Every stored mute, ended or not (the service ends the ended ones on its first run)."""
@@ -141,7 +142,7 @@ class PgModerationStore:
 
     async def add_removal(self, scope: str, user_id: str, platform: str, workspace: str, at: datetime,
                           reason: str) -> None:
-        await self.store.write_bumping(insert_removal, (scope, user_id, platform, workspace, at, reason,), MODERATION)
+        await self.store.write_bumping(insert_removal, (scope, user_id, platform, workspace, at, reason), MODERATION)
 
     async def removals(self) -> list[tuple[str, str]]:
         return [(r["scope"], r["user_id"]) for r in await self.pool.fetch(select_removals)]
@@ -157,10 +158,10 @@ class PgModerationStore:
 
     async def add_filter_word(self, platform: str, workspace: str, word: str, allowed: bool, by: str,
                               at: datetime) -> None:
-        await self.store.write_bumping(insert_filter_word, (platform, workspace, word, allowed, by, at,), MODERATION)
+        await self.store.write_bumping(insert_filter_word, (platform, workspace, word, allowed, by, at), MODERATION)
 
     async def remove_filter_word(self, platform: str, workspace: str, word: str, allowed: bool) -> None:
-        await self.store.write_bumping(delete_filter_word, (platform, workspace, word, allowed,), MODERATION)
+        await self.store.write_bumping(delete_filter_word, (platform, workspace, word, allowed), MODERATION)
 
     async def filter_words(self, platform: str, workspace: str) -> tuple[list[str], list[str]]:
         """The workspace's (blocked, allowed) words."""
@@ -168,26 +169,26 @@ class PgModerationStore:
         return [r["word"] for r in rows if not r["allowed"]], [r["word"] for r in rows if r["allowed"]]
 
     async def add_role(self, platform: str, workspace: str, role: str) -> None:
-        await self.store.write_bumping(insert_role, (platform, workspace, role,), MODERATION)
+        await self.store.write_bumping(insert_role, (platform, workspace, role), MODERATION)
 
     async def remove_role(self, platform: str, workspace: str, role: str) -> None:
-        await self.store.write_bumping(delete_role, (platform, workspace, role,), MODERATION)
+        await self.store.write_bumping(delete_role, (platform, workspace, role), MODERATION)
 
     async def roles(self, platform: str, workspace: str) -> list[str]:
         return [r["role"] for r in await self.pool.fetch(select_roles, platform, workspace)]
 
     async def set_log_channel(self, platform: str, workspace: str, channel: str | None) -> None:
         if channel is None:
-            await self.store.write_bumping(delete_log_channel, (platform, workspace,), MODERATION)
+            await self.store.write_bumping(delete_log_channel, (platform, workspace), MODERATION)
         else:
-            await self.store.write_bumping(upsert_log_channel, (platform, workspace, channel,), MODERATION)
+            await self.store.write_bumping(upsert_log_channel, (platform, workspace, channel), MODERATION)
 
     async def log_channels(self) -> dict[tuple[str, str], str]:
         return {(r["platform"], r["workspace"]): r["channel"] for r in await self.pool.fetch(select_log_channels)}
 
     async def set_slowmode(self, scope: str, seconds: int) -> None:
         if seconds > 0:
-            await self.store.write_bumping(upsert_slowmode, (scope, seconds,), MODERATION)
+            await self.store.write_bumping(upsert_slowmode, (scope, seconds), MODERATION)
         else:
             await self.store.write_bumping(delete_slowmode, (scope,), MODERATION)
 
@@ -197,14 +198,15 @@ class PgModerationStore:
     # --- discussions ---
 
     async def create_discussion(self, d: Discussion) -> int:
-        return await self.store.fetch_bumping(insert_discussion, (d.space.platform, d.space.workspace, d.space.channel,
-                                        d.parent.channel, d.topic, d.language, d.created_by, d.created_at), MODERATION)
+        return await self.store.write_bumping(insert_discussion, (
+            d.space.platform, d.space.workspace, d.space.channel,
+                                        d.parent.channel, d.topic, d.language, d.created_by, d.created_at), MODERATION, fetch=True)
 
     async def set_discussion_channel(self, discussion_id: int, channel: str) -> None:
-        await self.store.write_bumping(update_discussion_channel, (channel, discussion_id,), MODERATION)
+        await self.store.write_bumping(update_discussion_channel, (channel, discussion_id), MODERATION)
 
     async def close_discussion(self, discussion_id: int, at: datetime) -> None:
-        await self.store.write_bumping(close_discussion, (at, discussion_id,), MODERATION)
+        await self.store.write_bumping(close_discussion, (at, discussion_id), MODERATION)
 
     async def open_discussions(self) -> list[Discussion]:
         rows = await self.pool.fetch(select_open_discussions)

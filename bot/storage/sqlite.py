@@ -475,29 +475,25 @@ class SqliteStore:
         """How often each kind of shared state changed (see `bump`)."""
         return {r["name"]: r["value"] for r in await self.db.execute_fetchall(select_generations)}
 
-    async def _write_touching(self, sql: str, params: Iterable, touch: str, key: object) -> int:
-        """`_write`, and in the same transaction count a change of the debate's people or texts."""
+    async def _write_then(self, sql: str, params: Iterable, then: str, then_params: tuple) -> int:
+        """`_write`, and in the same transaction `then` (a count of the change: a debate's
+        `touched`, or a generation of shared state)."""
         async with self.lock:
             try:
                 cur = await self.db.execute(sql, tuple(params))
-                await self.db.execute(touch, (key,))
+                await self.db.execute(then, then_params)
                 await self.db.commit()
             except BaseException:
                 await self.db.rollback()
                 raise
             return cur.lastrowid or 0
 
+    async def _write_touching(self, sql: str, params: Iterable, touch: str, key: object) -> int:
+        return await self._write_then(sql, params, touch, (key,))
+
     async def write_bumping(self, sql: str, params: Iterable, generation: str) -> int:
         """`_write`, and in the same transaction count a change of `generation` (shared state)."""
-        async with self.lock:
-            try:
-                cur = await self.db.execute(sql, tuple(params))
-                await self.db.execute(bump_generation, (generation,))
-                await self.db.commit()
-            except BaseException:
-                await self.db.rollback()
-                raise
-            return cur.lastrowid or 0
+        return await self._write_then(sql, params, bump_generation, (generation,))
 
     @staticmethod
     def _messages(d: Debate) -> str:
