@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.core.model import Stage
+from bot.core.model import ChannelRef, Stage
 from tests.conftest import say
 
 
@@ -41,3 +41,31 @@ async def test_a_join_the_store_refuses_leaves_no_participant(core, chat):
     refuse(core.store, "save_participant")
     assert (await say(core, "pia", "/debate join side:pro"))[0].kind == "error"
     assert "pia" not in core.debates.debates[1].participants
+
+
+
+STAFF = ChannelRef("test", "w1", "staff")
+
+
+def mirrored(chat) -> list[str]:
+    return [p.channel.channel for p in chat.posts if p.channel == STAFF or p.channel.channel == "broken"]
+
+
+async def test_a_log_channel_the_store_refuses_keeps_the_old_one(core, chat):
+    await say(core, "teacher", "/mod logchannel", channel=STAFF)
+    refuse(core.store.moderation, "set_log_channel")
+    assert (await say(core, "teacher", "/mod logchannel channel:#broken"))[0].kind == "error"
+    assert core.moderation.log_channels == {("test", "w1"): "staff"}
+    chat.posts.clear()
+    await say(core, "teacher", "/mod warn user:troll reason:spam")
+    assert mirrored(chat) == ["staff"]  # later audit entries still reach the channel the store has
+
+
+async def test_switching_the_log_channel_off_that_the_store_refuses_keeps_it_on(core, chat):
+    await say(core, "teacher", "/mod logchannel", channel=STAFF)
+    refuse(core.store.moderation, "set_log_channel")
+    assert (await say(core, "teacher", "/mod logchannel off:yes"))[0].kind == "error"
+    assert core.moderation.log_channels == {("test", "w1"): "staff"}
+    chat.posts.clear()
+    await say(core, "teacher", "/mod warn user:troll reason:spam")
+    assert mirrored(chat) == ["staff"]
