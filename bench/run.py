@@ -8,6 +8,9 @@
 3. Tally edits under a 5,000 votes/s storm, through the real ports, against fakes that answer 429.
 4. RSS with 1,000 and 10,000 live debates (100 ballots each, one subprocess per size) and the
    restart time with 1,000 running debates.
+5. With a PostgreSQL server given (`BOT_BENCH_POSTGRES=postgresql://…` or `--postgres`): the vote
+   path on PostgreSQL with one process and with three, against the naive path and a raw asyncpg
+   `executemany`, and deadlines fired a second across three processes (`bench/postgres.py`).
 
 Every figure that has a target says whether it was met; a shortfall is named with its cause
 under the table. SQLite files live in a temporary directory. Run from the project root:
@@ -283,7 +286,12 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=60, help="clicks while the writer is stalled")
     parser.add_argument("--slack-debates", type=int, default=20, help="tally messages in one Slack workspace")
     parser.add_argument("--ballots", type=int, default=100, help="ballots per debate in the memory runs")
-    parser.add_argument("--skip", action="append", default=[], choices=("votes", "platform", "memory"))
+    parser.add_argument("--postgres", default=os.environ.get("BOT_BENCH_POSTGRES", ""),
+                        help="a PostgreSQL server URL (default: BOT_BENCH_POSTGRES); its section is skipped without one")
+    parser.add_argument("--pg-deadlines", type=int, default=300, help="debates falling due at once, PostgreSQL section")
+    parser.add_argument("--pg-lead", type=float, default=15.0,
+                        help="seconds from starting those debates to their first deadline (time to start the processes)")
+    parser.add_argument("--skip", action="append", default=[], choices=("votes", "platform", "memory", "postgres"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     header = f"debate-bot bench — {machine()}"
@@ -298,6 +306,14 @@ def main() -> None:
             rows += asyncio.run(platform_rows(folder, args, notes))
         if "memory" not in args.skip:
             rows += memory_rows(folder, args, notes)
+        if "postgres" in args.skip:
+            pass
+        elif args.postgres:
+            from bench.postgres import postgres_rows
+
+            rows += asyncio.run(postgres_rows(args.postgres, folder, args, notes))
+        else:
+            notes.append("PostgreSQL section not run: give a server with BOT_BENCH_POSTGRES=postgresql://…")
     notes.append(f"bench took {time.perf_counter() - started:.0f} s")
     print_table(rows, notes, header)
 

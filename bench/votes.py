@@ -63,7 +63,7 @@ class LoadResult:
 
 
 class NaiveWriter:
-    """The baseline: one aiosqlite transaction per vote (execute + commit under the store lock)."""
+    """The baseline: one transaction per vote (on SQLite execute + commit under the store lock)."""
 
     def __init__(self, store: SqliteStore, on_commit, captured: list[tuple]) -> None:
         self.store = store
@@ -78,8 +78,11 @@ class NaiveWriter:
     async def submit(self, row: VoteRow) -> None:
         self.captured.append(row)
         try:
-            await self.store.write_many(upsert_vote, [(row.debate_id, row.stage, row.voter, row.choice,
-                                                       row.at.isoformat())])
+            if isinstance(self.store, SqliteStore):
+                await self.store.write_many(upsert_vote, [(row.debate_id, row.stage, row.voter, row.choice,
+                                                           row.at.isoformat())])
+            else:  # PostgreSQL: the store's own ballot statement, one ballot, one transaction
+                await self.store.write_votes([row])
         except Exception as exc:
             raise WriteFailed(str(exc)) from exc
         self.batches += 1
@@ -125,21 +128,23 @@ def person(i: int, k: int) -> Actor:
     return Actor(PLATFORM, WORKSPACE, user_id(i, k), f"Voter {i}")
 
 
-def user_ids(voters: int, per_voter: int) -> list[list[str]]:
+def user_ids(voters: range, per_voter: int) -> dict[int, list[str]]:
     """Each voter's first `per_voter` people's ids, made before the clock starts: a platform hands
     the bot a user id as a string, and formatting one (2 us) is the fake platform's work, not the bot's."""
-    return [[user_id(i, k) for k in range(per_voter)] for i in range(voters)]
+    return {i: [user_id(i, k) for k in range(per_voter)] for i in voters}
 
 
 async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seconds: float,
-                      debates: int = 20, observers: bool = True, guards: bool = True) -> LoadResult:
-    """`voters` tasks at once, each casting votes back to back for `seconds`.
+                      debates: int = 20, observers: bool = True, guards: bool = True,
+                      database: str | None = None) -> LoadResult:
+    """`voters` tasks at once, each casting votes back to back for `seconds`, on a SQLite file
+    in `folder` (or on `database`, a PostgreSQL URL, when given).
 
     Each task speaks for a new person every second vote: a first ballot, then a change of mind
     (the UPSERT path), so no person hits the moderation rate limit.
     """
     port = RecordingPort()
-    core = await open_core(folder / f"{name}.db", port)
+    core = await open_core(database or folder / f"{name}.db", port)
     result = LoadResult()
     try:
         if not observers:
@@ -155,40 +160,46 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
             capture_rows(core, result.rows)
         await _warm_up(core, spaces)
         result.rows.clear()
-
-        # enough people for 60,000 votes a second from 1,000 voters (beyond, ids are made as needed)
-        ids_of = user_ids(voters, max(2, int(60_000 * seconds / voters / 2)))
-        stop_at = time.perf_counter() + seconds
-
-        async def voter(i: int) -> None:
-            space = spaces[i % debates]
-            handle, confirm, latencies, clock = core.handle, port.confirm, result.latencies, time.perf_counter
-            ids, name = ids_of[i], f"Voter {i}"
-            k = confirmed = 0
-            while (started := clock()) < stop_at:
-                j = k // 2
-                who = Actor(PLATFORM, WORKSPACE, ids[j], name) if j < len(ids) else person(i, j)
-                request = Request(who, space, LINES[(i + k) % 3])
-                card = (await handle(request))[0].card
-                confirm(card)
-                latencies.append(clock() - started)
-                if card.kind == "notice":
-                    confirmed += 1
-                else:
-                    result.count(card.body, card.kind)
-                k += 1
-            result.confirmed += confirmed
-
-        with StealMeter() as steal:
-            cpu, started = time.thread_time(), time.perf_counter()
-            await asyncio.gather(*(voter(i) for i in range(voters)))
-            result.seconds = time.perf_counter() - started
-            result.loop_cpu = time.thread_time() - cpu
-        result.steal = steal.share
-        result.batches = core.debates.writer.batches
+        await cast_votes(core, port, spaces, voters, seconds, result)
     finally:
         await core.stop()
     return result
+
+
+async def cast_votes(core: Core, port: RecordingPort, spaces: list[ChannelRef], voters: int, seconds: float,
+                     result: LoadResult, first_voter: int = 0) -> None:
+    """Run `voters` voters (numbered from `first_voter`, so that processes never share a person)
+    against the debates in `spaces` for `seconds`, adding what they saw to `result`."""
+    # enough people for 60,000 votes a second from 1,000 voters (beyond, ids are made as needed)
+    ids_of = user_ids(range(first_voter, first_voter + voters), max(2, int(60_000 * seconds / max(voters, 1) / 2)))
+    stop_at = time.perf_counter() + seconds
+
+    async def voter(i: int) -> None:
+        space = spaces[i % len(spaces)]
+        handle, confirm, latencies, clock = core.handle, port.confirm, result.latencies, time.perf_counter
+        ids, name = ids_of[i], f"Voter {i}"
+        k = confirmed = 0
+        while (started := clock()) < stop_at:
+            j = k // 2
+            who = Actor(PLATFORM, WORKSPACE, ids[j], name) if j < len(ids) else person(i, j)
+            request = Request(who, space, LINES[(i + k) % 3])
+            card = (await handle(request))[0].card
+            confirm(card)
+            latencies.append(clock() - started)
+            if card.kind == "notice":
+                confirmed += 1
+            else:
+                result.count(card.body, card.kind)
+            k += 1
+        result.confirmed += confirmed
+
+    with StealMeter() as steal:
+        cpu, started = time.thread_time(), time.perf_counter()
+        await asyncio.gather(*(voter(i) for i in range(first_voter, first_voter + voters)))
+        result.seconds = time.perf_counter() - started
+        result.loop_cpu = time.thread_time() - cpu
+    result.steal = steal.share
+    result.batches = core.debates.writer.batches
 
 
 async def _warm_up(core: Core, spaces: list[ChannelRef]) -> None:

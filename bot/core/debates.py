@@ -35,7 +35,7 @@ from bot.core.ports import StaleDebate
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
 from bot.core.voting import Result, oxford_result
-from bot.core.writer import GroupCommitWriter, WriteFailed
+from bot.core.writer import GroupCommitWriter, RowRefused, WriteFailed
 
 log = logging.getLogger(__name__)
 DEFAULT_FORMAT = "classroom"
@@ -186,6 +186,8 @@ class DebateService:
         if stored is None:
             self._unindex(d)
             return
+        if stored.version < d.version or stored.touched < d.touched:
+            return  # two reloads crossed: this read is older than what the other one applied
         vars(d).update(vars(stored))
         if d.running:
             self._index(d)
@@ -531,14 +533,31 @@ class DebateService:
 
     async def cmd_vote(self, req: Request) -> list[Reply]:
         d = self._cached(req) or await self.current(req)  # no I/O while this process knows it
-        if self.core.store.shared:  # another process may have moved it on: vote in the stage open now
-            try:
-                await self.fresh(d)
-            except Exception:
-                log.warning("the store did not answer; refusing a vote", exc_info=True)
-                raise RuleError("vote.error.not_stored") from None
+        store = self.core.store
+        if store.shared and not store.versioned_ballots:  # the store cannot tell a stale ballot: look first
+            await self._fresh_for_vote(d)
+        try:
+            return await self._cast(req, d)
+        except RowRefused:  # a shared store: another process moved the debate on since this one looked
+            pass
+        await self._fresh_for_vote(d)
+        try:
+            return await self._cast(req, d)  # in the stage open now, if one is
+        except RowRefused:
+            raise RuleError("vote.error.not_stored") from None
+
+    async def _fresh_for_vote(self, d: Debate) -> None:
+        try:
+            await self.fresh(d)
+        except Exception:
+            log.warning("the store did not answer; refusing a vote", exc_info=True)
+            raise RuleError("vote.error.not_stored") from None
+
+    async def _cast(self, req: Request, d: Debate) -> list[Reply]:
+        """Check the ballot against `d` as this process knows it and store it; on a shared store
+        the ballot carries `d`'s version, and RowRefused says the debate had moved on."""
         choice = _CHOICES[req.command.options["choice"]]  # the parser requires it and allows only these
-        stage = engine.open_stage(d, self.core.library.formats[d.format_id])
+        stage = engine.open_stage(d, self.core.library.formats[d.format_id]) if d.id in self.debates else None
         if stage is None:
             raise RuleError("vote.error.closed", "usage.vote")
         actor = req.actor
@@ -553,10 +572,14 @@ class DebateService:
         voter = self.voter_key(d, actor)
         before = d.votes[stage].get(voter)
         now = self.core.clock.now()
+        version = d.version if self.core.store.shared else None
         try:
             # `_value_` is the member's plain value (the `.value` property costs a call per vote)
             # an anonymous ballot is stored without its time, which could name the voter
-            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_, NO_TIME if d.anonymous else now))
+            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_,
+                                             NO_TIME if d.anonymous else now, version))
+        except RowRefused:
+            raise
         except WriteFailed:
             raise RuleError("vote.error.not_stored") from None
         # the tally redraw was requested by `_committed`, once per batch and stage

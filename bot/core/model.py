@@ -225,6 +225,9 @@ class VoteRow(NamedTuple):
     voter: str
     choice: str
     at: datetime
+    # the debate's version the ballot was cast against: a shared store leaves the ballot out if the
+    # debate has moved on since (another process changed it); None stores it whatever the version
+    version: int | None = None
 
 
 @dataclass(frozen=True)

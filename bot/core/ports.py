@@ -279,6 +279,9 @@ class Store(Protocol):
     polls: PollStorage
     moderation: ModerationStorage
     shared: bool  # other processes use this store too: count from it, and follow their changes
+    # `write_votes` leaves out ballots cast against an older version of their debate; a shared
+    # store without it has the debate read again before every ballot
+    versioned_ballots: bool
 
     async def close(self) -> None: ...
 
@@ -326,7 +329,9 @@ class Store(Protocol):
     async def save_question(self, question: Question) -> None: ...
 
     # votes (the group-commit writer's)
-    async def write_votes(self, rows: list[VoteRow]) -> None: ...
+    async def write_votes(self, rows: list[VoteRow]) -> list[VoteRow] | None:
+        """Store a batch of ballots in one transaction; return those left out because their
+        debate moved on since they were cast (with `versioned_ballots`, by `VoteRow.version`)."""
 
     async def drain_votes(self, writer: GroupCommitWriter[VoteRow]) -> None: ...
 

@@ -51,17 +51,24 @@ class WriteFailed(Exception):
     """The row was not stored."""
 
 
+class RowRefused(WriteFailed):
+    """The store left the row out on purpose (`write` returned it): what it was about changed
+    since it was queued, e.g. a ballot cast against a debate another process has moved on."""
+
+
 class GroupCommitWriter(Generic[T]):
     def __init__(
         self,
-        write: Callable[[list[T]], Awaitable[None]],
+        write: Callable[[list[T]], Awaitable[list[T] | None]],
         on_commit: Callable[[list[T]], None] | None = None,
         linger: float = 0.0,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         drain: Drain | None = None,
         take_limit: int = 0,
     ) -> None:
-        """`linger` > 0 (write-behind bookkeeping only, never votes): gather rows for up to that
+        """`write` stores a batch in one transaction and returns the rows it left out on purpose
+        (their submitters get RowRefused; the rest are committed), or None when it stored them all.
+        `linger` > 0 (write-behind bookkeeping only, never votes): gather rows for up to that
         many seconds before a commit, so that they take the store's lock rarely; `flush` cuts it
         short. `sleep` is the clock's (a test's fake clock moves the linger on). `drain`: see
         the module's docstring; `write` still stores the rows of a failed batch one by one.
@@ -240,13 +247,31 @@ class GroupCommitWriter(Generic[T]):
         if batch is None:
             return
         try:
-            await self._write(batch.rows)
+            refused = await self._write(batch.rows)
         except Exception:
             log.exception("a batch of %d rows failed; retrying them one by one", len(batch.rows))
             await self._retry(batch)
             self._answered += len(batch.rows)
             return
+        if refused:
+            kept = self._refuse(batch, set(refused))
+            self._answered += len(batch.rows) - len(kept.rows)
+            batch = kept
         self._settled(batch)
+
+    @staticmethod
+    def _refuse(batch: Batch[T], refused: set[T]) -> Batch[T]:
+        """Tell the submitters of the refused rows; the rest of the batch, which was committed."""
+        kept = Batch([], [])
+        for row, fut in zip(batch.rows, batch.waiting, strict=True):
+            if row not in refused:
+                kept.rows.append(row)
+                kept.waiting.append(fut)
+            elif fut is None:
+                log.warning("a queued row was refused by the store: %r", row)
+            elif not fut.done():
+                fut.set_exception(RowRefused("the store refused the row"))
+        return kept
 
     def _release(self, waiting: list[asyncio.Future[None] | None], start: int) -> None:
         """Answer the submitters of a committed batch, RELEASE_CHUNK at a time, one chunk a turn of
@@ -263,12 +288,15 @@ class GroupCommitWriter(Generic[T]):
 
     async def _commit_one(self, row: T, fut: asyncio.Future[None] | None) -> None:
         try:
-            await self._write([row])
+            refused = await self._write([row])
         except Exception as exc:
             if fut is None:
                 log.warning("a queued row was not stored: %s", exc)
             elif not fut.done():
                 fut.set_exception(WriteFailed(str(exc)))
+            return
+        if refused:
+            self._refuse(Batch([row], [fut]), {row})
             return
         self.rows += 1
         self._committed([row])

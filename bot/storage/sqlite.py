@@ -334,6 +334,7 @@ class SqliteStore:
     """The default store. Open it with `await SqliteStore.open(path)`; `:memory:` works for tests."""
 
     shared = False  # one process per file (see `_ProcessLock`); tests may open it `shared=True`
+    versioned_ballots = False  # ballots are stored whatever the debate's version
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         from bot.storage.moderation_store import ModerationStore  # both build on this module

@@ -89,8 +89,11 @@ async def test_three_processes_run_one_debate_of_1000_voters_as_one(open_store):
             await land(procs, clock)
             assert len([c for c in fake.calls("chat.postEphemeral") if c.args["user"] == "U9"]) == 1
 
-            for _ in range(3):  # to the post-vote, each step through whichever process is next
+            for phase in (2, 3, 4):  # to the post-vote, each step through whichever process is next
                 await drv().slash_command("/debate", "next", user_id="U1", channel_id=CHANNEL)
+                # Slack's command is acknowledged before it runs: wait for the step to be announced,
+                # as a moderator would, or the next click means "leave the phase I see" twice
+                await fake.wait_for("chat.postMessage", lambda c, p=phase: f"Phase {p}/4" in c.args.get("text", ""))
                 await land(procs, clock)
             post = await fake.wait_for("chat.postMessage", lambda c: "debate:1:vote:pro" in dump(c.args.get("blocks", [])),
                                        count=2)

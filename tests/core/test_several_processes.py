@@ -211,3 +211,29 @@ async def test_a_debate_ended_on_one_process_is_not_served_by_the_other(processe
     assert a.debates.debates.get(did) is None
     d = await a.store.load_debate(did)
     assert d.state is DebateState.ENDED
+
+
+async def test_a_ballot_on_a_process_that_has_not_seen_the_phase_change_goes_where_the_store_says(processes, clock):
+    a, b, chat = processes
+    did = await start_quick(a)
+    await b.sync()  # b knows the debate in its pre-vote
+    assert "Your vote" in (await say(b, "v1", "/vote pro"))[0].body
+    for _ in range(3):
+        await say(a, "teacher", "/debate next")  # a takes it to the post-vote; b has not followed
+    assert b.debates.debates[did].phase_index == 0
+    assert "Your vote" in (await say(b, "v1", "/vote con"))[0].body
+    await say(a, "teacher", "/debate end")
+    fields = {f.name: f.value for f in chat.last("result").fields}
+    # the late ballot went to the post-vote the store had open, not into the closed pre-vote
+    assert fields["Pro"] == "100% → 0% (1 → 0)" and fields["Con"] == "0% → 100% (0 → 1)", fields
+
+
+async def test_a_ballot_on_a_stale_process_after_the_vote_closed_is_refused(processes, clock):
+    a, b, chat = processes
+    did = await start_quick(a)
+    await b.sync()
+    await say(a, "teacher", "/debate next")  # the pre-vote closes on a
+    card = (await say(b, "v1", "/vote pro"))[0]
+    assert card.kind == "error" and "No vote is open" in card.body
+    await a.debates.fresh(a.debates.debates[did])
+    assert a.debates.debates[did].votes[Stage.PRE] == {}

@@ -215,3 +215,18 @@ async def test_a_failed_drained_batch_holds_later_rows_until_it_is_retried(tmp_p
         assert rows == {"a": "con", "b": "pro"}
     finally:
         await store.close()
+
+
+async def test_rows_the_store_leaves_out_are_refused_to_their_submitters_only():
+    committed: list[list[int]] = []
+
+    async def write(rows: list[int]) -> list[int]:
+        return [r for r in rows if r % 2]  # the store leaves out the odd ones
+
+    writer = GroupCommitWriter(write, committed.append)
+    writer.start()
+    outcomes = await asyncio.gather(*(writer.submit(i) for i in range(6)), return_exceptions=True)
+    await writer.flush()
+    assert [type(o).__name__ if o else None for o in outcomes] == [None, "RowRefused"] * 3
+    assert sorted(r for batch in committed for r in batch) == [0, 2, 4]  # only stored rows are counted
+    await writer.stop()

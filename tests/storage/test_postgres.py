@@ -118,3 +118,48 @@ async def test_a_dropped_connection_fails_the_call_in_flight_and_the_pool_reconn
     finally:
         await admin.close()
         await store.close()
+
+
+async def test_ballots_cast_against_an_older_version_of_their_debate_are_left_out(postgres_url):
+    store = await PostgresStore.open(postgres_url)
+    try:
+        d = Debate(0, PLACE, PLACE, "m", "t", "x", "quick", "en", "teacher", NOW)
+        d.id = await store.create_debate(d)
+        seen = d.version
+        await store.save_debate(d)  # another process moves it on: the version goes up
+        stale = VoteRow(d.id, "pre", "late", "pro", NOW, seen)
+        fresh = VoteRow(d.id, "pre", "ok", "con", NOW, d.version)
+        unconditional = VoteRow(d.id, "pre", "any", "pro", NOW)
+        assert await store.write_votes([stale, fresh, unconditional]) == [stale]
+        assert (await store.load_debate(d.id)).votes[Stage.PRE] == {"ok": "con", "any": "pro"}
+        gone = VoteRow(d.id + 99, "pre", "x", "pro", NOW, 1)
+        assert await store.write_votes([gone]) == [gone]  # a debate that is gone takes no ballot either
+    finally:
+        await store.close()
+
+
+async def test_a_batch_waiting_on_a_phase_change_sees_the_new_version(postgres_url):
+    """A phase change (a compare-and-set on the debate) is on its way when a batch of ballots
+    arrives: the batch waits for the debate's row, then sees the new version and leaves out the
+    ballots cast against the old one, so none lands in a stage after it was counted."""
+    store = await PostgresStore.open(postgres_url)
+    admin = await asyncpg.connect(postgres_url)
+    try:
+        d = Debate(0, PLACE, PLACE, "m", "t", "x", "quick", "en", "teacher", NOW)
+        d.id = await store.create_debate(d)
+        change = admin.transaction()
+        await change.start()
+        await admin.execute("UPDATE debates SET version = version + 1 WHERE id = $1", d.id)
+        late = VoteRow(d.id, "pre", "v", "pro", NOW, d.version)
+        batch = asyncio.create_task(store.write_votes([late]))
+        for _ in range(500):  # until the server says the batch waits for the debate's row (bounded)
+            if await admin.fetchval(select_backends_waiting):
+                break
+            await asyncio.sleep(0.01)
+        assert not batch.done()
+        await change.commit()
+        assert await batch == [late]
+        assert (await store.load_debate(d.id)).votes[Stage.PRE] == {}
+    finally:
+        await admin.close()
+        await store.close()
