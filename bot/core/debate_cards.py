@@ -76,7 +76,7 @@ def tally(core: Core, d: Debate, stage: Stage, open_: bool) -> Card:
             Button(debate_button(d.id, "vote", c), core.t(lang, f"choice.{c}"), SIDE_STYLE[c])
             for c in ("pro", "con", "undecided")
         )
-    footer = core.t(lang, "tally.open" if open_ else "tally.closed", total=total)
+    footer = core.tn(lang, "tally.open" if open_ else "tally.closed", total)
     return Card("tally", title=core.t(lang, f"tally.title.{stage.value}", id=d.id), fields=fields,
                 buttons=buttons, footer=footer)
 
