@@ -34,6 +34,7 @@ KNOWN_EXPANSIONS: dict[str, tuple[str, ...]] = {
     "export.stage.{}": tuple(Stage),
     "question.{}": ("pending", "approved", "rejected"),  # Question.status
     "result.winner.{}": ("pro", "con", "tie"),  # voting.Result.winner
+    "result.none.{}": (voting.BEFORE_POST_VOTE, voting.EMPTY_POST_VOTE),  # voting.Result.reason
 }
 KEY_SHAPE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 COMMAND_WORD = re.compile(r"(?<![\w/.:<])/(" + "|".join(COMMAND_NAMES) + r")\b")
