@@ -36,7 +36,7 @@ async def test_off_turn_warned_muted_refused_unmuted_votes(console):
         dave: /speak I really must speak now.
         teacher: /mod warn user:@dave reason:"off turn again"
     """)
-    assert "dave is warned: 1 active strike(s)." in text
+    assert "dave is warned: 1 active strike." in text
     assert "(only dave sees this) ── A warning from a moderator ──" in text
     assert "Reason: speaking off turn" in text
     assert "dave reached 2 strikes and is muted until 2026-11-22 09:10 UTC (10 min)." in text
@@ -61,7 +61,7 @@ async def test_off_turn_warned_muted_refused_unmuted_votes(console):
     assert "#main (only dave sees this) Your mute has ended: you may speak, ask and vote again." in out.getvalue()
     assert "Your vote: Pro. You can change it until the vote closes." in text
     assert "── Moderation log: dave ──" in text
-    assert "09:10:00 · bot · unmute → dave · expired" in text
+    assert "09:10:00 · bot · unmute → dave · time up" in text
 
     steps = [(e.actor, e.action, e.target, e.reason)
              for e in reversed(await core.store.audit_entries("console", "local", "dave", 50))]

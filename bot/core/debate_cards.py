@@ -10,7 +10,7 @@ from bot.core.cards import Button, Card, Field
 from bot.core.commands import COMMAND_NAMES, summary_usage_key
 from bot.core.model import Debate, DebateState, Format, Motion, Question, Role, Speech, Stage
 from bot.core.timefmt import duration
-from bot.core.voting import Result, shares, signed_points
+from bot.core.voting import MIN_PAIRED, Result, shares, signed_points
 from bot.core.voting import tally as count_ballots
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def tally(core: Core, d: Debate, stage: Stage, open_: bool) -> Card:
             Button(debate_button(d.id, "vote", c), core.t(lang, f"choice.{c}"), SIDE_STYLE[c])
             for c in ("pro", "con", "undecided")
         )
-    footer = core.t(lang, "tally.open" if open_ else "tally.closed", total=total)
+    footer = core.tn(lang, "tally.open" if open_ else "tally.closed", total)
     return Card("tally", title=core.t(lang, f"tally.title.{stage.value}", id=d.id), fields=fields,
                 buttons=buttons, footer=footer)
 
@@ -117,22 +117,49 @@ def status(core: Core, d: Debate, fmt: Format) -> Card:
     return Card("status", title=card.title, fields=card.fields + extra)
 
 
-def result(core: Core, d: Debate, r: Result, final: bool = False, note: str = "") -> Card:
+def verdict(core: Core, lang: str, r: Result, final: bool) -> str:
+    """Who won; or, without a post-vote, that there is no result (yet)."""
+    if r.winner is not None:
+        return core.t(lang, f"result.winner.{r.winner}")
+    return core.t(lang, f"result.none.{r.reason}") if final else core.t(lang, "result.pending")
+
+
+def move_lines(core: Core, lang: str, r: Result) -> list[str]:
+    """"Who moved": those whose ballot changed between the votes, largest group first."""
+    t = core.t
+    return [t(lang, "result.move_line", source=t(lang, f"choice.{a}"), to=t(lang, f"choice.{b}"), count=n)
+            for a, b, n in r.moved]
+
+
+def result(core: Core, d: Debate, r: Result, final: bool = False, note: str = "", flagged: int = 0) -> Card:
+    """The result card. `flagged`: how many of the counted voters moderation flagged (named,
+    with the way to leave them out); `note`: what was left out, if anything."""
     lang = d.language
     t = core.t
-    winner = t(lang, f"result.winner.{r.winner}")
+    body = [verdict(core, lang, r, final)]
+    if r.indicative:
+        body.append(core.tn(lang, "result.indicative", r.turnout["both"], min=MIN_PAIRED))
+    if flagged:
+        body.append(core.tn(lang, "result.flagged", flagged))
+    if note:
+        body.append(note)
     fields = []
     for side in ("pro", "con", "undecided"):
-        fields.append(Field(t(lang, f"choice.{side}"), t(
-            lang, "result.side_line", pre=f"{r.pre_share[side]:.0f}", post=f"{r.post_share[side]:.0f}",
-            pre_n=r.pre[side], post_n=r.post[side])))
-    fields.append(Field(t(lang, "result.swing"), t(lang, "result.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"])), inline=False))
-    moves = [t(lang, "result.move_line", source=t(lang, f"choice.{a}"), to=t(lang, f"choice.{b}"), count=n)
-             for a, b, n in r.movement]
-    fields.append(Field(t(lang, "result.movement"), "\n".join(moves) or "—", inline=False))
+        if r.winner is None:  # no post-vote: the pre-vote is all there is to show
+            value = t(lang, "result.side_line_pre", pre=f"{r.pre_share[side]:.0f}", pre_n=r.pre[side])
+        else:
+            value = t(lang, "result.side_line", pre=f"{r.pre_share[side]:.0f}", post=f"{r.post_share[side]:.0f}",
+                      pre_n=r.pre[side], post_n=r.post[side])
+        fields.append(Field(t(lang, f"choice.{side}"), value))
+    if r.winner is not None:
+        fields.append(Field(t(lang, "result.swing"), t(lang, "result.swing_line", pro=signed_points(r.swing["pro"]),
+                                                       con=signed_points(r.swing["con"])), inline=False))
+        moves = move_lines(core, lang, r)
+        fields.append(Field(t(lang, "result.movement"), "\n".join(moves) or t(lang, "result.nobody_moved"),
+                            inline=False))
     fields.append(Field(t(lang, "result.turnout"), t(lang, "result.turnout_line", **r.turnout), inline=False))
     title = t(lang, "result.title_final" if final else "result.title", id=d.id, title=d.motion_title)
-    return Card("result", title=title, body=winner + (f"\n{note}" if note else ""), fields=tuple(fields))
+    return Card("result", title=title, body="\n".join(body), fields=tuple(fields))
 
 
 def motion_list(core: Core, lang: str) -> Card:

@@ -366,7 +366,8 @@ class DebateService:
         async with self.changed_by(d, req):
             if d.phase_index == index and d.state is not DebateState.ENDED:
                 await self._advance(d, req.actor)
-        return [Reply(Card("notice", body=self.t(d.language, "debate.moved_on")))]
+        key = "debate.moved_on" if d.running else "debate.ended_by_next"  # leaving the last phase ends it
+        return [Reply(Card("notice", body=self.t(d.language, key)))]
 
     async def cmd_pause(self, req: Request) -> list[Reply]:
         async with self.changed_by(await self.current(req), req) as d:
@@ -425,13 +426,16 @@ class DebateService:
     async def cmd_results(self, req: Request) -> list[Reply]:
         d = await self.latest(req)
         note = ""
+        flagged = 0
         exclude: set[str] = set()
         if req.command.get("flagged") == "exclude":
             exclude = await self.core.flagged(d)
-            note = self.t(d.language, "result.flagged_excluded", count=len(exclude))
+            note = self.core.tn(d.language, "result.flagged_excluded", len(exclude))
+        else:
+            flagged = await self._flagged_count(d)
         result = self.result(d, exclude)
         chart = await export.debate_chart(self.core, d, result) if req.command.get("chart") != "no" else None
-        card = debate_cards.result(self.core, d, result, final=not d.running, note=note)
+        card = debate_cards.result(self.core, d, result, final=not d.running, note=note, flagged=flagged)
         return [Reply(replace(card, attachment=chart), private=False)]
 
     async def cmd_export(self, req: Request) -> list[Reply]:
@@ -717,9 +721,11 @@ class DebateService:
         for counted in Stage:
             d.votes[counted] = await self.core.store.stage_votes(d.id, counted)
         result = self.result(d)
+        flagged = await self._flagged_count(d)
         port = self.core.port(d.space)
         chart = await export.debate_chart(self.core, d, result)
-        await port.post(d.space, replace(debate_cards.result(self.core, d, result, final=True), attachment=chart))
+        card = debate_cards.result(self.core, d, result, final=True, flagged=flagged)
+        await port.post(d.space, replace(card, attachment=chart))
         d.announced = d.phase_index + 1
         await self.core.store.save_debate(d)
         await self._redraw_opening(d)
@@ -765,12 +771,17 @@ class DebateService:
         log.info("posting the result of debate %s, owed since a crash", d.id)
         await self._announce_result(d, None)
 
+    async def _flagged_count(self, d: Debate) -> int:
+        """How many of the voters counted in `d`'s result moderation flagged."""
+        flagged = await self.core.flagged(d)
+        return len(flagged & (d.votes[Stage.PRE].keys() | d.votes[Stage.POST].keys())) if flagged else 0
+
     def result(self, d: Debate, exclude: set[str] | None = None) -> Result:
         pre, post = d.votes[Stage.PRE], d.votes[Stage.POST]
         if exclude:
             pre = {k: v for k, v in pre.items() if k not in exclude}
             post = {k: v for k, v in post.items() if k not in exclude}
-        return oxford_result(pre, post)
+        return oxford_result(pre, post, post_vote_held=engine.reached_post_vote(d, self.fmt(d)))
 
     async def _announce(self, d: Debate, kind: str, body: str) -> None:
         await self.core.port(d.space).post(d.space, Card(kind, body=body))

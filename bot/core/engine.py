@@ -38,6 +38,11 @@ def current_phase(debate: Debate, fmt: Format) -> Phase:
     return fmt.phases[min(debate.phase_index, len(fmt.phases) - 1)]
 
 
+def reached_post_vote(debate: Debate, fmt: Format) -> bool:
+    """Whether the debate is in its post-vote, or was when it ended, or has passed it."""
+    return any(p.kind is PhaseKind.POST_VOTE for p in fmt.phases[: debate.phase_index + 1])
+
+
 def open_stage(debate: Debate, fmt: Format) -> Stage | None:
     """The vote stage that takes ballots now, if any."""
     if debate.state is not DebateState.RUNNING:

@@ -1,8 +1,10 @@
 """Debate exports: versioned JSON, Markdown and one self-contained, printable HTML file.
 
 Also the result charts as PNG attachments (drawn by :mod:`bot.charts` in a worker thread).
-The JSON layout (`debate-bot/debate`, version 1) is documented in the README and in
-`docs/schemas/debate-v1.schema.json`; a change to it bumps `VERSION`.
+The JSON layout (`debate-bot/debate`, version 2) is documented in the README and in
+`docs/schemas/debate-v2.schema.json`; a change to it bumps `VERSION`. Version 2: a debate
+without a post-vote ballot has no winner (`result.winner` null, `result.reason` says why,
+`result.swing` null), and `result.indicative` marks a winner that stands on few voters.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core import debate_cards
 from bot.core.cards import Attachment
 from bot.core.model import Debate, Format, Stage
 from bot.core.timefmt import clock_time, duration
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SCHEMA = "debate-bot/debate"
-VERSION = 1
+VERSION = 2
 QUESTION_LIMIT = 500
 
 
@@ -77,7 +80,10 @@ def to_dict(d: Debate, fmt: Format, r: Result) -> dict:
         "movement": [{"from": a, "to": b, "count": n} for a, b, n in r.movement],
         "result": {
             "winner": r.winner,
-            "swing": {"pro": rounded(r.swing["pro"], 2), "con": rounded(r.swing["con"], 2)},
+            "reason": r.reason or None,
+            "indicative": r.indicative,
+            "swing": ({"pro": rounded(r.swing["pro"], 2), "con": rounded(r.swing["con"], 2)}
+                      if r.winner is not None else None),
             "pre_share": {k: round(v, 2) for k, v in r.pre_share.items()},
             "post_share": {k: round(v, 2) for k, v in r.post_share.items()},
             "turnout": r.turnout,
@@ -97,8 +103,10 @@ def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> dict:
         "title": t(lang, "export.title", id=d.id, title=d.motion_title),
         "meta": t(lang, "export.meta", format=fmt.name(lang), started=clock_time(d.created_at),
                   ended=clock_time(d.ended_at) if d.ended_at else t(lang, "state.running")),
-        "winner": t(lang, f"result.winner.{r.winner}"),
-        "swing": t(lang, "result.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"])),
+        "winner": debate_cards.verdict(core, lang, r, final=not d.running),
+        "swing": "" if r.winner is None else t(
+            lang, "result.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"])),
+        "moves": debate_cards.move_lines(core, lang, r) or [t(lang, "result.nobody_moved")],
     }
 
 
@@ -126,10 +134,11 @@ def to_markdown(core: Core, d: Debate, fmt: Format, r: Result) -> str:
     for stage, counts, share in (("pre", r.pre, r.pre_share), ("post", r.post, r.post_share)):
         cells = " | ".join(f"{counts[c]} ({share[c]:.0f}%)" for c in ("pro", "con", "undecided"))
         out.append(f"| {t(lang, f'export.stage.{stage}')} | {cells} |")
-    out += ["", f"**{s['winner']}** — {s['swing']}", "", f"### {t(lang, 'result.movement')}", ""]
-    for a, b, n in r.movement:
-        out.append(f"- {t(lang, 'result.move_line', source=t(lang, f'choice.{a}'), to=t(lang, f'choice.{b}'), count=n)}")
-    out.append("")
+    out += ["", f"**{s['winner']}**" + (f" — {s['swing']}" if s["swing"] else ""), ""]
+    if r.winner is not None:
+        out += [f"### {t(lang, 'result.movement')}", ""]
+        out += [f"- {line}" for line in s["moves"]]
+        out.append("")
     return "\n".join(out)
 
 
@@ -182,16 +191,17 @@ def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None =
         parts.append(f"<tr><td>{e(t(lang, f'export.stage.{stage}'))}</td>")
         parts += [f"<td>{counts[c]} ({share[c]:.0f}%)</td>" for c in ("pro", "con", "undecided")]
         parts.append("</tr>")
-    parts.append(f"</table><p><b>{e(s['winner'])}</b> — {e(s['swing'])}</p>")
+    swing = f" — {e(s['swing'])}" if s["swing"] else ""
+    parts.append(f"</table><p><b>{e(s['winner'])}</b>{swing}</p>")
     if chart:
         data = base64.b64encode(chart).decode("ascii")
         alt = e(t(lang, "chart.debate_alt"))
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{alt}"></figure>')
-    parts.append(f"<h3>{e(t(lang, 'result.movement'))}</h3><ul>")
-    for a, b, n in r.movement:
-        line = t(lang, "result.move_line", source=t(lang, f"choice.{a}"), to=t(lang, f"choice.{b}"), count=n)
-        parts.append(f"<li>{e(line)}</li>")
-    parts.append("</ul></body></html>\n")
+    if r.winner is not None:
+        parts.append(f"<h3>{e(t(lang, 'result.movement'))}</h3><ul>")
+        parts += [f"<li>{e(line)}</li>" for line in s["moves"]]
+        parts.append("</ul>")
+    parts.append("</body></html>\n")
     return "".join(parts)
 
 

@@ -1,15 +1,36 @@
-"""Message catalogs (`prompts/locales/*.toml`): every text the bot posts, with named placeholders."""
+"""Message catalogs (`prompts/locales/*.toml`): every text the bot posts, with named placeholders.
+
+A text that depends on a number is a small table of plural forms, `key.one` and `key.other`,
+and `Catalog.tn` picks the form the language's rule names for the count (`PLURAL_FORMS`).
+English has two forms; Japanese, like every language not listed, has one (`key.other` only).
+A list of names is joined by `Catalog.join` ("a and b", "a, b and c") with the `list.*` texts.
+"""
 
 from __future__ import annotations
 
 import logging
 import string
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 FALLBACK = "en"
+OTHER = "other"
+# The plural forms of each language, and the rule that picks one for a count.
+PLURAL_FORMS: dict[str, tuple[str, ...]] = {"en": ("one", OTHER)}
+_PLURAL_RULES: dict[str, Callable[[int], str]] = {"en": lambda n: "one" if n == 1 else OTHER}
+
+
+def plural_forms(lang: str) -> tuple[str, ...]:
+    return PLURAL_FORMS.get(lang, (OTHER,))
+
+
+def plural_form(lang: str, count: int) -> str:
+    """The form `count` takes in `lang`: "one" or "other" in English, always "other" in Japanese."""
+    rule = _PLURAL_RULES.get(lang)
+    return rule(count) if rule else OTHER
 
 
 def _flatten(data: dict, prefix: str = "") -> dict[str, str]:
@@ -60,3 +81,24 @@ class Catalog:
             log.warning("message key %s is missing from the catalog", key)
             return key
         return string.Formatter().vformat(text, (), _Missing(params))
+
+    def tn(self, lang: str, key: str, count: int, **params: object) -> str:
+        """The plural form of `key` for `count` in `lang` (`key.one`, `key.other`), with
+        `{count}` filled in; a language without the text falls back to English, by English rules."""
+        params = {"count": count, **params}
+        own = self.messages.get(lang, {})
+        form = f"{key}.{plural_form(lang, count)}"
+        if form in own:
+            return self.t(lang, form, **params)
+        if lang != FALLBACK and f"{key}.{OTHER}" not in own:
+            return self.t(FALLBACK, f"{key}.{plural_form(FALLBACK, count)}", **params)
+        return self.t(lang, f"{key}.{OTHER}", **params)
+
+    def join(self, lang: str, items: Sequence[str]) -> str:
+        """Names as a sentence lists them: `a`, `a and b`, `a, b and c` (`list.*` in the catalog)."""
+        if len(items) <= 1:
+            return "".join(items)
+        if len(items) == 2:
+            return self.t(lang, "list.two", first=items[0], last=items[1])
+        rest = self.t(lang, "list.separator").join(items[:-1])
+        return self.t(lang, "list.many", rest=rest, last=items[-1])

@@ -24,6 +24,7 @@ from bot.core import engine
 from bot.core.cards import Card, Field, Reply
 from bot.core.debates import voter_hash
 from bot.core.errors import RuleError
+from bot.core.i18n import FALLBACK, placeholders
 from bot.core.library import PROMPTS_DIR
 from bot.core.lru import LRU
 from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate, PhaseKind, Stage
@@ -597,12 +598,25 @@ class ModerationService:
         if e.target:
             parts.append(self.t(lang, "moderation.log.target", target=e.target))
         if e.reason:
-            parts.append(self.t(lang, "moderation.log.reason", reason=e.reason))
+            reason = self._log_reason(lang, e.reason) if e.actor == BOT else e.reason
+            parts.append(self.t(lang, "moderation.log.reason", reason=reason))
         if e.debate_id is not None:
             parts.append(self.t(lang, "moderation.log.debate", id=e.debate_id))
         if e.details:
             parts.append(self.t(lang, "moderation.log.details", details=e.details))
         return " ".join(parts)
+
+    def _log_reason(self, lang: str, reason: str) -> str:
+        """The bot's own reasons are machine words (`no_pre_vote`) or the catalog key of a refusal
+        (`moderation.error.slowmode`): shown as their label, or else as the refusal's text with
+        its numbers left out. A moderator's reason is their own text and is shown as written."""
+        catalog = self.core.catalog
+        label = "moderation.log.why." + reason.replace(".", "_")
+        if catalog.has(label):
+            return self.t(lang, label)
+        if catalog.has(reason):
+            return self.t(lang, reason, **dict.fromkeys(placeholders(catalog.messages[FALLBACK][reason]), "…"))
+        return reason
 
     async def mirror(self, entry: AuditEntry) -> None:
         """Copy an audit entry to the workspace's moderator log channel, if one is set.
@@ -659,13 +673,13 @@ class ModerationService:
         count = len(strikes)
         shown = reason or self.t(lang, "mod.no_reason")
         await self._tell(req.channel, target, Card("notice", title=self.t(lang, "moderation.warned_you_title"),
-                                                   body=self.t(lang, "moderation.warned_you", reason=shown, count=count,
+                                                   body=self.core.tn(lang, "moderation.warned_you", count, reason=shown,
                                                                hours=f"{self.config.strike_expiry_hours:g}",
                                                                mute_at=self.config.mute_at_strikes,
                                                                minutes=self.config.mute_minutes,
                                                                remove_at=self.config.remove_at_strikes),
                                                    user_text=True))
-        lines = [self.t(lang, "moderation.warned", user=target, count=count)]
+        lines = [self.core.tn(lang, "moderation.warned", count, user=target)]
         step = escalation(count, self.config)
         auto_reason = f"strikes={count}"
         if step is Escalation.REMOVE:
@@ -674,10 +688,10 @@ class ModerationService:
             if not removed:
                 step = Escalation.MUTE
         if step is Escalation.MUTE:
-            m = await self._mute(req.actor.platform, req.actor.workspace, target, self.config.mute_minutes,
-                                 auto_reason, BOT, req.channel)
-            lines.append(self.t(lang, "moderation.auto_muted", user=target, until=clock_time(m.until),
-                                minutes=minutes_left(m.until, now), count=count))
+            m, minutes = await self._mute(req.actor.platform, req.actor.workspace, target, self.config.mute_minutes,
+                                          auto_reason, BOT, req.channel)
+            lines.append(self.core.tn(lang, "moderation.auto_muted", count, user=target, until=clock_time(m.until),
+                                      minutes=minutes))
         return [Reply(Card("notice", body="\n".join(lines), user_text=True))]
 
     async def _active_strikes(self, platform: str, workspace: str, user: str, now: datetime) -> list[Strike]:
@@ -685,7 +699,9 @@ class ModerationService:
         return active_strikes(await self.store.strikes_since(platform, workspace, user, now - expiry), now, expiry)
 
     async def _mute(self, platform: str, workspace: str, user: str, minutes: float, reason: str, by: str,
-                    channel: ChannelRef) -> Mute:
+                    channel: ChannelRef) -> tuple[Mute, int]:
+        """Mute `user` and tell them; the mute and the minutes they were told, which the moderator
+        is told too (counted again later, the clock would have moved on: 10 min could read 11)."""
         now = self.core.clock.now()
         current = self.mutes.get((platform, workspace, user))
         m = Mute(platform, workspace, user, mute_until(now, minutes, current), reason, by, channel.channel)
@@ -695,9 +711,10 @@ class ModerationService:
         await self._audit(platform, workspace, by, "mute", target=user, reason=reason,
                           details=m.until.isoformat(timespec="seconds"))
         lang = await self.core.language(channel)
+        told = minutes_left(m.until, now)
         await self._tell(channel, user, Card("notice", body=self.t(
-            lang, "moderation.muted_you", until=clock_time(m.until), minutes=minutes_left(m.until, now)), user_text=True))
-        return m
+            lang, "moderation.muted_you", until=clock_time(m.until), minutes=told), user_text=True))
+        return m, told
 
     async def _remove(self, req: Request, user: str, reason: str) -> list[str]:
         """Remove `user` from the debate or discussion here and from every running debate they joined."""
@@ -741,12 +758,11 @@ class ModerationService:
         if not 1 <= minutes <= MAX_MUTE_MINUTES:
             raise RuleError("moderation.error.mute_range", "usage.mod.mute", max=MAX_MUTE_MINUTES)
         reason = str(req.command.get("reason") or "")
-        m = await self._mute(req.actor.platform, req.actor.workspace, target, minutes, reason, req.actor.user_id,
-                             req.channel)
+        m, told = await self._mute(req.actor.platform, req.actor.workspace, target, minutes, reason,
+                                   req.actor.user_id, req.channel)
         lang = await self.core.language(req.channel)
-        now = self.core.clock.now()
         return [Reply(Card("notice", body=self.t(lang, "moderation.muted", user=target, until=clock_time(m.until),
-                                                 minutes=minutes_left(m.until, now)), user_text=True))]
+                                                 minutes=told), user_text=True))]
 
     async def cmd_unmute(self, req: Request) -> list[Reply]:
         target = self._target(req)
@@ -872,7 +888,7 @@ class ModerationService:
         title = self.t(lang, "moderation.log.title_user", user=user) if user else self.t(lang, "moderation.log.title")
         body = "\n".join(lines) if lines else self.t(lang, "moderation.log.empty")
         return [Reply(Card("list", title=title, body=body, user_text=True,
-                           footer=self.t(lang, "moderation.log.footer", count=len(entries))))]
+                           footer=self.core.tn(lang, "moderation.log.footer", len(entries))))]
 
     async def cmd_logchannel(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)

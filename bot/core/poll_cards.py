@@ -113,7 +113,7 @@ def winner_text(core: Core, p: Poll, count: PollCount) -> str:
         return core.t(lang, "poll.winner.none")
     if len(names) == 1:
         return core.t(lang, "poll.winner.one", option=names[0])
-    return core.t(lang, "poll.winner.tie", options=", ".join(names))
+    return core.t(lang, "poll.winner.tie", options=core.catalog.join(lang, names))
 
 
 def round_lines(core: Core, p: Poll, count: PollCount) -> list[str]:
@@ -137,12 +137,15 @@ def result(core: Core, p: Poll, count: PollCount, *, final: bool = False, late: 
     """The results: counts and shares, the winner, and for a ranked poll the runoff round by round."""
     lang = p.language
     t = core.t
-    key = "poll.count_first" if p.mode == "ranked" else "poll.count_line"
     fields = []
     for i, option in enumerate(p.options):
         share = 100.0 * count.counts[i] / count.ballots if count.ballots else 0.0
         mark = " ★" if i in count.winners else ""
-        fields.append(Field(f"{i + 1}. {option}{mark}", t(lang, key, count=count.counts[i], share=f"{share:.0f}")))
+        if p.mode == "ranked":
+            value = core.tn(lang, "poll.count_first", count.counts[i], share=f"{share:.0f}")
+        else:
+            value = t(lang, "poll.count_line", count=count.counts[i], share=f"{share:.0f}")
+        fields.append(Field(f"{i + 1}. {option}{mark}", value))
     if count.rounds:
         fields.append(Field(t(lang, "poll.runoff"), "\n".join(round_lines(core, p, count)), inline=False))
     body = [p.question, winner_text(core, p, count)]

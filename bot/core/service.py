@@ -130,6 +130,10 @@ class Core:
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.catalog.t(lang, key, **params)
 
+    def tn(self, lang: str, key: str, count: int, **params: object) -> str:
+        """`t` for a text that depends on `count` (its plural forms, see `Catalog.tn`)."""
+        return self.catalog.tn(lang, key, count, **params)
+
     async def language(self, ref: ChannelRef) -> str:
         if ref not in self._languages:
             self._languages[ref] = await self.store.get_language(ref) or "en"

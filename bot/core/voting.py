@@ -10,6 +10,12 @@ from bot.core.model import Choice
 
 NONE = "none"  # a voter who did not vote in that stage
 SIDES = (Choice.PRO, Choice.CON)
+# Why a result has no winner (`Result.reason`): the debate ended before its post-vote (or, still
+# running, has not reached it); or the post-vote was held, or is open, without a ballot.
+BEFORE_POST_VOTE = "before_post_vote"
+EMPTY_POST_VOTE = "empty_post_vote"
+# A winner that stands on fewer voters than this who voted in both votes is indicative only.
+MIN_PAIRED = 5
 
 
 def tally(ballots: Mapping[str, Choice]) -> dict[str, int]:
@@ -29,9 +35,16 @@ class Result:
     pre_share: dict[str, float]
     post_share: dict[str, float]
     swing: dict[str, float]  # post share minus pre share, in percentage points, for pro and con
-    winner: str  # "pro" | "con" | "tie"
+    winner: str | None  # "pro" | "con" | "tie"; None: no result without a post-vote (see `reason`)
     movement: list[tuple[str, str, int]]  # (from, to, count), largest first
     turnout: dict[str, int]  # pre, post, both
+    reason: str = ""  # why `winner` is None: BEFORE_POST_VOTE or EMPTY_POST_VOTE; "" with a winner
+    indicative: bool = False  # a winner from fewer than MIN_PAIRED voters in both votes
+
+    @property
+    def moved(self) -> list[tuple[str, str, int]]:
+        """The movement of those who changed their ballot (a missing ballot counts as a change)."""
+        return [m for m in self.movement if m[0] != m[1]]
 
 
 def signed_points(points: float) -> str:
@@ -55,16 +68,25 @@ def movement(pre: Mapping[str, Choice], post: Mapping[str, Choice]) -> list[tupl
     return sorted(((a, b, n) for (a, b), n in moves.items()), key=lambda m: (-m[2], m[0], m[1]))
 
 
-def oxford_result(pre: Mapping[str, Choice], post: Mapping[str, Choice]) -> Result:
-    """The side whose share grew more between the two votes wins; equal gains are a tie."""
+def oxford_result(pre: Mapping[str, Choice], post: Mapping[str, Choice], post_vote_held: bool = True) -> Result:
+    """The side whose share grew more between the two votes wins; equal gains are a tie.
+
+    Without a post-vote ballot there is no winner: `post_vote_held` says whether the debate
+    reached its post-vote (`reason` EMPTY_POST_VOTE) or ended before it (BEFORE_POST_VOTE).
+    A winner from fewer than MIN_PAIRED voters who voted in both votes is `indicative`.
+    """
     pre_counts, post_counts = tally(pre), tally(post)
     pre_share, post_share = shares(pre_counts), shares(post_counts)
     swing = {s.value: round(post_share[s.value] - pre_share[s.value], 6) for s in SIDES}
-    if abs(swing["pro"] - swing["con"]) < 1e-9:
+    both = len(pre.keys() & post.keys())
+    winner: str | None
+    reason = ""
+    if not post:
+        winner, reason = None, EMPTY_POST_VOTE if post_vote_held else BEFORE_POST_VOTE
+    elif abs(swing["pro"] - swing["con"]) < 1e-9:
         winner = "tie"
     else:
         winner = "pro" if swing["pro"] > swing["con"] else "con"
-    both = len(pre.keys() & post.keys())
     return Result(
         pre=pre_counts,
         post=post_counts,
@@ -74,4 +96,6 @@ def oxford_result(pre: Mapping[str, Choice], post: Mapping[str, Choice]) -> Resu
         winner=winner,
         movement=movement(pre, post),
         turnout={"pre": len(pre), "post": len(post), "both": both},
+        reason=reason,
+        indicative=winner is not None and both < MIN_PAIRED,
     )

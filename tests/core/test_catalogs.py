@@ -16,7 +16,7 @@ import pytest
 
 from bot.core import voting
 from bot.core.commands import COMMAND_NAMES, usage_keys
-from bot.core.i18n import FALLBACK, Catalog, placeholders
+from bot.core.i18n import FALLBACK, OTHER, Catalog, placeholders, plural_forms
 from bot.core.model import Choice, DebateState, PhaseKind, Role, Side, Stage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +34,7 @@ KNOWN_EXPANSIONS: dict[str, tuple[str, ...]] = {
     "export.stage.{}": tuple(Stage),
     "question.{}": ("pending", "approved", "rejected"),  # Question.status
     "result.winner.{}": ("pro", "con", "tie"),  # voting.Result.winner
+    "result.none.{}": (voting.BEFORE_POST_VOTE, voting.EMPTY_POST_VOTE),  # voting.Result.reason
 }
 KEY_SHAPE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+")
 COMMAND_WORD = re.compile(r"(?<![\w/.:<])/(" + "|".join(COMMAND_NAMES) + r")\b")
@@ -53,14 +54,56 @@ def test_japanese_catalog_exists(catalog: Catalog) -> None:
     assert FALLBACK in catalog.languages
 
 
-def test_every_language_has_the_same_keys_as_english(catalog: Catalog) -> None:
+def plural_families(keys: set[str]) -> set[str]:
+    """The keys of texts with plural forms: `x` for `x.other`."""
+    return {key.removesuffix(f".{OTHER}") for key in keys if key.endswith(f".{OTHER}")}
+
+
+def expected_keys(catalog: Catalog, lang: str) -> set[str]:
+    """English's keys, with each plural text in the forms `lang` has (Japanese: `other` only)."""
     en = set(catalog.messages[FALLBACK])
+    families = plural_families(en)
+    plural = {f"{family}.{form}" for family in families for form in plural_forms(FALLBACK)}
+    return (en - plural) | {f"{family}.{form}" for family in families for form in plural_forms(lang)}
+
+
+def test_every_language_has_the_same_keys_as_english(catalog: Catalog) -> None:
     problems = []
     for lang in other_languages(catalog):
-        keys = set(catalog.messages[lang])
-        problems += [f"{lang}.toml lacks {key}" for key in sorted(en - keys)]
-        problems += [f"{lang}.toml has {key}, which en.toml lacks" for key in sorted(keys - en)]
+        keys, want = set(catalog.messages[lang]), expected_keys(catalog, lang)
+        problems += [f"{lang}.toml lacks {key}" for key in sorted(want - keys)]
+        problems += [f"{lang}.toml has {key}, which en.toml lacks" for key in sorted(keys - want)]
     assert not problems, "\n".join(problems)
+
+
+def test_every_plural_text_has_each_form_of_its_language(catalog: Catalog) -> None:
+    en = set(catalog.messages[FALLBACK])
+    families = plural_families(en)
+    assert {"tally.open", "poll.count_first", "moderation.warned"} <= families
+    for lang in catalog.languages:
+        keys = set(catalog.messages[lang])
+        missing = [f"{lang}: {f}.{form}" for f in sorted(families) for form in plural_forms(lang)
+                   if f"{f}.{form}" not in keys]
+        assert not missing, "\n".join(missing)
+    assert plural_forms("ja") == (OTHER,)
+
+
+def test_plural_forms_are_chosen_by_count(catalog: Catalog) -> None:
+    assert catalog.tn("en", "tally.closed", 1) == "Closed · 1 vote"
+    assert catalog.tn("en", "tally.closed", 0) == "Closed · 0 votes"
+    assert catalog.tn("en", "tally.closed", 2) == "Closed · 2 votes"
+    assert catalog.tn("ja", "tally.closed", 1) == catalog.tn("ja", "tally.closed", 2).replace("2", "1")
+    partial = {lang: dict(texts) for lang, texts in catalog.messages.items()}
+    del partial["ja"]["tally.closed.other"]
+    assert Catalog(partial).tn("ja", "tally.closed", 1) == "Closed · 1 vote"  # English, by English rules
+
+
+def test_lists_of_names_read_as_a_sentence(catalog: Catalog) -> None:
+    assert catalog.join("en", ["tea"]) == "tea"
+    assert catalog.join("en", ["tea", "coffee"]) == "tea and coffee"
+    assert catalog.join("en", ["tea", "coffee", "water"]) == "tea, coffee and water"
+    assert catalog.join("ja", ["茶", "コーヒー"]) == "茶とコーヒー"
+    assert catalog.join("ja", ["茶", "コーヒー", "水"]) == "茶、コーヒー、水"
 
 
 def test_placeholders_are_the_same_in_every_language(catalog: Catalog) -> None:
@@ -150,7 +193,7 @@ def _key_args(node: ast.Call) -> list[ast.expr]:
     """The arguments of a call that name catalog keys."""
     name = _call_name(node)
     args: list[ast.expr] = []
-    if name == "t" and len(node.args) >= 2:  # t(lang, key, **params)
+    if name in ("t", "tn") and len(node.args) >= 2:  # t(lang, key, **params), tn(lang, key, count, …)
         args.append(node.args[1])
     elif name in ("RuleError", "ParseError"):  # (key, usage=None, …)
         args += node.args[:2]
@@ -211,9 +254,10 @@ def keys_used_in(source: str, filename: str) -> set[KeyUse]:
         for node in ast.walk(scope):
             if not isinstance(node, ast.Call):
                 continue
+            suffix = f".{OTHER}" if _call_name(node) == "tn" else ""  # a plural text: its forms
             for arg in _key_args(node):
                 for text, is_pattern in _resolve(arg, names):
-                    found.add(KeyUse(text, f"{filename}:{node.lineno}", is_pattern))
+                    found.add(KeyUse(text + suffix, f"{filename}:{node.lineno}", is_pattern))
     return found
 
 
@@ -242,6 +286,9 @@ def g(self, lang, key, **params):
 
 def h():
     raise ParseError("parse.missing_text", usage="usage.speak")
+
+def i(core, lang, n):
+    core.tn(lang, "tally.open", n)
 """
     found = {(k.key, k.pattern) for k in keys_used_in(source, "example.py")}
     assert found == {
@@ -254,6 +301,7 @@ def h():
         ("usage.debate.extend", False),
         ("parse.missing_text", False),
         ("usage.speak", False),
+        ("tally.open.other", False),
     }
 
 

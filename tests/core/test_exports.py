@@ -17,12 +17,14 @@ import pytest
 from matplotlib import image as mpimg
 
 from bot.charts import DEBATE_SIZE, POLL_SIZE, poll_chart_size
+from bot.core import export, poll_export
 from bot.core.model import Actor
 from bot.core.service import Request
 from tests.conftest import CHANNEL, say
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "docs" / "schemas"
+VERSIONS = {"debate": export.VERSION, "poll": poll_export.VERSION}  # the layouts exported now
 
 
 # --- a small JSON Schema (2020-12) checker for the keywords our schemas use -----------------
@@ -89,7 +91,12 @@ def check(instance, schema: dict, root: dict | None = None, path: str = "$") -> 
 
 
 def schema(name: str) -> dict:
-    return json.loads((SCHEMAS / f"{name}-v1.schema.json").read_text(encoding="utf-8"))
+    """The JSON Schema of the layout the bot exports now."""
+    return schema_version(name, VERSIONS[name])
+
+
+def schema_version(name: str, version: int) -> dict:
+    return json.loads((SCHEMAS / f"{name}-v{version}.schema.json").read_text(encoding="utf-8"))
 
 
 def test_the_checker_is_not_vacuous():
@@ -235,8 +242,46 @@ async def test_debate_json_validates_against_its_schema(core, anonymous):
     assert data["questions"][0]["text"] == f"Who checks? {NASTY}"
     assert data["votes"] == {"pre": {"pro": 1, "con": 1, "undecided": 1}, "post": {"pro": 2, "con": 1, "undecided": 0}}
     assert data["result"]["winner"] == "pro"
+    assert data["version"] == 2 and data["result"]["reason"] is None
+    assert data["result"]["indicative"] is True  # 3 voters in both votes: fewer than MIN_PAIRED
     voters = sorted(b["voter"] for b in data["ballots"])
     assert voters == (["voter-1", "voter-2", "voter-3"] if anonymous else ["v1", "v2", "v3"])
+
+
+async def test_a_debate_ended_before_its_post_vote_exports_no_winner(core):
+    teacher = who("teacher", moderator=True)
+    await act(core, teacher, "/debate start format:quick")
+    await act(core, who("v1"), "/vote pro")
+    await act(core, teacher, "/debate next")  # the Pro speech
+    await act(core, teacher, "/debate end")
+    data = json.loads((await debate_export(core, "json")).data)
+    assert check(data, schema("debate")) == []
+    assert data["result"]["winner"] is None and data["result"]["reason"] == "before_post_vote"
+    assert data["result"]["swing"] is None and data["result"]["indicative"] is False
+    assert data["votes"]["pre"] == {"pro": 1, "con": 0, "undecided": 0}
+    markdown = (await debate_export(core, "md")).data.decode()
+    assert "**Ended before the post-vote — no result.**" in markdown
+    assert "wins" not in markdown and "Who moved" not in markdown and " pts" not in markdown
+    page = (await debate_export(core, "html")).data.decode()
+    assert "<b>Ended before the post-vote — no result.</b></p>" in page and "Who moved" not in page
+
+
+def test_the_checker_knows_a_null_winner_needs_the_new_version():
+    old, new = schema_version("debate", 1), schema("debate")
+    assert new["properties"]["version"] == {"const": 2}
+    assert old["properties"]["result"]["properties"]["winner"] == {"enum": ["pro", "con", "tie"]}
+    assert check(None, new["properties"]["result"]["properties"]["winner"]) == []
+    assert check(None, old["properties"]["result"]["properties"]["winner"])
+
+
+async def test_who_moved_in_the_text_exports_lists_only_those_who_moved(core):
+    await run_debate(core)  # pre v1 pro, v2 con, v3 undecided; post v1 pro, v2 pro, v3 con
+    markdown = (await debate_export(core, "md")).data.decode()
+    moved = markdown.split("### Who moved", 1)[1]
+    assert "- Con → Pro: 1" in moved and "- Undecided → Con: 1" in moved
+    assert "Pro → Pro" not in moved
+    page = (await debate_export(core, "html")).data.decode()
+    assert "<li>Con → Pro: 1</li>" in page and "Pro → Pro" not in page
 
 
 async def test_html_export_escapes_user_text_and_stands_alone(core):

@@ -49,7 +49,7 @@ async def test_two_warnings_mute_and_the_mute_ends_with_time(core, chat, clock):
     await say(core, "teacher", "/debate extend seconds:900")  # the pre-vote stays open
     await say(core, "dave", "/debate join side:audience")
     cards = await say(core, "teacher", '/mod warn user:dave reason:"off topic"')
-    assert "dave is warned: 1 active strike(s)." in cards[0].body
+    assert "dave is warned: 1 active strike." in cards[0].body
     assert "Reason: off topic" in private_to(chat, "dave")[-1]
     cards = await say(core, "teacher", "/mod warn user:<@dave>")
     assert "dave reached 2 strikes and is muted until 2026-11-22 09:10 UTC (10 min)." in body(cards)
@@ -85,7 +85,7 @@ async def test_strikes_expire_after_a_day(core, chat, clock):
     await say(core, "teacher", "/mod warn user:erin")
     clock.advance(24 * 3600 + 1)
     cards = await say(core, "teacher", "/mod warn user:erin")
-    assert "1 active strike(s)" in cards[0].body and "muted" not in cards[0].body
+    assert "1 active strike." in cards[0].body and "muted" not in cards[0].body
     cards = await say(core, "teacher", "/mod strikes user:erin")
     assert cards[0].title == "Strikes of erin: 1 active"
     assert "expires 2026-11-24 09:00 UTC" in cards[0].body
@@ -372,6 +372,68 @@ async def test_mod_log_shows_every_action_newest_first(core, chat):
     assert cards[0].title == "Moderation log: ann" and len(cards[0].body.splitlines()) == 1
     cards = await say(core, "teacher", "/mod log limit:1")
     assert len(cards[0].body.splitlines()) == 1
+
+
+async def test_mod_log_names_actions_and_the_bots_reasons_in_words_not_catalog_keys(core, chat, clock):
+    await say(core, "teacher", '/poll create question:"Tea?" options:"yes|no"')
+    await say(core, "teacher", "/poll close id:1")
+    await start_quick(core)
+    await say(core, "teacher", "/mod slowmode seconds:60")
+    await say(core, "v1", "/ask First?")
+    clock.advance(31)
+    await say(core, "v1", "/ask Second?")  # refused by slow mode
+    await to_post_vote(core)
+    await say(core, "n1", "/vote pro")  # flagged: no pre-vote
+    await say(core, "teacher", '/mod warn user:ann reason:"no_pre_vote"')  # a moderator's words stay theirs
+    await core.moderation.settle()
+    text = (await say(core, "teacher", "/mod log"))[0].body
+    assert "teacher · poll created" in text and "teacher · poll closed" in text
+    assert "bot · question refused → v1 · slow mode" in text
+    assert "bot · ballot flagged → n1 · no pre-vote" in text
+    assert "teacher · warning (strike) → ann · no_pre_vote" in text
+    for key in ("poll.create", "poll.close", "moderation.error", "refuse.", "vote.flag"):
+        assert key not in text, key
+
+
+async def test_a_refusal_without_a_label_is_shown_as_its_text(core, chat):
+    await start_quick(core)
+    await say(core, "alice", "/debate join side:pro")
+    await say(core, "alice", "/vote pro")  # debaters do not vote
+    await core.moderation.settle()
+    text = (await say(core, "teacher", "/mod log"))[0].body
+    assert "bot · vote refused → alice · Debaters do not vote; the audience decides." in text
+    assert "vote.error" not in text
+
+
+class SlowStore:
+    """Moves the fake clock on while the store saves a strike or a mute (a slow disk)."""
+
+    def __init__(self, store, clock, seconds: float) -> None:
+        self._store, self._clock, self._seconds = store, clock, seconds
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    async def add_strike(self, *args):
+        self._clock.advance(self._seconds)
+        return await self._store.add_strike(*args)
+
+    async def save_mute(self, mute):
+        self._clock.advance(self._seconds)
+        return await self._store.save_mute(mute)
+
+
+async def test_the_muted_pupil_and_the_teacher_are_told_the_same_minutes(core, chat, clock):
+    await start_quick(core)
+    core.moderation.store = SlowStore(core.moderation.store, clock, 75)
+    cards = await say(core, "teacher", "/mod mute user:dave minutes:10")
+    told = private_to(chat, "dave")[-1]
+    assert "(10 min left)" in told and "(10 min)" in cards[0].body
+    await say(core, "teacher", "/mod warn user:erin")
+    cards = await say(core, "teacher", "/mod warn user:erin")  # the second strike mutes
+    told = private_to(chat, "erin")[-1]
+    assert "You are muted until" in told and "(10 min left)" in told
+    assert "erin reached 2 strikes and is muted until" in body(cards) and "(10 min)." in body(cards)
 
 
 async def test_the_log_is_mirrored_to_the_log_channel_and_floods_are_coalesced(core, chat, clock):

@@ -336,7 +336,18 @@ async def test_instant_runoff_final_tie_names_both_winners(core, chat):
         ([2, 2, None], [], 1),
     ]
     assert data["winner"] == ["red", "blue"]
-    assert "A tie between red, blue." in chat.last("result").body
+    result = chat.last("result")
+    assert "A tie between red and blue." in result.body  # two names: "and", not a comma
+    assert [f.value for f in result.fields[:3]] == ["2 first choices (40%)", "2 first choices (40%)",
+                                                   "1 first choice (20%)"]
+
+
+async def test_a_tie_of_three_reads_as_a_list(core, chat):
+    p = await create(core, 'question:"Colour?" options:"red|blue|green"')
+    for voter, choice in (("v1", "red"), ("v2", "blue"), ("v3", "green")):
+        await say(core, voter, f"/poll vote id:{p.id} {choice}")
+    await close(core, p.id)
+    assert "A tie between red, blue and green." in chat.last("result").body
 
 
 # --- closing, tallies, results ------------------------------------------------------------

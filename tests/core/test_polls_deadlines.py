@@ -100,7 +100,7 @@ async def test_the_poll_closes_at_its_zoned_deadline_by_the_scheduler(core, chat
     await wait_for_post(chat, "result")
     assert not p.open and p.closed_by == "deadline" and p.closed_at == p.closes_at
     result = chat.last("result")
-    assert "A tie between rice, bread." in result.body
+    assert "A tie between rice and bread." in result.body
     assert "offline" not in result.body  # on time: no excuse needed
     assert core.polls.next_deadline() is None
     assert "closed" in (await say(core, "cid", "/poll vote id:1 rice"))[0].body

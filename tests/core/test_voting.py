@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from bot.core.model import Choice
-from bot.core.voting import movement, oxford_result, tally
+from bot.core.voting import (
+    BEFORE_POST_VOTE,
+    EMPTY_POST_VOTE,
+    MIN_PAIRED,
+    movement,
+    oxford_result,
+    tally,
+)
 
 P, C, U = Choice.PRO, Choice.CON, Choice.UNDECIDED
 
@@ -34,10 +41,31 @@ def test_equal_gains_are_a_tie():
     assert r.winner == "tie"
 
 
-def test_no_votes_is_a_tie_not_an_error():
+def test_no_votes_is_no_result_not_an_error():
     r = oxford_result({}, {})
-    assert r.winner == "tie"
+    assert (r.winner, r.reason, r.indicative) == (None, EMPTY_POST_VOTE, False)
     assert r.movement == []
+
+
+def test_without_a_post_vote_there_is_no_winner_and_the_reason_says_why():
+    ended_early = oxford_result({"a": P}, {}, post_vote_held=False)
+    assert (ended_early.winner, ended_early.reason) == (None, BEFORE_POST_VOTE)
+    assert ended_early.pre == {"pro": 1, "con": 0, "undecided": 0}  # the pre-vote is still there
+    assert oxford_result({"a": P}, {}).reason == EMPTY_POST_VOTE
+
+
+def test_a_winner_on_fewer_paired_voters_than_the_minimum_is_indicative():
+    few = {f"v{i}": U for i in range(MIN_PAIRED - 1)}
+    r = oxford_result(few, {**{v: P for v in few}, "new1": C, "new2": C})
+    assert r.winner == "pro" and r.turnout["both"] == MIN_PAIRED - 1 and r.indicative and r.reason == ""
+    enough = {f"v{i}": U for i in range(MIN_PAIRED)}
+    assert not oxford_result(enough, {v: P for v in enough}).indicative
+
+
+def test_moved_leaves_out_those_who_kept_their_ballot():
+    r = oxford_result({"a": P, "b": C, "c": P}, {"a": P, "b": P})
+    assert r.moved == [("con", "pro", 1), ("pro", "none", 1)]
+    assert ("pro", "pro", 1) in r.movement  # the movement table itself is unchanged
 
 
 def test_movement_pairs_each_voters_two_ballots():
