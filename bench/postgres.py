@@ -85,7 +85,7 @@ async def raw_executemany(url: str, rows: list[tuple], debates: int) -> float:
     try:
         started = time.perf_counter()
         async with conn.transaction():
-            await conn.executemany(upsert_vote, [tuple(r) for r in rows])
+            await conn.executemany(upsert_vote, [tuple(r)[:5] for r in rows])
         seconds = time.perf_counter() - started
     finally:
         await conn.close()
