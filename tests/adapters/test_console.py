@@ -208,6 +208,41 @@ def test_python_m_bot_as_teacher_takes_lines_without_a_name(tmp_path):
     assert bad.returncode == 2 and "a name is letters, digits" in bad.stderr
 
 
+# --- what is still open at start ------------------------------------------------------------
+
+
+async def test_at_start_the_console_lists_what_is_still_open_and_how_to_start_afresh(tmp_path):
+    db = tmp_path / "again.db"
+    clock = FakeClock()
+
+    async def session(script: str) -> str:
+        core = await build_core(db, {}, clock=clock)
+        core.polls.charts = False
+        out = io.StringIO()
+        port = ConsolePort(out, clock, core.catalog, tmp_path / "exports", language=core.language)
+        core.ports["console"] = port
+        await run_console(core, port, frozenset({"teacher"}), io.StringIO(script))
+        return out.getvalue()
+
+    first = await session("teacher: /debate start format:quick\n"
+                          "#lobby teacher: /debate start format:quick\n"
+                          "#lobby teacher: /debate next\n"
+                          "#lobby teacher: /debate pause\n"
+                          '#poll teacher: /poll create question:"Trip?" options:"Zoo|Aquarium"\n'
+                          '#poll teacher: /poll create question:"Lunch?" options:"Rice|Bread" closes:10m\n')
+    assert "Still open" not in first  # a fresh database: nothing to say
+    clock.advance(30)
+    second = await session("teacher: /debate start format:quick\n")
+    lines = second.splitlines()
+    assert lines[0] == ("[09:00:30] #main bot: Still open on this database: "
+                        "debate #1 in #main (Pre-vote, 1:30 left) · "
+                        "debate #2 in #lobby (Pro speech, paused with 3:00 left) · "
+                        "poll #1 in #poll (open until closed) · poll #2 in #poll (closes in 9:30).")
+    assert "To start afresh: /debate end and /poll close id:<N>, or another database" in lines[1]
+    assert "make reset" in lines[1]
+    assert "Debate #1 is already running in this channel" in second  # what the note warns of
+
+
 # --- the console's own words, in the channel's language --------------------------------------
 
 

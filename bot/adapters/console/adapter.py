@@ -29,11 +29,13 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from bot.adapters.console.render import card_lines, printable
+from bot.core import engine
 from bot.core.cards import Attachment, Card
 from bot.core.i18n import Catalog
-from bot.core.model import Actor, ChannelRef
+from bot.core.model import Actor, ChannelRef, DebateState
 from bot.core.ports import Clock
 from bot.core.service import Core, Request
+from bot.core.timefmt import duration
 
 log = logging.getLogger(__name__)
 PLATFORM = "console"
@@ -171,6 +173,27 @@ class ConsoleApp:
         else:
             self.say(self.core.t("en", "console.iam", name=name))
 
+    def still_open(self) -> None:
+        """At start: the debates and polls still open on the console, and how to start afresh."""
+        now = self.core.clock.now()
+        items = []
+        for d in self.core.debates.open_on(PLATFORM):
+            fmt = self.core.library.formats[d.format_id]
+            phase = engine.current_phase(d, fmt).name("en")
+            left = duration(engine.remaining(d, now))
+            paused = d.state is DebateState.PAUSED
+            items.append(self.core.t("en", "console.open_debate_paused" if paused else "console.open_debate",
+                                      id=d.id, channel=d.space.channel, phase=phase, left=left))
+        for p in self.core.polls.open_on(PLATFORM):
+            if p.closes_at is None:
+                items.append(self.core.t("en", "console.open_poll", id=p.id, channel=p.channel.channel))
+            else:
+                items.append(self.core.t("en", "console.open_poll_closes", id=p.id, channel=p.channel.channel,
+                                         left=duration((p.closes_at - now).total_seconds())))
+        if items:
+            self.say(self.core.t("en", "console.still_open", items=" · ".join(items)))
+            self.say(self.core.t("en", "console.afresh"))
+
     async def run(self, stream: TextIO) -> None:
         """Read lines until end of input, then finish pending work."""
         loop = asyncio.get_running_loop()
@@ -227,11 +250,12 @@ def read_lines(stream: TextIO) -> Callable[[], str]:
 
 async def run_console(core: Core, port: ConsolePort, moderators: frozenset[str], stream: TextIO = sys.stdin,
                       *, name: str = "", terminal: bool = False) -> None:
-    """Start the core and read lines: from a terminal with prompt_toolkit
+    """Start the core, say what is still open, and read lines: from a terminal with prompt_toolkit
     when `terminal`, else from `stream` line by line."""
     app = ConsoleApp(core, port, moderators, name)
     await core.start()
     try:
+        app.still_open()
         if terminal:
             await app.run_terminal()
         else:
