@@ -1,10 +1,12 @@
 # Two commands: `make run` and `make test`. Both create .venv and install into it on first use.
+# `make run AS=teacher` types the console lines without a name as teacher; `make reset` deletes
+# the SQLite database BOT_DATABASE after asking (only `yes` deletes).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint clean
+.PHONY: run reset test demo bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m bot
+	$(PY) -m bot $(if $(AS),--as $(AS))
+
+reset: $(STAMP)
+	$(PY) -m bot.reset
 
 test: $(STAMP)
 	$(PY) -m ruff check .

@@ -1,10 +1,12 @@
 """`python -m bot`: start the adapters the settings ask for, on one core and one database.
 
-With no platform token, the console adapter runs on the SQLite file BOT_DATABASE.
+With no platform token, the console adapter runs on the SQLite file BOT_DATABASE;
+`--as NAME` says who types the console lines that carry no `name:`.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import importlib
 import logging
@@ -12,7 +14,7 @@ import sys
 
 from pydantic import ValidationError
 
-from bot.adapters.console.adapter import ConsolePort, run_console
+from bot.adapters.console.adapter import NAME, ConsolePort, run_console
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.app import build_core
 from bot.core.i18n import Catalog
@@ -24,17 +26,20 @@ from bot.storage.errors import StoreError
 log = logging.getLogger("bot")
 
 
-async def run(settings: Settings) -> int:
+async def run(settings: Settings, name: str = "") -> int:
     secret = load_secret(settings)
     platforms = settings.platforms
     if platforms == ["console"]:
         catalog = Catalog.load(settings.bot_prompts / "locales")
         print(catalog.t("en", "console.starting", database=settings.bot_database), flush=True)
         clock = SystemClock()
-        port = ConsolePort(sys.stdout, clock, catalog, settings.bot_export_dir)
-        core = await build_core(settings.bot_database, {"console": port}, clock=clock, secret=secret,
+        core = await build_core(settings.bot_database, {}, clock=clock, secret=secret,
                                 prompts=settings.bot_prompts, tune_process=True)
-        await run_console(core, port, settings.moderators)
+        # out None: the port prints to sys.stdout as it is then (above the prompt on a terminal)
+        port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
+        core.ports["console"] = port
+        terminal = sys.stdin.isatty() and sys.stdout.isatty()
+        await run_console(core, port, settings.moderators, name=name, terminal=terminal)
         return 0
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
                             tune_process=True)
@@ -70,7 +75,18 @@ def settings_problem(exc: ValidationError) -> str:
     return "; ".join(problems)
 
 
-def main() -> int:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Run debate-bot (see README.md).")
+    parser.add_argument("--as", dest="name", default="", metavar="NAME",
+                        help="on the console: who types the lines without `name:` (as /iam NAME does)")
+    args = parser.parse_args(argv)
+    if args.name and not NAME.match(args.name):
+        parser.error(f"--as {args.name!r}: a name is letters, digits, '.', '_' and '-'")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -84,7 +100,7 @@ def main() -> int:
     # aiosqlite logs every statement with its parameters (names, speeches) at DEBUG: never that
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     try:
-        return asyncio.run(run(settings))
+        return asyncio.run(run(settings, args.name))
     except (LibraryError, StoreError, SettingsError) as exc:
         print(f"debate-bot cannot start: {exc}", file=sys.stderr)
         return 2

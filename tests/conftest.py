@@ -93,7 +93,7 @@ async def console(tmp_path):
     out = io.StringIO()
     clock = FakeClock()
     core = await build_core(tmp_path / "console.db", {}, clock=clock)
-    port = ConsolePort(out, clock, core.catalog, tmp_path / "exports")
+    port = ConsolePort(out, clock, core.catalog, tmp_path / "exports", language=core.language)
     core.ports["console"] = port
     await core.start()
     yield ConsoleApp(core, port, frozenset({"teacher"})), out, clock

@@ -13,7 +13,7 @@ submits goes to :func:`ballot_command`, as does a select `poll:<id>:ballot` of o
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.core.commands import Command, whole_number
 
@@ -75,3 +75,32 @@ def ballot_command(custom_id: str, answer: str | Sequence[str]) -> tuple[Command
         choices = list(answer)
     args = tuple(c.strip() for c in choices if c.strip())
     return Command("poll", "vote", {"id": poll_id}, args), poll_id
+
+
+def ballot_words(words: Sequence[str], whole: Callable[[str], bool]) -> list[str]:
+    """Typed choices as every ballot box reads them, whether they come as one modal text or as the
+    words of a command line (`/poll vote id:3 Red panda > Zoo`): once a separator (`>`, `,`, `|`,
+    `;`, a line break) is typed, separators part the choices and spaces do not, so that line names
+    two; without one, every word is a choice (`2 1 3`). A word for which `whole` is true (an
+    option's own text, `1,3` say) is never cut."""
+    pieces: list[str | None] = []  # None: a separator
+    for word in words:
+        if whole(word) or not _SEPARATORS.search(word):
+            pieces.append(word)
+            continue
+        for i, part in enumerate(_SEPARATORS.split(word)):
+            if i:
+                pieces.append(None)
+            if part.strip():
+                pieces.append(part.strip())
+    if None not in pieces:
+        return [p for p in pieces if p]
+    out: list[str] = []
+    group: list[str] = []
+    for piece in [*pieces, None]:
+        if piece is not None:
+            group.append(piece)
+        elif group:
+            out.append(" ".join(group))
+            group = []
+    return out

@@ -122,6 +122,10 @@ class DebateService:
             if self.places.get(place) == d.id:
                 del self.places[place]
 
+    def open_on(self, platform: str) -> list[Debate]:
+        """The debates still running or paused on `platform`, oldest first (no I/O)."""
+        return sorted((d for d in self.debates.values() if d.space.platform == platform), key=lambda d: d.id)
+
     def next_deadline(self) -> datetime | None:
         deadlines = [d.deadline for d in self.debates.values() if d.state is DebateState.RUNNING and d.deadline]
         return min(deadlines) if deadlines else None

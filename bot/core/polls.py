@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.core import export, poll_cards, poll_export
+from bot.core.buttons import ballot_words
 from bot.core.cards import Attachment, Card, Reply
 from bot.core.commands import whole_number
 from bot.core.counting import PollCount, count_poll
@@ -101,6 +102,10 @@ class PollService:
         for pid in set(self.polls) - open_ids:
             self.polls.pop(pid, None)
         await self.deliver_owed(OWED_GRACE)
+
+    def open_on(self, platform: str) -> list[Poll]:
+        """The polls still open on `platform`, oldest first (no I/O)."""
+        return sorted((p for p in self.polls.values() if p.channel.platform == platform), key=lambda p: p.id)
 
     def next_deadline(self) -> datetime | None:
         deadlines = [p.closes_at for p in self.polls.values() if p.closes_at is not None]
@@ -256,26 +261,25 @@ class PollService:
     def _resolve(self, p: Poll, args: tuple[str, ...]) -> tuple[int, ...]:
         """Choices by option text (any case) or number from 1, in the order given."""
         words = [a.strip() for a in args if a.strip()]
-        if not words:
-            raise RuleError("poll.error.no_choice", "usage.poll.vote", options=self._numbered(p))
         by_text = {o.casefold(): i for i, o in enumerate(p.options)}
         whole = " ".join(words).casefold()
         if len(words) > 1 and whole in by_text:  # an option of several words typed without quotes
             return (by_text[whole],)
+        # "1,3" and "Zoo > Aquarium" name two options each, unless an option is called exactly that
+        choices = ballot_words(words, lambda word: word.casefold() in by_text)
+        if not choices:
+            raise RuleError("poll.error.no_choice", "usage.poll.vote", options=self._numbered(p))
         picked: list[int] = []
-        for word in words:
-            # "1,3" names two options, unless an option is called exactly that
-            parts = [word] if word.casefold() in by_text else [w.strip() for w in word.split(",") if w.strip()]
-            for part in parts:
-                key = part.casefold()
-                number = whole_number(key)
-                if key in by_text:
-                    picked.append(by_text[key])
-                elif number is not None and 1 <= number <= len(p.options):
-                    picked.append(number - 1)
-                else:
-                    raise RuleError("poll.error.unknown_choice", "usage.poll.vote", word=part[:40],
-                                    options=self._numbered(p))
+        for part in choices:
+            key = part.casefold()
+            number = whole_number(key)
+            if key in by_text:
+                picked.append(by_text[key])
+            elif number is not None and 1 <= number <= len(p.options):
+                picked.append(number - 1)
+            else:
+                raise RuleError("poll.error.unknown_choice", "usage.poll.vote", word=part[:40],
+                                options=self._numbered(p))
         return tuple(picked)
 
     @staticmethod

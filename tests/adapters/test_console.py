@@ -171,3 +171,106 @@ async def test_the_console_port_keeps_nothing_it_posted(tmp_path):
     gc.collect()
     assert posted() is None
     assert (tmp_path / "debate-1.png").stat().st_size == 100_004
+
+
+# --- who types: /iam and --as ----------------------------------------------------------------
+
+
+async def test_after_iam_a_line_without_a_name_is_that_persons_and_before_it_is_a_bad_line(console):
+    app, out, _ = console
+    await app.handle_line("/debate start format:quick")  # nobody said who they are: as before
+    assert "#main bot: A line is  name: /command" in out.getvalue()
+    assert app.core.debates.open_on("console") == []
+    for line in ("/iam", "/iam two words", "/iam teacher", "/debate start format:quick",
+                 "alice: /debate join side:pro", "#lobby /debate status"):
+        await app.handle_line(line)
+    text = out.getvalue()
+    assert text.count("Say who you are with  /iam <name>") == 2
+    assert "You are teacher, a moderator: a line without a name is teacher's now" in text
+    [debate] = app.core.debates.open_on("console")
+    assert debate.created_by == "teacher" and "alice" in debate.participants
+    assert "#lobby (only teacher sees this)" in text  # the room prefix works without a name too
+    await app.handle_line("/iam bob")
+    await app.handle_line("/debate join side:con")
+    assert "You are bob: a line without a name is bob's now" in out.getvalue()
+    assert "bob" in debate.participants
+
+
+def test_python_m_bot_as_teacher_takes_lines_without_a_name(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    env.update(BOT_DATABASE=str(tmp_path / "run.db"), BOT_EXPORT_DIR=str(tmp_path / "out"), PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "bot", "--as", "teacher"], input="/debate start format:quick\n",
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "── Debate #1: Identity checks for every mask sale ──" in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "bot", "--as", "no one"], input="", capture_output=True,
+                         text=True, cwd=tmp_path, env=env, timeout=60)
+    assert bad.returncode == 2 and "a name is letters, digits" in bad.stderr
+
+
+# --- what is still open at start ------------------------------------------------------------
+
+
+async def test_at_start_the_console_lists_what_is_still_open_and_how_to_start_afresh(tmp_path):
+    db = tmp_path / "again.db"
+    clock = FakeClock()
+
+    async def session(script: str) -> str:
+        core = await build_core(db, {}, clock=clock)
+        core.polls.charts = False
+        out = io.StringIO()
+        port = ConsolePort(out, clock, core.catalog, tmp_path / "exports", language=core.language)
+        core.ports["console"] = port
+        await run_console(core, port, frozenset({"teacher"}), io.StringIO(script))
+        return out.getvalue()
+
+    first = await session("teacher: /debate start format:quick\n"
+                          "#lobby teacher: /debate start format:quick\n"
+                          "#lobby teacher: /debate next\n"
+                          "#lobby teacher: /debate pause\n"
+                          '#poll teacher: /poll create question:"Trip?" options:"Zoo|Aquarium"\n'
+                          '#poll teacher: /poll create question:"Lunch?" options:"Rice|Bread" closes:10m\n')
+    assert "Still open" not in first  # a fresh database: nothing to say
+    clock.advance(30)
+    second = await session("teacher: /debate start format:quick\n")
+    lines = second.splitlines()
+    assert lines[0] == ("[09:00:30] #main bot: Still open on this database: "
+                        "debate #1 in #main (Pre-vote, 1:30 left) · "
+                        "debate #2 in #lobby (Pro speech, paused with 3:00 left) · "
+                        "poll #1 in #poll (open until closed) · poll #2 in #poll (closes in 9:30).")
+    assert "To start afresh: /debate end and /poll close id:<N>, or another database" in lines[1]
+    assert "make reset" in lines[1]
+    assert "Debate #1 is already running in this channel" in second  # what the note warns of
+
+
+# --- the console's own words, in the channel's language --------------------------------------
+
+
+async def test_the_consoles_own_lines_follow_the_channels_language(console, tmp_path):
+    app, out, _ = console
+    for line in ("teacher: /debate start format:quick", "teacher: /debate language ja",
+                 "alice: /debate join side:pro", "alice: /debate join side:pro",
+                 "teacher: /debate results chart:yes"):
+        await app.handle_line(line)
+    text = out.getvalue()
+    assert "（alice さんにだけ表示されます）" in text
+    assert "(only teacher sees this)" in text  # before the switch, in English
+    assert "に保存しました" in text  # the chart's file
+
+
+# --- natural forms on the console ----------------------------------------------------------
+
+
+async def test_natural_forms_of_mod_and_a_ranked_ballot_with_arrows(console):
+    app, out, _ = console
+    app.core.polls.charts = False
+    for line in ("teacher: /mod warn bob", "teacher: /mod filter add zorb",
+                 "teacher: /debate start format:quick", "bob: /debate join side:pro", "teacher: /debate next",
+                 "bob: /speak zorb is fine",
+                 'teacher: /poll create question:"Trip?" options:"Aquarium|Museum|Zoo" mode:ranked',
+                 "v1: /poll vote id:1 Zoo > Aquarium"):
+        await app.handle_line(line)
+    text = out.getvalue()
+    assert "bob is warned: 1 active strike(s)." in text
+    assert "Your text contains 'zorb'" in text
+    assert "Your vote on poll #1: 1. Zoo · 2. Aquarium." in text

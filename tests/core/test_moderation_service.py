@@ -130,7 +130,7 @@ async def test_mute_unmute_and_strikes_commands(core, chat, clock):
     assert cards[0].fields[-1].value == "until 2026-11-22 09:30 UTC (30 min left)"
     cards = await say(core, "teacher", "/mod mute user:fay minutes:0")
     assert "Mute for 1 to" in cards[0].body
-    assert "/mod mute user:<user>" in cards[0].body  # the usage line
+    assert "/mod mute <user>" in cards[0].body  # the usage line
     cards = await say(core, "teacher", "/mod unmute user:fay")
     assert "fay is no longer muted." in cards[0].body
     assert "Your vote" in (await say(core, "fay", "/vote con"))[0].body

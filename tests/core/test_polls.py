@@ -252,6 +252,28 @@ async def test_ranked_poll_with_max_limits_the_ranking_length(core):
     assert "1. b · 2. a" in (await vote(core, "v", p.id, "b a")).body
 
 
+@pytest.mark.parametrize("typed", ["Zoo > Aquarium", "zoo>aquarium", "Zoo, Aquarium", "3 > 1", "Zoo > 1"])
+async def test_a_ranked_ballot_typed_on_a_command_line_reads_as_in_the_ballot_box(core, typed):
+    """`/poll vote id:3 Zoo > Aquarium` on the console and in Slack's text names the same
+    ballot as `Zoo > Aquarium` typed into the platforms' ranking box."""
+    p = await create(core, 'question:"Trip?" options:"Aquarium|Museum|Zoo" mode:ranked')
+    card = await vote(core, "v", p.id, typed)
+    assert card.kind == "notice", card.body
+    assert p.ballots == {"v": (2, 0)}
+    box, _ = ballot_command(f"poll:{p.id}:rank", typed)
+    assert core.polls._resolve(p, box.args) == (2, 0)
+
+
+async def test_separators_part_options_of_several_words_and_spare_an_option_named_with_one(core):
+    p = await create(core, 'question:"Trip?" options:"Red panda house|Aquarium|1,3|Zoo" mode:ranked')
+    assert "1. Red panda house · 2. Zoo" in (await vote(core, "v", p.id, "red panda house > zoo")).body
+    assert "1. 1,3 · 2. Aquarium" in (await vote(core, "w", p.id, '"1,3" > Aquarium')).body
+    card = await vote(core, "x", p.id, ">")
+    assert card.kind == "error" and "Aquarium" in card.body  # no choice at all: the options are listed
+    card = await vote(core, "x", p.id, "Zoo > Lion")
+    assert card.kind == "error" and "Lion" in card.body
+
+
 async def cast_ranked(core, p, groups: list[tuple[int, str]]):
     n = 0
     for times, ranking in groups:

@@ -2,7 +2,12 @@
 
 A line may start with `#room` to speak in another channel (`#lobby alice: /vote pro`); the
 default channel is `#main`; any other line that starts with `#` is a comment (`# a note`). Users
-named in BOT_MODERATORS are moderators.
+named in BOT_MODERATORS are moderators. `/iam teacher` (or `--as teacher` at start) says who
+types the lines that carry no `name:`.
+
+On a terminal (stdin and stdout both), lines are read with prompt_toolkit: line editing,
+history, and what the bot prints meanwhile appears above the prompt, never through it. Piped
+input is read line by line as it always was.
 
 Input is read as bytes and decoded here, once, with invalid bytes replaced (U+FFFD), whatever
 the locale: a stray byte neither stops the console nor reaches the store as a lone surrogate.
@@ -15,23 +20,31 @@ import asyncio
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from itertools import count
 from pathlib import Path
 from typing import TextIO
 
+from prompt_toolkit import PromptSession
+from prompt_toolkit.patch_stdout import patch_stdout
+
 from bot.adapters.console.render import card_lines, printable
+from bot.core import engine
 from bot.core.cards import Attachment, Card
 from bot.core.i18n import Catalog
-from bot.core.model import Actor, ChannelRef
+from bot.core.model import Actor, ChannelRef, DebateState
 from bot.core.ports import Clock
 from bot.core.service import Core, Request
+from bot.core.timefmt import duration
 
 log = logging.getLogger(__name__)
 PLATFORM = "console"
 WORKSPACE = "local"
 DEFAULT_ROOM = "main"
 LINE = re.compile(r"^(?:#(?P<room>[\w-]+)\s+)?(?P<name>[\w.-]+)\s*:\s*(?P<command>/.*)$")
+NAMELESS = re.compile(r"^(?:#(?P<room>[\w-]+)\s+)?(?P<command>/.*)$")  # for whoever said /iam
+NAME = re.compile(r"^[\w.-]+$")
+IAM = re.compile(r"^/iam(?:\s+(?P<name>.*?))?\s*$", re.IGNORECASE)
 ROOM = re.compile(r"^#(?P<room>[\w-]+)")  # `#room …`; any other line starting with # is a comment
 
 
@@ -40,27 +53,43 @@ def room(name: str = DEFAULT_ROOM) -> ChannelRef:
 
 
 class ConsolePort:
-    """Prints posts with the time; writes attachments into the export folder and prints the path."""
+    """Prints posts with the time; writes attachments into the export folder and prints the path.
+
+    `out` None prints to whatever `sys.stdout` is at the time, so that on a terminal posts go
+    through prompt_toolkit's `patch_stdout` and appear above the prompt. `language` says a
+    channel's language, for the port's own words ("only alice sees this", "saved …")."""
 
     platform = PLATFORM
     min_edit_interval = 5.0  # the live tally line is reprinted at most every 5 s
 
-    def __init__(self, out: TextIO, clock: Clock, catalog: Catalog, export_dir: Path) -> None:
-        self.out = out
+    def __init__(self, out: TextIO | None, clock: Clock, catalog: Catalog, export_dir: Path,
+                 language: Callable[[ChannelRef], Awaitable[str]] | None = None) -> None:
+        self._out = out
         self.clock = clock
         self.catalog = catalog
         self.export_dir = export_dir
+        self.language = language
         self._ids = count(1)  # the port keeps no card: what it posts is printed (and saved) only
+
+    @property
+    def out(self) -> TextIO:
+        return sys.stdout if self._out is None else self._out
+
+    async def t(self, channel: ChannelRef, key: str, **params: object) -> str:
+        """One of the console's own lines, in the channel's language."""
+        lang = await self.language(channel) if self.language is not None else "en"
+        return self.catalog.t(lang, key, **params)
 
     def _print(self, channel: ChannelRef, who: str, lines: list[str]) -> None:
         stamp = self.clock.now().strftime("%H:%M:%S")
         head = f"[{stamp}] #{channel.channel} {who}"
         if not lines:
             return
-        self.out.write(f"{head} {printable(lines[0])}\n")
+        out = self.out
+        out.write(f"{head} {printable(lines[0])}\n")
         for line in lines[1:]:
-            self.out.write(f"{' ' * len(head)} {printable(line)}\n")
-        self.out.flush()
+            out.write(f"{' ' * len(head)} {printable(line)}\n")
+        out.flush()
 
     def save(self, attachment: Attachment) -> Path:
         self.export_dir.mkdir(parents=True, exist_ok=True)
@@ -68,18 +97,18 @@ class ConsolePort:
         path.write_bytes(attachment.data)
         return path
 
-    def show(self, channel: ChannelRef, who: str, card: Card) -> None:
+    async def show(self, channel: ChannelRef, who: str, card: Card) -> None:
         lines = card_lines(card)
         if card.attachment is not None:
             path = self.save(card.attachment)
-            lines.append(self.catalog.t("en", "console.saved", path=path))
+            lines.append(await self.t(channel, "console.saved", path=path))
         self._print(channel, who, lines)
 
     async def open_space(self, channel: ChannelRef, title: str, card: Card) -> tuple[ChannelRef, str]:
         return channel, await self.post(channel, card)
 
     async def post(self, channel: ChannelRef, card: Card) -> str:
-        self.show(channel, "bot:", card)
+        await self.show(channel, "bot:", card)
         return str(next(self._ids))
 
     async def edit(self, channel: ChannelRef, message_id: str, card: Card) -> None:
@@ -88,37 +117,82 @@ class ConsolePort:
             self._print(channel, "bot:", [f"✎ {card.title}: {summary} ({card.footer})"])
 
     async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None:
-        self.show(channel, self.catalog.t("en", "console.private", name=user_id), card)
+        await self.show(channel, await self.t(channel, "console.private", name=user_id), card)
 
 
 class ConsoleApp:
-    def __init__(self, core: Core, port: ConsolePort, moderators: frozenset[str]) -> None:
+    """Console lines to requests. `name` types the lines without `name:` (`/iam`, `--as`)."""
+
+    def __init__(self, core: Core, port: ConsolePort, moderators: frozenset[str], name: str = "") -> None:
         self.core = core
         self.port = port
         self.moderators = moderators
+        self.name = name
 
     def actor(self, name: str) -> Actor:
         return Actor(PLATFORM, WORKSPACE, name, name, is_admin=name in self.moderators)
+
+    @property
+    def prompt(self) -> str:
+        return f"{self.name}> " if self.name else "> "
+
+    def say(self, text: str, channel: ChannelRef | None = None) -> None:
+        """One of the console's own lines (those that belong to no channel are in English)."""
+        self.port._print(channel or room(), "bot:", [text])
 
     async def handle_line(self, line: str) -> None:
         text = line.strip()
         in_room = ROOM.match(text)
         if not text or (text.startswith("#") and in_room is None):
             return
-        match = LINE.match(text)
+        iam = IAM.match(text)
+        if iam is not None:
+            self.iam(iam["name"] or "")
+            return
+        match = LINE.match(text) or (NAMELESS.match(text) if self.name else None)
         if match is None:
-            where = room(in_room["room"]) if in_room else room()
-            self.port._print(where, "bot:", [self.core.t("en", "console.bad_line")])
+            self.say(self.core.t("en", "console.bad_line"), room(in_room["room"]) if in_room else room())
             return
         channel = room(match["room"] or DEFAULT_ROOM)
-        actor = self.actor(match["name"])
+        actor = self.actor(match["name"] if match.re is LINE else self.name)
         replies = await self.core.handle(Request(actor, channel, match["command"]))
         for reply in replies:
             if reply.private:
-                who = self.core.t("en", "console.private", name=actor.name)
+                await self.port.send_private(channel, actor.name, reply.card)
             else:
-                who = "bot:"
-            self.port.show(channel, who, reply.card)
+                await self.port.show(channel, "bot:", reply.card)
+
+    def iam(self, name: str) -> None:
+        """`/iam teacher`: the lines without `name:` are teacher's from now on."""
+        if not NAME.match(name):
+            self.say(self.core.t("en", "console.iam_usage"))
+            return
+        self.name = name
+        if name in self.moderators:
+            self.say(self.core.t("en", "console.iam_moderator", name=name))
+        else:
+            self.say(self.core.t("en", "console.iam", name=name))
+
+    def still_open(self) -> None:
+        """At start: the debates and polls still open on the console, and how to start afresh."""
+        now = self.core.clock.now()
+        items = []
+        for d in self.core.debates.open_on(PLATFORM):
+            fmt = self.core.library.formats[d.format_id]
+            phase = engine.current_phase(d, fmt).name("en")
+            left = duration(engine.remaining(d, now))
+            paused = d.state is DebateState.PAUSED
+            items.append(self.core.t("en", "console.open_debate_paused" if paused else "console.open_debate",
+                                      id=d.id, channel=d.space.channel, phase=phase, left=left))
+        for p in self.core.polls.open_on(PLATFORM):
+            if p.closes_at is None:
+                items.append(self.core.t("en", "console.open_poll", id=p.id, channel=p.channel.channel))
+            else:
+                items.append(self.core.t("en", "console.open_poll_closes", id=p.id, channel=p.channel.channel,
+                                         left=duration((p.closes_at - now).total_seconds())))
+        if items:
+            self.say(self.core.t("en", "console.still_open", items=" · ".join(items)))
+            self.say(self.core.t("en", "console.afresh"))
 
     async def run(self, stream: TextIO) -> None:
         """Read lines until end of input, then finish pending work."""
@@ -135,6 +209,27 @@ class ConsoleApp:
             if not line:
                 break
             await self.handle_line(line)
+
+    async def run_terminal(self) -> None:
+        """Read lines from a terminal until Ctrl-D: line editing and history (prompt_toolkit),
+        and everything printed meanwhile (timer posts, tally edits) appears above the prompt."""
+        session: PromptSession[str] = PromptSession()
+        with patch_stdout():
+            self.port.out.write(self.core.t("en", "console.terminal_help") + "\n")
+            while True:
+                try:
+                    line = await session.prompt_async(lambda: self.prompt)
+                except KeyboardInterrupt:  # Ctrl-C drops the line being typed, as in a shell
+                    continue
+                except EOFError:
+                    break
+                await self.handle_line(without_surrogates(line))
+
+
+def without_surrogates(line: str) -> str:
+    """prompt_toolkit decodes a terminal's bad bytes as lone surrogates: they become U+FFFD here,
+    as on the piped path, so none reaches the store."""
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in line)
 
 
 def read_lines(stream: TextIO) -> Callable[[], str]:
@@ -153,10 +248,17 @@ def read_lines(stream: TextIO) -> Callable[[], str]:
     return readline
 
 
-async def run_console(core: Core, port: ConsolePort, moderators: frozenset[str], stream: TextIO = sys.stdin) -> None:
-    app = ConsoleApp(core, port, moderators)
+async def run_console(core: Core, port: ConsolePort, moderators: frozenset[str], stream: TextIO = sys.stdin,
+                      *, name: str = "", terminal: bool = False) -> None:
+    """Start the core, say what is still open, and read lines: from a terminal with prompt_toolkit
+    when `terminal`, else from `stream` line by line."""
+    app = ConsoleApp(core, port, moderators, name)
     await core.start()
     try:
-        await app.run(stream)
+        app.still_open()
+        if terminal:
+            await app.run_terminal()
+        else:
+            await app.run(stream)
     finally:
         await core.stop()
