@@ -21,6 +21,7 @@ from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
 from bot.settings import Settings, SettingsError, load_secret
+from bot.storage import describe
 from bot.storage.errors import StoreError
 
 log = logging.getLogger("bot")
@@ -31,7 +32,7 @@ async def run(settings: Settings, name: str = "") -> int:
     platforms = settings.platforms
     if platforms == ["console"]:
         catalog = Catalog.load(settings.bot_prompts / "locales")
-        print(catalog.t("en", "console.starting", database=settings.bot_database), flush=True)
+        print(catalog.t("en", "console.starting", database=describe(settings.bot_database)), flush=True)
         clock = SystemClock()
         core = await build_core(settings.bot_database, {}, clock=clock, secret=secret,
                                 prompts=settings.bot_prompts, tune_process=True)

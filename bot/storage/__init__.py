@@ -15,6 +15,16 @@ def is_postgres(database: str | Path) -> bool:
     return str(database).startswith(POSTGRES_SCHEMES)
 
 
+def describe(database: str | Path) -> str:
+    """`BOT_DATABASE` for a message or a log line: a PostgreSQL URL as `host:port/database`,
+    never with its password; a SQLite file as given."""
+    if is_postgres(database):
+        from bot.storage.postgres_setup import where
+
+        return where(str(database))
+    return str(database)
+
+
 async def open_store(database: str | Path) -> Store:
     """The store `BOT_DATABASE` names: a `postgresql://` URL, or else a SQLite file (or `:memory:`).
 

@@ -271,6 +271,6 @@ async def test_natural_forms_of_mod_and_a_ranked_ballot_with_arrows(console):
                  "v1: /poll vote id:1 Zoo > Aquarium"):
         await app.handle_line(line)
     text = out.getvalue()
-    assert "bob is warned: 1 active strike(s)." in text
+    assert "bob is warned: 1 active strike." in text
     assert "Your text contains 'zorb'" in text
     assert "Your vote on poll #1: 1. Zoo · 2. Aquarium." in text

@@ -64,7 +64,7 @@ def test_python_m_bot_prints_the_refusal_without_a_traceback(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     monkeypatch.setenv("BOT_DATABASE", str(tmp_path / "bot.db"))
-    assert main() == 2
+    assert main([]) == 2
     err = capsys.readouterr().err
     assert err.startswith("debate-bot cannot start: HTTP mode needs SLACK_SIGNING_SECRET")
     assert "Traceback" not in err

@@ -163,3 +163,10 @@ async def test_a_batch_waiting_on_a_phase_change_sees_the_new_version(postgres_u
     finally:
         await admin.close()
         await store.close()
+
+
+def test_the_database_named_in_messages_never_carries_a_password():
+    from bot.storage import describe
+
+    assert describe("postgresql://bot:s3cret@db.example:6543/debates") == "db.example:6543/debates"
+    assert describe("debate-bot.db") == "debate-bot.db"
