@@ -224,10 +224,33 @@ def debate_chart_labels(core: Core, lang: str) -> dict[str, str]:
     return labels
 
 
+def debate_verdict(core: Core, lang: str, r: Result) -> tuple[str, str | None, str]:
+    """The chart's verdict line, the side that won ("pro"/"con"; None for a tie or no
+    result) and the swing line ("" when there is no result).
+
+    Reads ``r.winner``, ``r.swing["pro"]``, ``r.swing["con"]`` and ``r.post``. A winner that
+    is neither side nor "tie" (None for a debate ended before its post-vote) and a post-vote
+    without ballots are read the same: no result. The margin is the winner's swing minus the
+    other side's, in points.
+    """
+    winner = getattr(r, "winner", None)
+    if winner not in ("pro", "con", "tie") or not sum((getattr(r, "post", None) or {}).values()):
+        return core.t(lang, "chart.verdict_none"), None, ""
+    swing = core.t(lang, "chart.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"]))
+    if winner == "tie":
+        return core.t(lang, "chart.verdict_tie"), None, swing
+    other = "con" if winner == "pro" else "pro"
+    margin = f"{rounded(r.swing[winner] - r.swing[other], 1):.1f}"
+    return core.t(lang, "chart.verdict_win", side=core.t(lang, f"side.{winner}"), margin=margin), winner, swing
+
+
 async def debate_chart(core: Core, d: Debate, r: Result) -> Attachment | None:
-    """Pre vs post shares per side and who moved, as `debate-<id>.png`."""
+    """Pre vs post shares per side and who moved, as `debate-<id>.png`; the title says who won."""
     from bot import charts  # matplotlib loads on the first chart, not at import
 
-    draw = partial(charts.debate_chart, title=core.t(d.language, "chart.debate_title", id=d.id, title=d.motion_title),
-                   labels=debate_chart_labels(core, d.language), pre=r.pre, post=r.post, movement=r.movement)
+    lang = d.language
+    verdict, winner, swing = debate_verdict(core, lang, r)
+    draw = partial(charts.debate_chart, title=core.t(lang, "chart.debate_title", id=d.id, title=d.motion_title),
+                   labels=debate_chart_labels(core, lang), pre=r.pre, post=r.post, movement=r.movement,
+                   verdict=verdict, winner=winner, swing=swing)
     return await png(draw, f"debate-{d.id}.png")

@@ -10,15 +10,19 @@ import json
 import re
 import struct
 import zlib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from matplotlib import image as mpimg
 
+from bot import charts
 from bot.charts import DEBATE_SIZE, POLL_SIZE, poll_chart_size
-from bot.core.model import Actor
+from bot.core import export
+from bot.core.model import Actor, Choice
 from bot.core.service import Request
+from bot.core.voting import oxford_result
 from tests.conftest import CHANNEL, say
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,3 +361,42 @@ async def test_a_swing_too_small_to_show_is_plus_zero_never_minus_zero(core):
     assert "-0.0" not in raw
     markdown = (await debate_export(core, "md")).data.decode()
     assert "Pro +0.0 pts · Con +0.0 pts" in markdown and "-0.0" not in markdown
+
+
+# --- the debate chart's verdict -------------------------------------------------------------
+
+
+def verdicts(core, r):
+    return {lang: export.debate_verdict(core, lang, r) for lang in ("en", "ja")}
+
+
+async def test_the_chart_title_names_the_winner_and_the_margin(core, monkeypatch):
+    drawn = []
+    real = charts.debate_chart
+    monkeypatch.setattr(charts, "debate_chart", lambda path, **kw: drawn.append(kw) or real(path, **kw))
+    await run_debate(core)
+    # pre 1/1/1, post 2/1/0: Pro +33.3 points, Con +0.0, so Pro by 33.3
+    assert drawn[-1]["verdict"] == "Pro wins by 33.3 points"
+    assert drawn[-1]["winner"] == "pro"
+    assert drawn[-1]["swing"] == "Swing: Pro +33.3 pts · Con +0.0 pts"
+    assert drawn[-1]["title"].startswith("Debate #1: This house would")
+    p, c, u = Choice.PRO, Choice.CON, Choice.UNDECIDED
+    r = oxford_result({"v1": p, "v2": c, "v3": u}, {"v1": p, "v2": p, "v3": c})
+    assert verdicts(core, r)["ja"] == (
+        "賛成側の勝ち（33.3 ポイント差）", "pro", "支持の変化: 賛成 +33.3 ポイント · 反対 +0.0 ポイント")
+
+
+def test_the_verdict_of_a_con_win_a_tie_and_no_result(core):
+    c, p, u = Choice.CON, Choice.PRO, Choice.UNDECIDED
+    con = oxford_result({"a": p, "b": u}, {"a": p, "b": c})  # Pro 50 -> 50, Con 0 -> 50
+    assert export.debate_verdict(core, "en", con) == (
+        "Con wins by 50.0 points", "con", "Swing: Pro +0.0 pts · Con +50.0 pts")
+    tie = oxford_result({"a": p, "b": c}, {"a": p, "b": c})
+    assert export.debate_verdict(core, "en", tie) == (
+        "A tie: both sides gained the same", None, "Swing: Pro +0.0 pts · Con +0.0 pts")
+    # no post-vote at all, and a winner of None (a debate ended before its post-vote): the same
+    no_post = oxford_result({"a": p, "b": c}, {})
+    none = replace(con, winner=None)
+    for r in (no_post, none):
+        assert verdicts(core, r) == {"en": ("No result: nobody voted after the debate", None, ""),
+                                     "ja": ("結果なし: ディベート後の投票がありません", None, "")}
