@@ -137,16 +137,32 @@ def _phase_name(fmt: Format, index: int, lang: str) -> str:
     return fmt.phases[min(index, len(fmt.phases) - 1)].name(lang)
 
 
+# Fonts: Latin first, then the common Japanese families on macOS/iOS (Hiragino), Linux and
+# Android (Noto CJK), Windows (Yu Gothic, Meiryo); a Japanese page puts those first so its
+# Latin text matches. Print: @page leaves the paper size to the printer (A4 or Letter) with
+# margins whose text area fits both; headings stay with what follows, tables, rows, speeches
+# and the chart are not split, and a long table repeats its header on every page.
 HTML_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans JP",sans-serif;max-width:48rem;margin:2rem auto;
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Hiragino Sans","Hiragino Kaku Gothic ProN",
+"Noto Sans CJK JP","Noto Sans JP","Yu Gothic","YuGothic",Meiryo,sans-serif;max-width:48rem;margin:2rem auto;
 padding:0 1rem;color:#111;line-height:1.5}
+html:lang(ja) body{font-family:"Hiragino Sans","Hiragino Kaku Gothic ProN","Noto Sans CJK JP","Noto Sans JP",
+"Yu Gothic","YuGothic",Meiryo,system-ui,sans-serif;line-break:strict}
 h1{font-size:1.6rem}blockquote{border-left:4px solid #0072B2;margin:1rem 0;padding:.2rem 1rem;background:#f4f8fb}
-.speech{border:1px solid #ccc;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0;page-break-inside:avoid}
+.speech{border:1px solid #ccc;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0}
 .pro{border-left:6px solid #0072B2}.con{border-left:6px solid #D55E00}.audience{border-left:6px solid #999}
 .who{font-weight:600}.meta{color:#555;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #999;padding:.3rem .7rem;text-align:right}th:first-child,td:first-child{text-align:left}
-.text{white-space:pre-wrap}figure{margin:1rem 0;page-break-inside:avoid}figure img{max-width:100%;height:auto}
-@media print{body{margin:0;max-width:none}a{color:#000}}
+.text{white-space:pre-wrap;overflow-wrap:anywhere}figure{margin:1rem 0}figure img{max-width:100%;height:auto}
+@page{size:auto;margin:16mm 14mm}
+@media print{
+body{margin:0;max-width:none;padding:0;font-size:11pt}a{color:#000}
+h1,h2,h3{break-after:avoid;page-break-after:avoid;break-inside:avoid;page-break-inside:avoid}
+table,tr,.speech,figure,blockquote{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}
+p,li{orphans:3;widows:3}
+figure img{max-height:120mm;width:auto}
+}
 """
 
 
@@ -175,14 +191,14 @@ def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None =
         parts.append(f"<h2>{e(t(lang, 'export.questions'))}</h2><ul>")
         parts += [f"<li><b>{e(q.name)}</b>: {e(q.text)}</li>" for q in approved]
         parts.append("</ul>")
-    parts.append(f"<h2>{e(t(lang, 'export.votes'))}</h2><table><tr><th></th>")
+    parts.append(f"<h2>{e(t(lang, 'export.votes'))}</h2><table><thead><tr><th></th>")
     parts += [f"<th>{e(t(lang, f'choice.{c}'))}</th>" for c in ("pro", "con", "undecided")]
-    parts.append("</tr>")
+    parts.append("</tr></thead><tbody>")
     for stage, counts, share in (("pre", r.pre, r.pre_share), ("post", r.post, r.post_share)):
         parts.append(f"<tr><td>{e(t(lang, f'export.stage.{stage}'))}</td>")
         parts += [f"<td>{counts[c]} ({share[c]:.0f}%)</td>" for c in ("pro", "con", "undecided")]
         parts.append("</tr>")
-    parts.append(f"</table><p><b>{e(s['winner'])}</b> — {e(s['swing'])}</p>")
+    parts.append(f"</tbody></table><p><b>{e(s['winner'])}</b> — {e(s['swing'])}</p>")
     if chart:
         data = base64.b64encode(chart).decode("ascii")
         alt = e(t(lang, "chart.debate_alt"))

@@ -400,3 +400,98 @@ def test_the_verdict_of_a_con_win_a_tie_and_no_result(core):
     for r in (no_post, none):
         assert verdicts(core, r) == {"en": ("No result: nobody voted after the debate", None, ""),
                                      "ja": ("結果なし: ディベート後の投票がありません", None, "")}
+
+
+# --- the HTML export prints -----------------------------------------------------------------
+
+A4_MM, LETTER_MM = (210.0, 297.0), (215.9, 279.4)
+
+
+def css_rules(css: str, context: str = "") -> list[tuple[str, str, dict[str, str]]]:
+    """(enclosing at-rule, selector, declarations) for every rule of `css`, nested ones too."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules, pos = [], 0
+    while (start := css.find("{", pos)) >= 0:
+        head, depth, end = " ".join(css[pos:start].split()), 1, start + 1
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        body = css[start + 1:end - 1]
+        if head.startswith("@media"):
+            rules += css_rules(body, head)
+        else:
+            decls = dict((k.strip().lower(), " ".join(v.split())) for k, _, v in
+                         (d.partition(":") for d in body.split(";")) if k.strip())
+            rules += [(context, sel.strip(), decls) for sel in head.split(",")]
+        pos = end
+    return rules
+
+
+def declared(rules, selector: str, prop: str, context: str | None = None) -> list[str]:
+    return [d[prop] for ctx, sel, d in rules if sel == selector and prop in d
+            and (context is None or ctx == context)]
+
+
+def mm(length: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(mm|cm|in|pt)", length).groups()
+    return float(number) * {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72}[unit]
+
+
+async def exported_page(core, language: str = "en") -> str:
+    await run_debate(core)
+    if language == "en":
+        return (await debate_export(core, "html")).data.decode()
+    d = await core.debates.latest(Request(who("v1"), CHANNEL, "/debate export"))
+    return export.to_html(core, replace(d, language=language), core.debates.fmt(d), core.debates.result(d))
+
+
+def page_css(page: str) -> list[tuple[str, str, dict[str, str]]]:
+    styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
+    assert len(styles) == 1
+    return css_rules(styles[0])
+
+
+async def test_html_export_keeps_headings_tables_and_rows_together_in_print(core):
+    page = await exported_page(core)
+    rules = page_css(page)
+    printing = "@media print"
+    for heading in ("h1", "h2", "h3"):
+        assert "avoid" in declared(rules, heading, "break-after", printing), heading
+        assert "avoid" in declared(rules, heading, "page-break-after", printing), heading  # older engines
+    for block in ("table", "tr", ".speech", "figure"):
+        assert "avoid" in declared(rules, block, "break-inside", printing), block
+    assert declared(rules, "thead", "display", printing) == ["table-header-group"]
+    # and the page uses it: the votes table's header row is a thead, its rows a tbody
+    table = re.search(r"<table>(.*?)</table>", page, flags=re.S).group(1)
+    assert re.fullmatch(r"<thead><tr>(<th>[^<]*</th>){4}</tr></thead><tbody>(<tr>.*?</tr>){2}</tbody>", table)
+
+
+async def test_html_export_page_fits_a4_and_letter(core):
+    rules = page_css(await exported_page(core))
+    pages = [d for ctx, sel, d in rules if sel == "@page"]
+    assert len(pages) == 1
+    # no fixed paper: the printer's A4 or Letter is used as it is
+    assert pages[0].get("size", "auto") == "auto"
+    margins = [mm(m) for m in pages[0]["margin"].split()]
+    vertical, horizontal = margins[0], margins[1] if len(margins) > 1 else margins[0]
+    for width, height in (A4_MM, LETTER_MM):
+        assert width - 2 * horizontal >= 170 and height - 2 * vertical >= 230
+    # nothing in print is wider than the paper: the screen column and its margins go
+    assert declared(rules, "body", "max-width", "@media print") == ["none"]
+    assert "max-width:100%" in "".join(f"{k}:{v}" for k, v in
+                                         next(d for c, s, d in rules if s == "figure img" and not c).items())
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+async def test_html_export_names_japanese_fonts(core, language):
+    page = await exported_page(core, language)
+    assert f'<html lang="{language}">' in page
+    rules = page_css(page)
+    japanese = ('"Hiragino Sans"', '"Noto Sans CJK JP"', '"Yu Gothic"', "Meiryo")
+    for selector in ("body", "html:lang(ja) body"):
+        (stack,) = declared(rules, selector, "font-family")
+        families = [f.strip() for f in stack.split(",")]
+        assert all(f in families for f in japanese), (selector, families)
+        assert families[-1] == "sans-serif"
+    (ja_stack,) = declared(rules, "html:lang(ja) body", "font-family")
+    assert ja_stack.split(",")[0] == '"Hiragino Sans"'  # a Japanese page's Latin matches its kana
