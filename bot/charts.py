@@ -629,7 +629,8 @@ def _heading(
     if one_line == " ".join(title.split()):
         text, y, size, below, after = one_line, 12, 28, 75, 62
     else:
-        text, y, size, below, after = _wrap(title, 54, 2), 10, 24, 98, 92
+        text, y, size = _wrap(title, 54, 2), 10, 24
+        below, after = (98, 92) if "\n" in text else (75, 58)
     fig.text(
         0.5,
         1 - y / height,

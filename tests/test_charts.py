@@ -126,11 +126,19 @@ def test_debate_chart_at_100_percent_keeps_axis_and_labels_within_100(pre, post)
         assert t.get_window_extent().y1 <= box.y1 + 1, t.get_text()
 
 
-def test_debate_title_states_the_winner_and_the_swing() -> None:
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Debate #1: Uniforms",  # one line at 28 pt
+        "Debate #1: Identity checks for every mask sale",  # one line at 24 pt
+        "Debate #12: This house would abolish school uniforms and homework for every pupil",
+    ],
+)
+def test_debate_title_states_the_winner_and_the_swing(title: str) -> None:
     fig = drawn(DEBATE_SIZE)
     draw_debate(
         fig,
-        title="Debate #1: Uniforms",
+        title=title,
         labels=EN_DEBATE,
         pre={"pro": 9, "con": 7, "undecided": 8},
         post={"pro": 15, "con": 8, "undecided": 1},
@@ -140,7 +148,8 @@ def test_debate_title_states_the_winner_and_the_swing() -> None:
         swing="Swing: Pro +25.0 pts · Con +4.2 pts",
     )
     texts = {t.get_text(): t for t in fig.texts}
-    assert list(texts)[:2] == ["Debate #1: Uniforms", "Pro wins by 21.0 points"]
+    assert " ".join(list(texts)[0].split()) == title
+    assert list(texts)[1] == "Pro wins by 21.0 points"
     assert matplotlib.colors.to_hex(texts["Pro wins by 21.0 points"].get_color()) == charts.PRO.lower()
     assert "Swing: Pro +25.0 pts · Con +4.2 pts · Before: 24 · After: 24" in texts
     # the bars start below the heading: nothing overlaps the verdict
@@ -150,6 +159,8 @@ def test_debate_title_states_the_winner_and_the_swing() -> None:
         if t is not texts["Pro wins by 21.0 points"]:
             assert not t.get_window_extent().overlaps(verdict), t.get_text()
     assert fig.axes[0].get_window_extent().y1 < min(t.get_window_extent().y0 for t in fig.texts)
+    # and it sits right under the title, not half a line below it
+    assert list(texts.values())[0].get_window_extent().y0 - verdict.y1 < 16
 
 
 @pytest.mark.parametrize("winner", [None, "tie"])
