@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run reset test demo bench lint clean
+.PHONY: run reset test demo bench lint pictures clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+pictures: $(STAMP)
+	$(PY) docs/pictures.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

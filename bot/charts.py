@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
+import math
 import shutil
 import subprocess
 import threading
@@ -58,6 +59,8 @@ INK = "#1A1A1A"
 GRID = "#D0D0D0"
 SIDE_COLOURS = {"pro": PRO, "con": CON, "undecided": UNDECIDED}
 SIDES = ("pro", "con", "undecided")
+LABEL_SIZES = (17, 15, 13, 12)  # pt: option names shrink to these to fit whole
+LABEL_MARGIN = 24  # px between the figure's left edge and a label column, and the tick pad
 MOVEMENT_ROWS = 9  # rows in the movement table; the smallest moves beyond share one row
 
 DEFAULT_FONT = "DejaVu Sans"
@@ -167,12 +170,15 @@ def debate_chart(
     pre: dict[str, int],
     post: dict[str, int],
     movement: list[tuple[str, str, int]],
+    verdict: str = "",
+    winner: str | None = None,
+    swing: str = "",
 ) -> Path:
     """Draw the pre- vs post-debate vote shares per side and the movement between them.
 
     Args:
         path: the PNG file to write (1200x900 px); its folder is created if missing.
-        title: chart title.
+        title: chart title (the motion).
         labels: display names for "pro", "con", "undecided", "pre" and "post" (any
             language); a missing key shows the key itself.
         pre: votes per side before the debate ("pro", "con", "undecided"; missing = 0).
@@ -181,25 +187,67 @@ def debate_chart(
             side other than the three (e.g. "none", no vote that time) is shown by its
             label with a white marker. Changes come first, largest first, then those who
             stayed; past nine rows the smallest are summed into one "…" row.
+        verdict: the second title line, who won and by how much ("Pro wins by 15.0
+            points"), "" for none.
+        winner: "pro" or "con" colours the verdict in that side's colour; anything else
+            (a tie, no result) draws it in ink.
+        swing: the swing line under the verdict ("Swing: Pro +20.0 pts · Con +5.0 pts"),
+            "" for none; the vote counts before and after follow it.
 
     Returns:
         ``path``.
     """
+    with _figure(path, DEBATE_SIZE) as fig:
+        draw_debate(
+            fig,
+            title=title,
+            labels=labels,
+            pre=pre,
+            post=post,
+            movement=movement,
+            verdict=verdict,
+            winner=winner,
+            swing=swing,
+        )
+    return path
+
+
+def draw_debate(
+    fig: Figure,
+    *,
+    title: str,
+    labels: dict[str, str],
+    pre: dict[str, int],
+    post: dict[str, int],
+    movement: list[tuple[str, str, int]],
+    verdict: str = "",
+    winner: str | None = None,
+    swing: str = "",
+) -> None:
+    """The drawing step of :func:`debate_chart`, on a figure of ``DEBATE_SIZE`` pixels."""
     name = _namer(labels)
     pre_total = sum(pre.get(side, 0) for side in SIDES)
     post_total = sum(post.get(side, 0) for side in SIDES)
-    with _figure(path, DEBATE_SIZE) as fig:
-        _heading(
-            fig,
-            DEBATE_SIZE[1],
-            title,
-            f"{name('pre')}: {pre_total}   ·   {name('post')}: {post_total}",
-        )
-        bars = fig.add_axes((0.08, 0.15, 0.5, 0.66))
-        _draw_shares(bars, name, pre, post, pre_total, post_total)
-        moves = fig.add_axes((0.62, 0.15, 0.36, 0.66))
-        _draw_movement(moves, name, movement)
-    return path
+    counts = f"{name('pre')}: {pre_total}   ·   {name('post')}: {post_total}"
+    below = _heading(
+        fig,
+        DEBATE_SIZE[1],
+        title,
+        f"{swing}   ·   {counts}" if swing else counts,
+        verdict=verdict,
+        verdict_colour=SIDE_COLOURS.get(winner or "", INK) if winner in ("pro", "con") else INK,
+    )
+    top = 1 - (below + 30) / DEBATE_SIZE[1]
+    bars = fig.add_axes((0.08, 0.15, 0.5, top - 0.15))
+    _draw_shares(bars, name, pre, post, pre_total, post_total)
+    moves = fig.add_axes((0.62, 0.15, 0.36, top - 0.15))
+    _draw_movement(moves, name, movement)
+
+
+def share_limit(top: float) -> float:
+    """The top of the share axis for a tallest bar of ``top`` percent: room above the bar
+    for its label, a multiple of 10, at least 20 and never past 100 (a share cannot be more)."""
+    return float(min(100, max(20, math.ceil((top * 1.25 + 8) / 10) * 10)))
 
 
 def _draw_shares(
@@ -211,7 +259,16 @@ def _draw_shares(
     post_total: int,
 ) -> None:
     width = 0.38
-    top = 0.0
+    tallest = max(
+        [100.0 * pre.get(side, 0) / pre_total for side in SIDES if pre_total]
+        + [100.0 * post.get(side, 0) / post_total for side in SIDES if post_total],
+        default=0.0,
+    )
+    limit = share_limit(tallest)
+    ax.set_ylim(0, limit)
+    # A label is two lines of 18 pt: it stands above its bar where there is room, otherwise
+    # just inside the bar's top on a white box, so no label leaves the axes.
+    label_room = limit * 60 / (ax.get_position().height * DEBATE_SIZE[1])
     for g, side in enumerate(SIDES):
         colour = SIDE_COLOURS[side]
         for offset, votes, total, hatch, alpha in (
@@ -219,7 +276,6 @@ def _draw_shares(
             (width / 2 + 0.01, post.get(side, 0), post_total, None, 1.0),
         ):
             share = 100.0 * votes / total if total else 0.0
-            top = max(top, share)
             ax.bar(
                 g + offset,
                 share,
@@ -229,17 +285,18 @@ def _draw_shares(
                 linewidth=2.5,
                 hatch=hatch,
             )
+            inside = share + 1.5 + label_room > limit
             ax.text(
                 g + offset,
-                share + 1.5,
+                share - 1.5 if inside else share + 1.5,
                 f"{share:.0f}%\n({votes})",
                 ha="center",
-                va="bottom",
-                fontsize=18,
+                va="top" if inside else "bottom",
+                fontsize=16 if inside else 18,
                 fontweight="bold",
                 linespacing=1.1,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 2} if inside else None,
             )
-    ax.set_ylim(0, min(max(top * 1.3 + 8, 20), 125))
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.set_xlim(-0.6, len(SIDES) - 0.4)
@@ -346,28 +403,78 @@ def poll_chart(
     Returns:
         ``path``.
     """
+    size = poll_chart_size(len(rounds or []))
+    with _figure(path, size) as fig:
+        draw_poll(
+            fig,
+            title=title,
+            options=options,
+            counts=counts,
+            winners=winners,
+            rounds=rounds,
+            labels=labels,
+        )
+    return path
+
+
+def draw_poll(
+    fig: Figure,
+    *,
+    title: str,
+    options: list[str],
+    counts: list[int],
+    winners: list[int],
+    rounds: list[RunoffRound] | None = None,
+    labels: dict[str, str],
+) -> None:
+    """The drawing step of :func:`poll_chart`, on a figure of ``poll_chart_size`` pixels."""
     text = {"votes": "votes", "round": "Round", "eliminated": "eliminated", "winner": "winner"}
     text.update(labels)
     rounds = rounds or []
     size = poll_chart_size(len(rounds))
-    with _figure(path, size) as fig:
-        _poll_heading(fig, size, title, options, counts, winners, text)
-        top = 1 - 160 / size[1]
-        if not rounds:
-            ax = fig.add_axes((0.3, 0.1, 0.66, top - 0.1))
-            _option_bars(
-                ax,
-                options,
-                counts,
-                winners=set(winners),
-                eliminated=set(),
-                text=text,
-                width=24,
-            )
-            ax.set_xlabel(_plain(text["votes"]), fontsize=18)
-        else:
-            _round_panels(fig, size, top, options, winners, rounds, text)
-    return path
+    _poll_heading(fig, size, title, options, counts, winners, text)
+    top = 1 - 160 / size[1]
+    if not rounds:
+        box = (0.3, 0.1, 0.66, top - 0.1)
+        ax = fig.add_axes(box)
+        names, fontsize = option_labels(
+            options,
+            label_px=box[0] * size[0] - LABEL_MARGIN,
+            row_px=box[3] * size[1] / max(len(options), 1),
+        )
+        _option_bars(
+            ax,
+            options,
+            counts,
+            winners=set(winners),
+            eliminated=set(),
+            text=text,
+            names=names,
+            fontsize=fontsize,
+        )
+        ax.set_xlabel(_plain(text["votes"]), fontsize=18)
+    else:
+        _round_panels(fig, size, top, options, winners, rounds, text)
+
+
+def option_labels(
+    options: list[str], *, label_px: float, row_px: float
+) -> tuple[list[str], int]:
+    """The option names as axis labels, and their font size in points.
+
+    Each name is wrapped at spaces (a word wider than the column, or Japanese, breaks
+    anywhere) into a label column ``label_px`` wide, in as many lines as a bar's row
+    (``row_px`` high) holds. The largest of ``LABEL_SIZES`` at which every name fits whole
+    wins; only when none does are names ended with "…", at the smallest size.
+    """
+    for size in LABEL_SIZES:
+        font_px = size * DPI / 72
+        width = max(4, int(label_px / (font_px * 0.6)))
+        lines = max(1, int(row_px / (font_px * 1.25)))
+        whole = [_wrap(o, width, len(o) + 1) for o in options]
+        if all(w.count("\n") < lines for w in whole):
+            return whole, size
+    return [_wrap(o, width, lines) for o in options], LABEL_SIZES[-1]
 
 
 def poll_chart_size(rounds: int) -> tuple[int, int]:
@@ -386,7 +493,7 @@ def _poll_heading(
     text: dict[str, str],
 ) -> None:
     if winners:
-        names = ", ".join(_wrap(options[w], 30, 1) for w in winners)
+        names = ", ".join(options[w] for w in winners)
         line = f"★ {text['winner']}: {names}"
     else:
         line = f"{sum(counts)} {text['votes']}"
@@ -405,8 +512,15 @@ def _round_panels(
     ncols = min(RANKED_COLUMNS, len(rounds))
     nrows = -(-len(rounds) // RANKED_COLUMNS)
     bottom = 70 / size[1]
+    left, hspace = 0.24, 0.45
     grid = fig.add_gridspec(
-        nrows, ncols, left=0.21, right=0.97, top=top, bottom=bottom, wspace=0.08, hspace=0.45
+        nrows, ncols, left=left, right=0.97, top=top, bottom=bottom, wspace=0.08, hspace=hspace
+    )
+    panel_px = (top - bottom) * size[1] / (nrows + hspace * (nrows - 1))
+    names, fontsize = option_labels(
+        options,
+        label_px=left * size[0] - LABEL_MARGIN,
+        row_px=panel_px / max(len(options), 1),
     )
     scale = max(max(rnd.counts.values(), default=0) for rnd in rounds)  # one x scale for all
     first_axes: Axes | None = None
@@ -423,8 +537,11 @@ def _round_panels(
             winners=set(winners) if last else set(),
             eliminated=set(rnd.eliminated),
             text=text,
-            width=16 if col == 0 else 0,
+            # the panels share their y axis, so its tick labels are set once, by the first
+            names=names if r == 0 else None,
+            fontsize=fontsize,
             scale=scale,
+            show_names=col == 0,
         )
         ax.set_title(_plain(_round_title(text["round"], r + 1)), fontsize=20, loc="left")
         xlabel = text["votes"]
@@ -446,13 +563,17 @@ def _option_bars(
     winners: set[int],
     eliminated: set[int],
     text: dict[str, str],
-    width: int,
+    names: list[str] | None,
+    fontsize: int,
     scale: int = 0,
+    show_names: bool = True,
 ) -> None:
     """Horizontal bars, first option on top; a None value is an option no longer counted.
 
-    ``width`` is the wrap width of the option names; 0 hides them. ``scale`` is the
-    largest value the x axis must hold (default: the largest of ``values``).
+    ``names`` are the y tick labels (from :func:`option_labels`), drawn at ``fontsize``;
+    None leaves the ticks alone (axes sharing their y axis with one that set them), and
+    ``show_names=False`` hides them on this axes. ``scale`` is the largest value the x axis
+    must hold (default: the largest of ``values``).
     """
     rows = range(len(options))
     biggest = max((v for v in values if v is not None), default=0)
@@ -480,8 +601,9 @@ def _option_bars(
     ax.set_ylim(max(len(options), 1) - 0.5, -0.5)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     ax.tick_params(axis="x", labelsize=15)
-    ax.set_yticks(list(rows), [_plain(_wrap(o, width or 1, 2)) for o in options])
-    ax.tick_params(axis="y", length=0, labelsize=17, labelleft=bool(width))
+    if names is not None:
+        ax.set_yticks(list(rows), [_plain(n) for n in names])
+    ax.tick_params(axis="y", length=0, labelsize=fontsize, labelleft=show_names)
     ax.grid(axis="x", color=GRID, linewidth=1)
     ax.set_axisbelow(True)
     for spine in ("top", "right"):
@@ -491,35 +613,49 @@ def _option_bars(
 # --- shared -----------------------------------------------------------------------------
 
 
-def _heading(fig: Figure, height: int, title: str, subtitle: str) -> None:
-    """Title (one line at 28 pt, or two at 24 pt) and a subtitle, in the top 150 px."""
+def _heading(
+    fig: Figure,
+    height: int,
+    title: str,
+    subtitle: str,
+    *,
+    verdict: str = "",
+    verdict_colour: str = INK,
+) -> int:
+    """Title (one line at 28 pt, or two at 24 pt), an optional verdict line (24 pt bold) and
+    a subtitle (one or two lines at 19 pt); returns how many pixels from the top the
+    subtitle ends."""
     one_line = _wrap(title, 44, 1)
     if one_line == " ".join(title.split()):
-        fig.text(
-            0.5,
-            1 - 12 / height,
-            _plain(one_line),
-            ha="center",
-            va="top",
-            fontsize=28,
-            fontweight="bold",
-        )
-        below = 75
+        text, y, size, below, after = one_line, 12, 28, 75, 62
     else:
+        text, y, size = _wrap(title, 54, 2), 10, 24
+        below, after = (98, 92) if "\n" in text else (75, 58)
+    fig.text(
+        0.5,
+        1 - y / height,
+        _plain(text),
+        ha="center",
+        va="top",
+        fontsize=size,
+        fontweight="bold",
+        linespacing=1.15,
+    )
+    if verdict:
         fig.text(
             0.5,
-            1 - 10 / height,
-            _plain(_wrap(title, 54, 2)),
+            1 - after / height,
+            _plain(_wrap(verdict, 54, 1)),
             ha="center",
             va="top",
             fontsize=24,
             fontweight="bold",
-            linespacing=1.15,
+            color=verdict_colour,
         )
-        below = 98
-    fig.text(
-        0.5, 1 - below / height, _plain(_wrap(subtitle, 90, 1)), ha="center", va="top", fontsize=19
-    )
+        below = after + 46
+    lines = _wrap(subtitle, 76, 2)
+    fig.text(0.5, 1 - below / height, _plain(lines), ha="center", va="top", fontsize=19)
+    return below + 28 * (lines.count("\n") + 1)
 
 
 @contextmanager
@@ -572,7 +708,8 @@ def _namer(labels: dict[str, str]) -> Callable[[str], str]:
 def _wrap(text: str, width: int, lines: int) -> str:
     """Wrap to at most ``lines`` lines of ``width`` columns, ending with … if cut.
 
-    Wide (CJK) characters count as two columns; lines break at a space when there is one.
+    Wide (CJK) characters count as two columns; lines break at a space when there is one,
+    and a cut ends on a whole word unless that would leave less than half the line.
     """
     rest = " ".join(text.split())
     out: list[str] = []
@@ -585,7 +722,11 @@ def _wrap(text: str, width: int, lines: int) -> str:
         rest = rest[cut:].lstrip()
     if rest:
         if _columns(rest) > width:
-            rest = rest[: _fit(rest, width - 1)].rstrip() + "…"
+            cut = _fit(rest, width - 1)
+            space = rest.rfind(" ", 0, cut + 1)
+            if space >= cut / 2:  # end on a whole word unless that drops half the line
+                cut = space
+            rest = rest[:cut].rstrip() + "…"
         out.append(rest)
     return "\n".join(out)
 

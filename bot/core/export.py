@@ -24,7 +24,7 @@ from bot.core import debate_cards
 from bot.core.cards import Attachment
 from bot.core.model import Debate, Format, Stage
 from bot.core.timefmt import clock_time, duration
-from bot.core.voting import Result, rounded, signed_points
+from bot.core.voting import BEFORE_POST_VOTE, Result, rounded, signed_points
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -146,16 +146,32 @@ def _phase_name(fmt: Format, index: int, lang: str) -> str:
     return fmt.phases[min(index, len(fmt.phases) - 1)].name(lang)
 
 
+# Fonts: Latin first, then the common Japanese families on macOS/iOS (Hiragino), Linux and
+# Android (Noto CJK), Windows (Yu Gothic, Meiryo); a Japanese page puts those first so its
+# Latin text matches. Print: @page leaves the paper size to the printer (A4 or Letter) with
+# margins whose text area fits both; headings stay with what follows, tables, rows, speeches
+# and the chart are not split, and a long table repeats its header on every page.
 HTML_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans JP",sans-serif;max-width:48rem;margin:2rem auto;
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Hiragino Sans","Hiragino Kaku Gothic ProN",
+"Noto Sans CJK JP","Noto Sans JP","Yu Gothic","YuGothic",Meiryo,sans-serif;max-width:48rem;margin:2rem auto;
 padding:0 1rem;color:#111;line-height:1.5}
+html:lang(ja) body{font-family:"Hiragino Sans","Hiragino Kaku Gothic ProN","Noto Sans CJK JP","Noto Sans JP",
+"Yu Gothic","YuGothic",Meiryo,system-ui,sans-serif;line-break:strict}
 h1{font-size:1.6rem}blockquote{border-left:4px solid #0072B2;margin:1rem 0;padding:.2rem 1rem;background:#f4f8fb}
-.speech{border:1px solid #ccc;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0;page-break-inside:avoid}
+.speech{border:1px solid #ccc;border-radius:6px;padding:.6rem 1rem;margin:.8rem 0}
 .pro{border-left:6px solid #0072B2}.con{border-left:6px solid #D55E00}.audience{border-left:6px solid #999}
 .who{font-weight:600}.meta{color:#555;font-size:.9rem}table{border-collapse:collapse;margin:1rem 0}
 td,th{border:1px solid #999;padding:.3rem .7rem;text-align:right}th:first-child,td:first-child{text-align:left}
-.text{white-space:pre-wrap}figure{margin:1rem 0;page-break-inside:avoid}figure img{max-width:100%;height:auto}
-@media print{body{margin:0;max-width:none}a{color:#000}}
+.text{white-space:pre-wrap;overflow-wrap:anywhere}figure{margin:1rem 0}figure img{max-width:100%;height:auto}
+@page{size:auto;margin:16mm 14mm}
+@media print{
+body{margin:0;max-width:none;padding:0;font-size:11pt}a{color:#000}
+h1,h2,h3{break-after:avoid;page-break-after:avoid;break-inside:avoid;page-break-inside:avoid}
+table,tr,.speech,figure,blockquote{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}
+p,li{orphans:3;widows:3}
+figure img{max-height:120mm;width:auto}
+}
 """
 
 
@@ -184,15 +200,15 @@ def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None =
         parts.append(f"<h2>{e(t(lang, 'export.questions'))}</h2><ul>")
         parts += [f"<li><b>{e(q.name)}</b>: {e(q.text)}</li>" for q in approved]
         parts.append("</ul>")
-    parts.append(f"<h2>{e(t(lang, 'export.votes'))}</h2><table><tr><th></th>")
+    parts.append(f"<h2>{e(t(lang, 'export.votes'))}</h2><table><thead><tr><th></th>")
     parts += [f"<th>{e(t(lang, f'choice.{c}'))}</th>" for c in ("pro", "con", "undecided")]
-    parts.append("</tr>")
+    parts.append("</tr></thead><tbody>")
     for stage, counts, share in (("pre", r.pre, r.pre_share), ("post", r.post, r.post_share)):
         parts.append(f"<tr><td>{e(t(lang, f'export.stage.{stage}'))}</td>")
         parts += [f"<td>{counts[c]} ({share[c]:.0f}%)</td>" for c in ("pro", "con", "undecided")]
         parts.append("</tr>")
     swing = f" — {e(s['swing'])}" if s["swing"] else ""
-    parts.append(f"</table><p><b>{e(s['winner'])}</b>{swing}</p>")
+    parts.append(f"</tbody></table><p><b>{e(s['winner'])}</b>{swing}</p>")
     if chart:
         data = base64.b64encode(chart).decode("ascii")
         alt = e(t(lang, "chart.debate_alt"))
@@ -234,10 +250,34 @@ def debate_chart_labels(core: Core, lang: str) -> dict[str, str]:
     return labels
 
 
+def debate_verdict(core: Core, lang: str, r: Result) -> tuple[str, str | None, str]:
+    """The chart's verdict line, the side that won ("pro"/"con"; None for a tie or no
+    result) and the swing line ("" when there is no result).
+
+    Reads ``r.winner``, ``r.reason``, ``r.swing`` and ``r.post``. A debate ended before its
+    post-vote says so; a post-vote without ballots has no result. The margin is the winner's swing minus the
+    other side's, in points.
+    """
+    winner = r.winner
+    if r.reason == BEFORE_POST_VOTE:
+        return core.t(lang, "chart.verdict_before"), None, ""
+    if winner not in ("pro", "con", "tie") or not sum(r.post.values()):
+        return core.t(lang, "chart.verdict_none"), None, ""
+    swing = core.t(lang, "chart.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"]))
+    if winner == "tie":
+        return core.t(lang, "chart.verdict_tie"), None, swing
+    other = "con" if winner == "pro" else "pro"
+    margin = f"{rounded(r.swing[winner] - r.swing[other], 1):.1f}"
+    return core.t(lang, "chart.verdict_win", side=core.t(lang, f"side.{winner}"), margin=margin), winner, swing
+
+
 async def debate_chart(core: Core, d: Debate, r: Result) -> Attachment | None:
-    """Pre vs post shares per side and who moved, as `debate-<id>.png`."""
+    """Pre vs post shares per side and who moved, as `debate-<id>.png`; the title says who won."""
     from bot import charts  # matplotlib loads on the first chart, not at import
 
-    draw = partial(charts.debate_chart, title=core.t(d.language, "chart.debate_title", id=d.id, title=d.motion_title),
-                   labels=debate_chart_labels(core, d.language), pre=r.pre, post=r.post, movement=r.movement)
+    lang = d.language
+    verdict, winner, swing = debate_verdict(core, lang, r)
+    draw = partial(charts.debate_chart, title=core.t(lang, "chart.debate_title", id=d.id, title=d.motion_title),
+                   labels=debate_chart_labels(core, lang), pre=r.pre, post=r.post, movement=r.movement,
+                   verdict=verdict, winner=winner, swing=swing)
     return await png(draw, f"debate-{d.id}.png")

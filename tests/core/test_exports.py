@@ -10,16 +10,19 @@ import json
 import re
 import struct
 import zlib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from matplotlib import image as mpimg
 
+from bot import charts
 from bot.charts import DEBATE_SIZE, POLL_SIZE, poll_chart_size
 from bot.core import export, poll_export
-from bot.core.model import Actor
+from bot.core.model import Actor, Choice
 from bot.core.service import Request
+from bot.core.voting import oxford_result
 from tests.conftest import CHANNEL, say
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -402,3 +405,139 @@ async def test_a_swing_too_small_to_show_is_plus_zero_never_minus_zero(core):
     assert "-0.0" not in raw
     markdown = (await debate_export(core, "md")).data.decode()
     assert "Pro +0.0 pts · Con +0.0 pts" in markdown and "-0.0" not in markdown
+
+
+# --- the debate chart's verdict -------------------------------------------------------------
+
+
+def verdicts(core, r):
+    return {lang: export.debate_verdict(core, lang, r) for lang in ("en", "ja")}
+
+
+async def test_the_chart_title_names_the_winner_and_the_margin(core, monkeypatch):
+    drawn = []
+    real = charts.debate_chart
+    monkeypatch.setattr(charts, "debate_chart", lambda path, **kw: drawn.append(kw) or real(path, **kw))
+    await run_debate(core)
+    # pre 1/1/1, post 2/1/0: Pro +33.3 points, Con +0.0, so Pro by 33.3
+    assert drawn[-1]["verdict"] == "Pro wins by 33.3 points"
+    assert drawn[-1]["winner"] == "pro"
+    assert drawn[-1]["swing"] == "Swing: Pro +33.3 pts · Con +0.0 pts"
+    assert drawn[-1]["title"].startswith("Debate #1: This house would")
+    p, c, u = Choice.PRO, Choice.CON, Choice.UNDECIDED
+    r = oxford_result({"v1": p, "v2": c, "v3": u}, {"v1": p, "v2": p, "v3": c})
+    assert verdicts(core, r)["ja"] == (
+        "賛成側の勝ち（33.3 ポイント差）", "pro", "支持の変化: 賛成 +33.3 ポイント · 反対 +0.0 ポイント")
+
+
+def test_the_verdict_of_a_con_win_a_tie_and_no_result(core):
+    c, p, u = Choice.CON, Choice.PRO, Choice.UNDECIDED
+    con = oxford_result({"a": p, "b": u}, {"a": p, "b": c})  # Pro 50 -> 50, Con 0 -> 50
+    assert export.debate_verdict(core, "en", con) == (
+        "Con wins by 50.0 points", "con", "Swing: Pro +0.0 pts · Con +50.0 pts")
+    tie = oxford_result({"a": p, "b": c}, {"a": p, "b": c})
+    assert export.debate_verdict(core, "en", tie) == (
+        "A tie: both sides gained the same", None, "Swing: Pro +0.0 pts · Con +0.0 pts")
+    # a post-vote nobody voted in, and a debate ended before its post-vote
+    no_post = oxford_result({"a": p, "b": c}, {})
+    assert verdicts(core, no_post) == {"en": ("No result: nobody voted after the debate", None, ""),
+                                       "ja": ("結果なし: ディベート後の投票がありません", None, "")}
+    early = oxford_result({"a": p, "b": c}, {}, post_vote_held=False)
+    assert early.winner is None
+    assert verdicts(core, early) == {"en": ("No result: the debate ended before the post-vote", None, ""),
+                                     "ja": ("結果なし: 事後投票の前にディベートが終了しました", None, "")}
+
+
+# --- the HTML export prints -----------------------------------------------------------------
+
+A4_MM, LETTER_MM = (210.0, 297.0), (215.9, 279.4)
+
+
+def css_rules(css: str, context: str = "") -> list[tuple[str, str, dict[str, str]]]:
+    """(enclosing at-rule, selector, declarations) for every rule of `css`, nested ones too."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules, pos = [], 0
+    while (start := css.find("{", pos)) >= 0:
+        head, depth, end = " ".join(css[pos:start].split()), 1, start + 1
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        body = css[start + 1:end - 1]
+        if head.startswith("@media"):
+            rules += css_rules(body, head)
+        else:
+            decls = dict((k.strip().lower(), " ".join(v.split())) for k, _, v in
+                         (d.partition(":") for d in body.split(";")) if k.strip())
+            rules += [(context, sel.strip(), decls) for sel in head.split(",")]
+        pos = end
+    return rules
+
+
+def declared(rules, selector: str, prop: str, context: str | None = None) -> list[str]:
+    return [d[prop] for ctx, sel, d in rules if sel == selector and prop in d
+            and (context is None or ctx == context)]
+
+
+def mm(length: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(mm|cm|in|pt)", length).groups()
+    return float(number) * {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72}[unit]
+
+
+async def exported_page(core, language: str = "en") -> str:
+    await run_debate(core)
+    if language == "en":
+        return (await debate_export(core, "html")).data.decode()
+    d = await core.debates.latest(Request(who("v1"), CHANNEL, "/debate export"))
+    return export.to_html(core, replace(d, language=language), core.debates.fmt(d), core.debates.result(d))
+
+
+def page_css(page: str) -> list[tuple[str, str, dict[str, str]]]:
+    styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
+    assert len(styles) == 1
+    return css_rules(styles[0])
+
+
+async def test_html_export_keeps_headings_tables_and_rows_together_in_print(core):
+    page = await exported_page(core)
+    rules = page_css(page)
+    printing = "@media print"
+    for heading in ("h1", "h2", "h3"):
+        assert "avoid" in declared(rules, heading, "break-after", printing), heading
+        assert "avoid" in declared(rules, heading, "page-break-after", printing), heading  # older engines
+    for block in ("table", "tr", ".speech", "figure"):
+        assert "avoid" in declared(rules, block, "break-inside", printing), block
+    assert declared(rules, "thead", "display", printing) == ["table-header-group"]
+    # and the page uses it: the votes table's header row is a thead, its rows a tbody
+    table = re.search(r"<table>(.*?)</table>", page, flags=re.S).group(1)
+    assert re.fullmatch(r"<thead><tr>(<th>[^<]*</th>){4}</tr></thead><tbody>(<tr>.*?</tr>){2}</tbody>", table)
+
+
+async def test_html_export_page_fits_a4_and_letter(core):
+    rules = page_css(await exported_page(core))
+    pages = [d for ctx, sel, d in rules if sel == "@page"]
+    assert len(pages) == 1
+    # no fixed paper: the printer's A4 or Letter is used as it is
+    assert pages[0].get("size", "auto") == "auto"
+    margins = [mm(m) for m in pages[0]["margin"].split()]
+    vertical, horizontal = margins[0], margins[1] if len(margins) > 1 else margins[0]
+    for width, height in (A4_MM, LETTER_MM):
+        assert width - 2 * horizontal >= 170 and height - 2 * vertical >= 230
+    # nothing in print is wider than the paper: the screen column and its margins go
+    assert declared(rules, "body", "max-width", "@media print") == ["none"]
+    assert "max-width:100%" in "".join(f"{k}:{v}" for k, v in
+                                         next(d for c, s, d in rules if s == "figure img" and not c).items())
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+async def test_html_export_names_japanese_fonts(core, language):
+    page = await exported_page(core, language)
+    assert f'<html lang="{language}">' in page
+    rules = page_css(page)
+    japanese = ('"Hiragino Sans"', '"Noto Sans CJK JP"', '"Yu Gothic"', "Meiryo")
+    for selector in ("body", "html:lang(ja) body"):
+        (stack,) = declared(rules, selector, "font-family")
+        families = [f.strip() for f in stack.split(",")]
+        assert all(f in families for f in japanese), (selector, families)
+        assert families[-1] == "sans-serif"
+    (ja_stack,) = declared(rules, "html:lang(ja) body", "font-family")
+    assert ja_stack.split(",")[0] == '"Hiragino Sans"'  # a Japanese page's Latin matches its kana
