@@ -85,8 +85,13 @@ class SlackEnv:
     async def advance(self, seconds: float) -> None:
         """Move the clock once no edit is on its way (as if Slack answered at once): every tally
         worker and edit sender has finished or sleeps, so each wait counts from its last edit."""
-        tallies = (*self.core.debates.tallies.workers(), *self.core.polls.tallies.workers())
-        await self.clock.settle(*tallies, *self.port.senders())
+        settled: set[asyncio.Task] = set()
+        while True:  # a tally worker that finishes may hand its edit to a sender made just then
+            tasks = {*self.core.debates.tallies.workers(), *self.core.polls.tallies.workers(), *self.port.senders()}
+            if tasks <= settled:
+                break
+            await self.clock.settle(*tasks)
+            settled |= tasks
         self.clock.advance(seconds)
 
 
