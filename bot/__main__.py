@@ -10,15 +10,13 @@ import importlib
 import logging
 import sys
 
-from pydantic import ValidationError
-
 from bot.adapters.console.adapter import ConsolePort, run_console
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.app import build_core
 from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
-from bot.settings import Settings, SettingsError, load_secret
+from bot.settings import Settings, SettingsError, load_secret, load_settings
 from bot.storage.errors import StoreError
 
 log = logging.getLogger("bot")
@@ -44,12 +42,12 @@ async def run(settings: Settings) -> int:
     try:
         for name in platforms:
             runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
-    except BaseException:  # a platform refused its settings: close the store so the process can exit
+        await core.start()  # logs every platform in: a refused token or no network stops it here
+    except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:
             runner.close()
         await core.stop()
         raise
-    await core.start()
     try:
         await asyncio.gather(*runners)
     finally:
@@ -57,24 +55,13 @@ async def run(settings: Settings) -> int:
     return 0
 
 
-def settings_problem(exc: ValidationError) -> str:
-    """A refused setting as one line that names it: `DISCORD_SHARD_COUNT=0: Input should be …`."""
-    problems = []
-    for error in exc.errors():
-        if "error" in error.get("ctx", {}):  # a validator's own ValueError names its setting
-            problems.append(str(error["ctx"]["error"]))
-            continue
-        name = ".".join(str(part) for part in error["loc"])
-        value = error.get("input")
-        problems.append(f"{name}={value}: {error['msg']}" if isinstance(value, str) else f"{name}: {error['msg']}")
-    return "; ".join(problems)
-
-
 def main() -> int:
+    """Exit 0 when stopped, 2 when a setting is wrong or a connection fails at start: then one line
+    on stderr names the setting and what is wrong, with no traceback."""
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"debate-bot cannot start: {settings_problem(exc)}", file=sys.stderr)
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"debate-bot cannot start: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.bot_log_level.upper(),
