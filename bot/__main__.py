@@ -31,11 +31,11 @@ async def run(settings: Settings) -> int:
         clock = SystemClock()
         port = ConsolePort(sys.stdout, clock, catalog, settings.bot_export_dir)
         core = await build_core(settings.bot_database, {"console": port}, clock=clock, secret=secret,
-                                prompts=settings.bot_prompts, tune_process=True)
+                                prompts=settings.bot_prompts, tune_process=True, timezone=settings.timezone)
         await run_console(core, port, settings.moderators)
         return 0
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
-                            tune_process=True)
+                            tune_process=True, timezone=settings.timezone)
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 FALLBACK = "en"
+WORD_SECTIONS = ("choice", "side")  # the shown names of these values are also typed as them
 
 
 def _flatten(data: dict, prefix: str = "") -> dict[str, str]:
@@ -60,3 +61,14 @@ class Catalog:
             log.warning("message key %s is missing from the catalog", key)
             return key
         return string.Formatter().vformat(text, (), _Missing(params))
+
+    def choice_words(self) -> dict[str, frozenset[str]]:
+        """What a user may type for a fixed value, in any language, as the bot shows it:
+        `賛成` or `Pro` for `pro` (from `choice.pro`, `side.pro`, …), casefolded."""
+        words: dict[str, set[str]] = {}
+        for messages in self.messages.values():
+            for key, text in messages.items():
+                section, _, value = key.rpartition(".")
+                if section in WORD_SECTIONS and text.strip():
+                    words.setdefault(text.strip().casefold(), set()).add(value)
+        return {word: frozenset(values) for word, values in words.items()}
