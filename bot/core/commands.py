@@ -101,7 +101,7 @@ _SPEC_LIST = [
     Spec("vote", None, {"choice": CHOICES}, positional=("choice",), required=("choice",)),
     Spec("motions", None, {"id": TEXT}, positional=("id",)),
     Spec("formats", None),
-    Spec("help", None, {"command": TEXT}, positional=("command",)),
+    Spec("help", None, {"command": TEXT}, text=True),  # `/help poll create`: the rest names a command
     Spec(
         "poll",
         "create",

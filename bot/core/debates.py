@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import debate_cards, engine, export
+from bot.core import debate_cards, engine, export, help_cards
 from bot.core.cards import Attachment, Card, Reply
 from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
@@ -639,8 +639,10 @@ class DebateService:
         return [Reply(debate_cards.format_list(self.core, lang), private=False)]
 
     async def cmd_help(self, req: Request) -> list[Reply]:
+        """`/help`: every command; `/help poll` (or `command:poll`): that command's options and examples."""
         lang = await self.core.language(req.channel)
-        return [Reply(debate_cards.help_card(self.core, lang))]
+        words = str(req.command.get("command") or req.command.text or "").strip()
+        return [Reply(help_cards.detail(self.core, lang, words) if words else help_cards.overview(self.core, lang))]
 
     # --- phases ---
 
