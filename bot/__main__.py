@@ -12,15 +12,13 @@ import importlib
 import logging
 import sys
 
-from pydantic import ValidationError
-
 from bot.adapters.console.adapter import NAME, ConsolePort, run_console
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.app import build_core
 from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
-from bot.settings import Settings, SettingsError, load_secret
+from bot.settings import Settings, SettingsError, load_secret, load_settings
 from bot.storage import describe
 from bot.storage.errors import StoreError
 
@@ -35,7 +33,7 @@ async def run(settings: Settings, name: str = "") -> int:
         print(catalog.t("en", "console.starting", database=describe(settings.bot_database)), flush=True)
         clock = SystemClock()
         core = await build_core(settings.bot_database, {}, clock=clock, secret=secret,
-                                prompts=settings.bot_prompts, tune_process=True)
+                                prompts=settings.bot_prompts, tune_process=True, timezone=settings.timezone)
         # out None: the port prints to sys.stdout as it is then (above the prompt on a terminal)
         port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
         core.ports["console"] = port
@@ -43,37 +41,24 @@ async def run(settings: Settings, name: str = "") -> int:
         await run_console(core, port, settings.moderators, name=name, terminal=terminal)
         return 0
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
-                            tune_process=True)
+                            tune_process=True, timezone=settings.timezone)
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
     try:
         for name in platforms:
             runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
-    except BaseException:  # a platform refused its settings: close the store so the process can exit
+        await core.start()  # logs every platform in: a refused token or no network stops it here
+    except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:
             runner.close()
         await core.stop()
         raise
-    await core.start()
     try:
         await asyncio.gather(*runners)
     finally:
         await core.stop()
     return 0
-
-
-def settings_problem(exc: ValidationError) -> str:
-    """A refused setting as one line that names it: `DISCORD_SHARD_COUNT=0: Input should be …`."""
-    problems = []
-    for error in exc.errors():
-        if "error" in error.get("ctx", {}):  # a validator's own ValueError names its setting
-            problems.append(str(error["ctx"]["error"]))
-            continue
-        name = ".".join(str(part) for part in error["loc"])
-        value = error.get("input")
-        problems.append(f"{name}={value}: {error['msg']}" if isinstance(value, str) else f"{name}: {error['msg']}")
-    return "; ".join(problems)
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -87,11 +72,13 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 0 when stopped, 2 when a setting is wrong or a connection fails at start: then one line
+    on stderr names the setting and what is wrong, with no traceback."""
     args = arguments(argv)
     try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"debate-bot cannot start: {settings_problem(exc)}", file=sys.stderr)
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"debate-bot cannot start: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.bot_log_level.upper(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from bot.core.debates import DebateService
@@ -23,9 +24,10 @@ async def build_core(
     secret: bytes | None = None,
     prompts: Path = PROMPTS_DIR,
     tune_process: bool = False,
+    timezone: tzinfo = UTC,
 ) -> Core:
     """Open the store (or take the one given) and wire every service; call `await core.start()`
-    once the ports are ready."""
+    once the ports are ready. `timezone` is where times are shown unless a channel chose its own."""
     library = load_library(prompts)  # refuse a broken library before anything is opened
     catalog = Catalog.load(prompts / "locales")
     store = await open_store(database) if isinstance(database, str | Path) else database
@@ -36,6 +38,7 @@ async def build_core(
         library=library,
         catalog=catalog,
         secret=secret if secret is not None else secrets.token_bytes(32),  # no key given: a fresh one
+        timezone=timezone,  # BOT_TIMEZONE
     )
     core.tune_process = tune_process
     core.debates = DebateService(core)

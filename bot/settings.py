@@ -6,11 +6,13 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.library import PROMPTS_DIR
+from bot.core.timefmt import zone_named
 from bot.storage import is_postgres
 
 log = logging.getLogger(__name__)
@@ -20,8 +22,13 @@ class SettingsError(Exception):
     """The settings cannot work together; the message is one line saying what to set."""
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An empty value (`DISCORD_GUILD_ID=` as .env.example has it) means the setting is not set.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
 
     bot_database: str = Field("debate-bot.db", validation_alias="BOT_DATABASE")
     bot_export_dir: Path = Field(Path("exports"), validation_alias="BOT_EXPORT_DIR")
@@ -29,6 +36,7 @@ class Settings(BaseSettings):
     bot_secret: SecretStr | None = Field(None, validation_alias="BOT_SECRET", repr=False)
     bot_prompts: Path = Field(PROMPTS_DIR, validation_alias="BOT_PROMPTS")
     bot_log_level: str = Field("WARNING", validation_alias="BOT_LOG_LEVEL")
+    bot_timezone: str = Field("UTC", validation_alias="BOT_TIMEZONE")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN", repr=False)
     discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
@@ -42,10 +50,54 @@ class Settings(BaseSettings):
     slack_host: str = Field("127.0.0.1", validation_alias="SLACK_HOST")
     slack_moderators: str = Field("", validation_alias="SLACK_MODERATORS")
 
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _check_guild_id(cls, value: object) -> object:
+        if isinstance(value, str) and not (value.strip().isascii() and value.strip().isdecimal()):
+            raise ValueError(f"DISCORD_GUILD_ID={value} is not a server id: it is a number like 123456789012345678 "
+                             "(in Discord, turn on Developer Mode, then right-click the server → Copy Server ID)")
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("slack_port", mode="before")
+    @classmethod
+    def _check_port(cls, value: object) -> object:
+        text = str(value).strip()
+        if not (text.isascii() and text.isdecimal()) or int(text) > 65535:
+            raise ValueError(f"SLACK_PORT={value} is not a port number: write one from 0 (any free port) to 65535, like 3000")
+        return text
+
+    @field_validator("bot_log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"BOT_LOG_LEVEL={value} is not a log level: write one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        if zone_named(value) is None:
+            raise ValueError(f"BOT_TIMEZONE={value} is not a time zone: write a name like Asia/Tokyo, "
+                             "Europe/London or UTC")
+        return value.strip()
+
     @model_validator(mode="after")
-    def _check_shards(self) -> Settings:
+    def _check_together(self) -> Settings:
         parse_shards(self.discord_shards, self.discord_shard_count)  # a bad range stops the start
+        if not _secret_set(self.slack_bot_token):
+            for name, value in (("SLACK_APP_TOKEN", self.slack_app_token),
+                                ("SLACK_SIGNING_SECRET", self.slack_signing_secret)):
+                if _secret_set(value):
+                    raise ValueError(f"{name} is set but SLACK_BOT_TOKEN is not: Slack needs the bot token "
+                                     "(xoxb-…, from OAuth & Permissions) as well")
         return self
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """BOT_TIMEZONE: the zone times are shown in where a channel has not chosen its own."""
+        zone = zone_named(self.bot_timezone)
+        assert zone is not None  # checked above
+        return zone
 
     @property
     def discord_shard_ids(self) -> list[int] | None:
@@ -69,6 +121,35 @@ class Settings(BaseSettings):
         if self.slack_bot_token:
             found.append("slack")
         return found or ["console"]
+
+
+def _secret_set(value: SecretStr | None) -> bool:
+    return value is not None and bool(value.get_secret_value().strip())
+
+
+def load_settings(**values: object) -> Settings:
+    """The settings from the environment and `.env`.
+
+    Raises:
+        SettingsError: a setting is refused; the message names it and says what is wrong.
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(settings_problem(exc)) from None
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A refused setting as one line that names it: `DISCORD_SHARD_COUNT=0: Input should be …`."""
+    problems = []
+    for error in exc.errors():
+        if "error" in error.get("ctx", {}):  # a validator's own ValueError names its setting
+            problems.append(str(error["ctx"]["error"]))
+            continue
+        name = ".".join(str(part) for part in error["loc"])
+        value = error.get("input")
+        problems.append(f"{name}={value}: {error['msg']}" if isinstance(value, str) else f"{name}: {error['msg']}")
+    return "; ".join(problems)
 
 
 def parse_shards(text: str | None, count: int | None) -> list[int] | None:

@@ -96,6 +96,15 @@ class Debates(commands.Cog):
     async def language(self, interaction: discord.Interaction, lang: app_commands.Choice[str]) -> None:
         await self.run(interaction, "language", public=True, lang=lang)
 
+    @debate.command(name="timezone", description=text("discord.cmd.debate_timezone"))
+    @app_commands.describe(zone=text("discord.opt.zone"))
+    async def timezone(self, interaction: discord.Interaction, zone: str | None = None) -> None:
+        await self.run(interaction, "timezone", public=zone is not None, zone=zone)
+
+    @timezone.autocomplete("zone")
+    async def zone_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return options.zones(current)
+
     @app_commands.command(name="speak", description=text("discord.cmd.speak"))
     @app_commands.describe(text=text("discord.opt.speech"))
     @app_commands.guild_only()

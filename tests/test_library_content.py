@@ -108,6 +108,14 @@ def test_english_title_and_brief_length(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", MOTION_FILES, ids=_motion_id)
+def test_japanese_motion_reads_as_a_class_says_it(path: Path) -> None:
+    """「…すべきである」, as a classroom debate states a motion, not the parliamentary 「本院は…」."""
+    motion = _load(path)["ja"]["motion"]
+    assert "本院" not in motion
+    assert motion.endswith("べきである。"), motion
+
+
+@pytest.mark.parametrize("path", MOTION_FILES, ids=_motion_id)
 def test_japanese_brief_length(path: Path) -> None:
     brief = _load(path)["ja"]["brief"]
     chars = len(re.sub(r"\s", "", brief))

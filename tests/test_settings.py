@@ -1,14 +1,16 @@
-"""Settings: DISCORD_SHARD_COUNT and DISCORD_SHARDS, what they mean and what they refuse."""
+"""Settings: what they mean, what they refuse (one line naming the setting), and .env.example."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
-from bot.__main__ import settings_problem
-from bot.settings import Settings
+from bot.core.library import PROMPTS_DIR
+from bot.settings import Settings, SettingsError, load_settings, settings_problem
 
 ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
 
@@ -91,3 +93,80 @@ def test_the_example_lines_are_valid_when_uncommented(tmp_path: Path) -> None:
     env.write_text("\n".join(lines) + "\n")
     s = Settings(_env_file=env)
     assert s.discord_shard_count is not None and s.discord_shard_ids
+
+
+def example_lines() -> list[str]:
+    """Every setting line of .env.example, commented out or not, as it reads when un-commented."""
+    lines = [line.removeprefix("# ") for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if re.match(r"[A-Z][A-Z0-9_]*=", line)]
+
+
+def test_the_example_names_every_setting() -> None:
+    named = {line.partition("=")[0] for line in example_lines()}
+    fields = {str(f.validation_alias) for f in Settings.model_fields.values()}
+    assert named == fields
+
+
+NEEDS = {"DISCORD_SHARDS": "DISCORD_SHARD_COUNT"}  # a line that means something only with another
+
+
+@pytest.mark.parametrize("line", example_lines())
+def test_every_example_line_is_valid_alone_when_uncommented(tmp_path: Path, line: str) -> None:
+    env = tmp_path / ".env"
+    env.write_text(line + "\n", encoding="utf-8")
+    name = line.partition("=")[0]
+    if name not in NEEDS:
+        Settings(_env_file=env)  # raises on a refused value
+        return
+    with pytest.raises(ValidationError) as refused:  # it says which line to un-comment with it
+        Settings(_env_file=env)
+    assert f"needs {NEEDS[name]}" in settings_problem(refused.value)
+    [partner] = [other for other in example_lines() if other.startswith(NEEDS[name] + "=")]
+    env.write_text(f"{partner}\n{line}\n", encoding="utf-8")
+    Settings(_env_file=env)
+
+
+def test_all_the_example_lines_together_are_valid(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("\n".join(example_lines()) + "\n", encoding="utf-8")
+    s = Settings(_env_file=env)
+    assert s.platforms == ["console"]  # the token lines are empty: nothing tries to connect
+    assert s.timezone == ZoneInfo("Asia/Tokyo")
+
+
+def test_an_empty_value_is_the_default(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DISCORD_GUILD_ID=      # a comment\nBOT_PROMPTS=\nSLACK_PORT=\nBOT_TIMEZONE=\n", encoding="utf-8")
+    s = Settings(_env_file=env)
+    assert (s.discord_guild_id, s.bot_prompts, s.slack_port, s.timezone) == (None, PROMPTS_DIR, 3000, ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize(("values", "line"), [
+    ({"DISCORD_GUILD_ID": "my server"}, "DISCORD_GUILD_ID=my server is not a server id: it is a number like"),
+    ({"DISCORD_GUILD_ID": "12e3"}, "DISCORD_GUILD_ID=12e3 is not a server id"),
+    ({"SLACK_PORT": "http"}, "SLACK_PORT=http is not a port number: write one from 0 (any free port) to 65535"),
+    ({"SLACK_PORT": "70000"}, "SLACK_PORT=70000 is not a port number"),
+    ({"BOT_LOG_LEVEL": "verbose"}, "BOT_LOG_LEVEL=verbose is not a log level: write one of DEBUG, INFO, WARNING"),
+    ({"BOT_TIMEZONE": "JST"}, "BOT_TIMEZONE=JST is not a time zone: write a name like Asia/Tokyo"),
+    ({"BOT_TIMEZONE": "../../etc/passwd"}, "BOT_TIMEZONE=../../etc/passwd is not a time zone"),
+    ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not"),
+    ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not"),
+])
+def test_a_bad_or_missing_setting_is_one_line_naming_it(values: dict[str, str], line: str) -> None:
+    assert refusal(**values).startswith(line)
+
+
+def test_good_values_are_taken() -> None:
+    s = settings(DISCORD_GUILD_ID=" 123 ", SLACK_PORT="0", BOT_LOG_LEVEL="debug", BOT_TIMEZONE="utc")
+    assert (s.discord_guild_id, s.slack_port, s.bot_log_level, s.timezone) == (123, 0, "DEBUG", ZoneInfo("UTC"))
+    assert settings(BOT_TIMEZONE="Asia/Tokyo").timezone == ZoneInfo("Asia/Tokyo")
+
+
+def test_load_settings_turns_a_refusal_into_one_settings_error(monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_PORT", "x")
+    monkeypatch.setenv("BOT_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None)
+    assert str(refused.value) == ("BOT_TIMEZONE=Mars/Olympus is not a time zone: write a name like Asia/Tokyo, "
+                                  "Europe/London or UTC; SLACK_PORT=x is not a port number: write one from 0 "
+                                  "(any free port) to 65535, like 3000")

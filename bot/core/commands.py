@@ -12,6 +12,7 @@ the length of the line.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 INT = "int"
@@ -21,6 +22,8 @@ _OPTION_KEY = re.compile(r"([A-Za-z_]+):")
 QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "«": "»", "「": "」"}
 MAX_LINE = 4000  # characters in one command line: a longest speech (3,000) and its command fit
 MAX_NUMBER = 10**9  # the largest number an option takes
+Words = Mapping[str, frozenset[str]]  # a word as the bot shows it (`賛成`) -> the values it names
+NO_WORDS: Words = {}
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,13 @@ _SPEC_LIST = [
     Spec("debate", "results", {"flagged": FLAGGED, "chart": ("yes", "no")}),
     Spec("debate", "export", {"format": EXPORT_FORMATS}, positional=("format",)),
     Spec("debate", "language", {"lang": LANGS}, positional=("lang",), required=("lang",), moderator=True),
+    Spec("debate", "timezone", {"zone": TEXT}, positional=("zone",), moderator=True),
     Spec("speak", None, text=True),
     Spec("ask", None, text=True, text_required=True),
     Spec("vote", None, {"choice": CHOICES}, positional=("choice",), required=("choice",)),
     Spec("motions", None, {"id": TEXT}, positional=("id",)),
     Spec("formats", None),
-    Spec("help", None, {"command": TEXT}, positional=("command",)),
+    Spec("help", None, {"command": TEXT}, text=True),  # `/help poll create`: the rest names a command
     Spec(
         "poll",
         "create",
@@ -193,7 +197,7 @@ def _tokens(line: str, usage: str | None, strict: bool = True) -> list[_Token]:
     return out
 
 
-def _convert(spec: Spec, key: str, raw: str) -> str | int:
+def _convert(spec: Spec, key: str, raw: str, words: Words = NO_WORDS) -> str | int:
     kind = spec.options[key]
     if kind == INT:
         if not _digits(raw.removeprefix("-")):
@@ -205,6 +209,9 @@ def _convert(spec: Spec, key: str, raw: str) -> str | int:
     if isinstance(kind, tuple):
         low = raw.lower()
         if low not in kind:
+            named = [value for value in kind if value in words.get(raw.strip().casefold(), ())]
+            if len(named) == 1:  # `賛成`, as the button reads, is `pro`
+                return named[0]
             raise ParseError(
                 "parse.bad_choice", spec.usage_key, option=key, value=raw, choices="|".join(kind)
             )
@@ -242,8 +249,12 @@ def normalise_user(raw: str) -> str:
     return value.lstrip("@")
 
 
-def parse(line: str) -> Command:
-    """Parse one command line such as ``/debate join side:pro``."""
+def parse(line: str, words: Words = NO_WORDS) -> Command:
+    """Parse one command line such as ``/debate join side:pro``.
+
+    `words` are the names the bot shows for fixed values (``賛成`` for ``pro``), taken as those
+    values too (:meth:`bot.core.i18n.Catalog.choice_words`).
+    """
     if len(line) > MAX_LINE:
         raise ParseError("parse.line_too_long", _usage_of(line), length=len(line), limit=MAX_LINE)
     text = line.strip()
@@ -266,7 +277,7 @@ def parse(line: str) -> Command:
         sub = first.lower()
         rest = after
     spec = SPECS[(name, sub)]
-    return _parse_body(spec, rest)
+    return _parse_body(spec, rest, words)
 
 
 def _usage_of(line: str) -> str | None:
@@ -280,7 +291,7 @@ def _usage_of(line: str) -> str | None:
     return spec.usage_key if spec else summary_usage_key(name)
 
 
-def _parse_body(spec: Spec, rest: str) -> Command:
+def _parse_body(spec: Spec, rest: str, words: Words = NO_WORDS) -> Command:
     tokens = _tokens(rest, spec.usage_key, strict=not spec.text)
     options: dict[str, str | int] = {}
     args: list[str] = []
@@ -292,7 +303,7 @@ def _parse_body(spec: Spec, rest: str) -> Command:
         if key in spec.options:
             if key in options:
                 raise ParseError("parse.repeated_option", spec.usage_key, option=key)
-            options[key] = _convert(spec, key, tok.value.partition(":")[2])
+            options[key] = _convert(spec, key, tok.value.partition(":")[2], words)
             positional = [p for p in positional if p != key]
             continue
         if spec.text:
@@ -300,7 +311,7 @@ def _parse_body(spec: Spec, rest: str) -> Command:
             break
         if positional:
             k = positional.pop(0)
-            options[k] = _convert(spec, k, tok.value)
+            options[k] = _convert(spec, k, tok.value, words)
             continue
         if spec.variadic:
             args.append(tok.value)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from bot.core import engine
 from bot.core.buttons import debate_button
 from bot.core.cards import Button, Card, Field
-from bot.core.commands import COMMAND_NAMES, summary_usage_key
 from bot.core.model import Debate, DebateState, Format, Motion, Question, Role, Speech, Stage
 from bot.core.timefmt import duration
 from bot.core.voting import MIN_PAIRED, Result, shares, signed_points
@@ -190,8 +189,3 @@ def format_list(core: Core, lang: str) -> Card:
         total = duration(sum(p.seconds for p in f.phases))
         fields.append(Field(f"{f.name(lang)} ({f.id}) · {total}", f"{f.description(lang)}\n{steps}", inline=False))
     return Card("list", title=core.t(lang, "formats.title"), fields=tuple(fields))
-
-
-def help_card(core: Core, lang: str) -> Card:
-    lines = [core.t(lang, summary_usage_key(name)) for name in COMMAND_NAMES]
-    return Card("help", title=core.t(lang, "help.title"), body="\n".join(lines), footer=core.t(lang, "help.footer"))

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import debate_cards, engine, export
+from bot.core import debate_cards, engine, export, help_cards
 from bot.core.cards import Attachment, Card, Reply
 from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
@@ -34,6 +34,7 @@ from bot.core.model import (
 from bot.core.ports import StaleDebate
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
+from bot.core.timefmt import clock_time, zone_name, zone_named
 from bot.core.voting import Result, oxford_result
 from bot.core.writer import GroupCommitWriter, RowRefused, WriteFailed
 
@@ -71,7 +72,7 @@ class DebateService:
         core.syncers.append(self.sync)
         core.deliverers.append(self.deliver_owed_at_start)
         for sub in ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status",
-                    "results", "export", "language"):
+                    "results", "export", "language", "timezone"):
             core.route("debate", sub, getattr(self, f"cmd_{sub}"))
         core.route("speak", None, self.cmd_speak)
         core.route("ask", None, self.cmd_ask)
@@ -445,6 +446,7 @@ class DebateService:
     async def cmd_export(self, req: Request) -> list[Reply]:
         d = await self.latest(req)
         kind = str(req.command.get("format") or "md")
+        await self.core.zone(d.space)  # read now: the export shows its times in the zone of the debate
         fmt = self.fmt(d)
         result = self.result(d)
         if kind == "json":
@@ -470,6 +472,28 @@ class DebateService:
                 await self.core.store.save_debate(d)
         await self.audit(req.actor, "debate.language", None, details=lang, channel=req.channel)
         return [Reply(Card("notice", body=self.t(lang, "debate.language_set")), private=False)]
+
+    async def cmd_timezone(self, req: Request) -> list[Reply]:
+        """`/debate timezone Asia/Tokyo`: times here are shown in that zone; `default`: in
+        BOT_TIMEZONE again; no zone: which zone is used now."""
+        lang = await self.core.language(req.channel)
+        name = str(req.command.get("zone") or "").strip()
+        if name:
+            zone = zone_named(name)
+            if zone is None and name.lower() != "default":
+                raise RuleError("debate.error.bad_timezone", "usage.debate.timezone", zone=name[:64])
+            chosen = zone_name(zone) if zone is not None else None
+            places = [req.channel]
+            d = self._cached(req) or await self._adopt(req)
+            if d is not None and d.space != req.channel:
+                places.append(d.space)  # the debate's thread reads the same times
+            for place in places:
+                await self.core.set_zone(place, chosen)
+            await self.audit(req.actor, "debate.timezone", None, details=chosen or "default", channel=req.channel)
+        zone = await self.core.zone(req.channel)
+        key = "debate.timezone_set" if name else "debate.timezone_is"
+        body = self.t(lang, key, zone=zone_name(zone), now=clock_time(self.core.clock.now(), zone))
+        return [Reply(Card("notice", body=body), private=not name)]
 
     async def cmd_speak(self, req: Request) -> list[Reply]:
         text = req.command.text.strip()
@@ -646,8 +670,10 @@ class DebateService:
         return [Reply(debate_cards.format_list(self.core, lang), private=False)]
 
     async def cmd_help(self, req: Request) -> list[Reply]:
+        """`/help`: every command; `/help poll` (or `command:poll`): that command's options and examples."""
         lang = await self.core.language(req.channel)
-        return [Reply(debate_cards.help_card(self.core, lang))]
+        words = str(req.command.get("command") or req.command.text or "").strip()
+        return [Reply(help_cards.detail(self.core, lang, words) if words else help_cards.overview(self.core, lang))]
 
     # --- phases ---
 

@@ -98,11 +98,12 @@ def to_json(d: Debate, fmt: Format, r: Result) -> str:
 def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> dict:
     """What both text exports show, localised."""
     lang = d.language
+    zone = core.zone_known(d.space)
     t = core.t
     return {
         "title": t(lang, "export.title", id=d.id, title=d.motion_title),
-        "meta": t(lang, "export.meta", format=fmt.name(lang), started=clock_time(d.created_at),
-                  ended=clock_time(d.ended_at) if d.ended_at else t(lang, "state.running")),
+        "meta": t(lang, "export.meta", format=fmt.name(lang), started=clock_time(d.created_at, zone),
+                  ended=clock_time(d.ended_at, zone) if d.ended_at else t(lang, "state.running")),
         "winner": debate_cards.verdict(core, lang, r, final=not d.running),
         "swing": "" if r.winner is None else t(
             lang, "result.swing_line", pro=signed_points(r.swing["pro"]), con=signed_points(r.swing["con"])),

@@ -31,6 +31,7 @@ def plural_form(lang: str, count: int) -> str:
     """The form `count` takes in `lang`: "one" or "other" in English, always "other" in Japanese."""
     rule = _PLURAL_RULES.get(lang)
     return rule(count) if rule else OTHER
+WORD_SECTIONS = ("choice", "side")  # the shown names of these values are also typed as them
 
 
 def _flatten(data: dict, prefix: str = "") -> dict[str, str]:
@@ -102,3 +103,14 @@ class Catalog:
             return self.t(lang, "list.two", first=items[0], last=items[1])
         rest = self.t(lang, "list.separator").join(items[:-1])
         return self.t(lang, "list.many", rest=rest, last=items[-1])
+
+    def choice_words(self) -> dict[str, frozenset[str]]:
+        """What a user may type for a fixed value, in any language, as the bot shows it:
+        `賛成` or `Pro` for `pro` (from `choice.pro`, `side.pro`, …), casefolded."""
+        words: dict[str, set[str]] = {}
+        for messages in self.messages.values():
+            for key, text in messages.items():
+                section, _, value = key.rpartition(".")
+                if section in WORD_SECTIONS and text.strip():
+                    words.setdefault(text.strip().casefold(), set()).add(value)
+        return {word: frozenset(values) for word, values in words.items()}

@@ -341,7 +341,7 @@ class ModerationService:
         if self.mutes:
             mute = self.active_mute(actor.platform, actor.workspace, actor.user_id, now)
             if mute is not None:
-                raise RuleError("moderation.error.muted", handback=text, until=clock_time(mute.until),
+                raise RuleError("moderation.error.muted", handback=text, until=mute.until,  # shown in the zone read there
                                 minutes=minutes_left(mute.until, now))
 
     def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str):
@@ -690,8 +690,8 @@ class ModerationService:
         if step is Escalation.MUTE:
             m, minutes = await self._mute(req.actor.platform, req.actor.workspace, target, self.config.mute_minutes,
                                           auto_reason, BOT, req.channel)
-            lines.append(self.core.tn(lang, "moderation.auto_muted", count, user=target, until=clock_time(m.until),
-                                      minutes=minutes))
+            lines.append(self.core.tn(lang, "moderation.auto_muted", count, user=target,
+                                      until=clock_time(m.until, await self.core.zone(req.channel)), minutes=minutes))
         return [Reply(Card("notice", body="\n".join(lines), user_text=True))]
 
     async def _active_strikes(self, platform: str, workspace: str, user: str, now: datetime) -> list[Strike]:
@@ -710,10 +710,10 @@ class ModerationService:
         self.core.wake()
         await self._audit(platform, workspace, by, "mute", target=user, reason=reason,
                           details=m.until.isoformat(timespec="seconds"))
-        lang = await self.core.language(channel)
+        lang, zone = await self.core.language(channel), await self.core.zone(channel)
         told = minutes_left(m.until, now)
         await self._tell(channel, user, Card("notice", body=self.t(
-            lang, "moderation.muted_you", until=clock_time(m.until), minutes=told), user_text=True))
+            lang, "moderation.muted_you", until=clock_time(m.until, zone), minutes=told), user_text=True))
         return m, told
 
     async def _remove(self, req: Request, user: str, reason: str) -> list[str]:
@@ -760,9 +760,9 @@ class ModerationService:
         reason = str(req.command.get("reason") or "")
         m, told = await self._mute(req.actor.platform, req.actor.workspace, target, minutes, reason,
                                    req.actor.user_id, req.channel)
-        lang = await self.core.language(req.channel)
-        return [Reply(Card("notice", body=self.t(lang, "moderation.muted", user=target, until=clock_time(m.until),
-                                                 minutes=told), user_text=True))]
+        lang, zone = await self.core.language(req.channel), await self.core.zone(req.channel)
+        return [Reply(Card("notice", body=self.t(lang, "moderation.muted", user=target,
+                                                 until=clock_time(m.until, zone), minutes=told), user_text=True))]
 
     async def cmd_unmute(self, req: Request) -> list[Reply]:
         target = self._target(req)
@@ -780,12 +780,12 @@ class ModerationService:
 
     async def cmd_strikes(self, req: Request) -> list[Reply]:
         target = self._target(req)
-        lang = await self.core.language(req.channel)
+        lang, zone = await self.core.language(req.channel), await self.core.zone(req.channel)
         now = self.core.clock.now()
         strikes = await self._active_strikes(req.actor.platform, req.actor.workspace, target, now)
-        lines = [self.t(lang, "moderation.strike_line", at=clock_time(s.at), by=s.by,
+        lines = [self.t(lang, "moderation.strike_line", at=clock_time(s.at, zone), by=s.by,
                         reason=s.reason or self.t(lang, "mod.no_reason"),
-                        expires=clock_time(strike_expires(s, self.config.strike_expiry))) for s in strikes]
+                        expires=clock_time(strike_expires(s, self.config.strike_expiry), zone)) for s in strikes]
         body = "\n".join(lines) if lines else self.t(lang, "moderation.no_strikes")
         fields = [Field(self.t(lang, "moderation.thresholds"), self.t(
             lang, "moderation.thresholds_line", mute_at=self.config.mute_at_strikes, minutes=self.config.mute_minutes,
@@ -793,7 +793,7 @@ class ModerationService:
         m = self.active_mute(req.actor.platform, req.actor.workspace, target, now)
         if m is not None:
             fields.append(Field(self.t(lang, "moderation.mute_field"), self.t(
-                lang, "moderation.mute_until", until=clock_time(m.until), minutes=minutes_left(m.until, now))))
+                lang, "moderation.mute_until", until=clock_time(m.until, zone), minutes=minutes_left(m.until, now))))
         title = self.t(lang, "moderation.strikes_title", user=target, count=len(strikes))
         return [Reply(Card("list", title=title, body=body, fields=tuple(fields), user_text=True))]
 

@@ -19,7 +19,7 @@ from bot.core.buttons import poll_button
 from bot.core.cards import Attachment, Button, Card, Field
 from bot.core.counting import PollCount
 from bot.core.poll_model import Poll
-from bot.core.timefmt import duration
+from bot.core.timefmt import clock_time, duration
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -27,13 +27,9 @@ if TYPE_CHECKING:
 LABEL_LIMIT = 80  # Discord button labels
 
 
-def when(at: datetime) -> str:
-    """A time in the zone it was given in: `2026-11-22 10:00 UTC` or `2026-11-22 10:00 UTC+09:00`."""
-    offset = at.utcoffset()
-    if not offset:
-        return at.strftime("%Y-%m-%d %H:%M UTC")
-    z = at.strftime("%z")
-    return at.strftime("%Y-%m-%d %H:%M") + f" UTC{z[:3]}:{z[3:]}"
+def when(core: Core, p: Poll, at: datetime) -> str:
+    """A time of poll `p` in the zone its channel reads: `2026-11-22 19:00 JST`."""
+    return clock_time(at, core.zone_known(p.channel))
 
 
 def ballot_text(core: Core, p: Poll, choices: tuple[int, ...]) -> str:
@@ -75,10 +71,10 @@ def poll(core: Core, p: Poll, count: PollCount, now: datetime) -> Card:
             footer.append(t(lang, "poll.hidden_note"))
         if p.closes_at is not None:
             left = max(0.0, (p.closes_at - now).total_seconds())
-            footer.append(t(lang, "poll.closes_at", at=when(p.closes_at), left=duration(left)))
+            footer.append(t(lang, "poll.closes_at", at=when(core, p, p.closes_at), left=duration(left)))
         footer.append(t(lang, "poll.open_footer", ballots=count.ballots, id=p.id))
     else:
-        footer.append(t(lang, "poll.closed_footer", ballots=count.ballots, at=when(p.closed_at)))
+        footer.append(t(lang, "poll.closed_footer", ballots=count.ballots, at=when(core, p, p.closed_at)))
     buttons: tuple[Button, ...] = ()
     extra: dict[str, str] = {}
     if p.open:
@@ -150,7 +146,7 @@ def result(core: Core, p: Poll, count: PollCount, *, final: bool = False, late: 
         fields.append(Field(t(lang, "poll.runoff"), "\n".join(round_lines(core, p, count)), inline=False))
     body = [p.question, winner_text(core, p, count)]
     if late:
-        body.append(t(lang, "poll.closed_late", at=when(p.closed_at)))
+        body.append(t(lang, "poll.closed_late", at=when(core, p, p.closed_at)))
     title = t(lang, "poll.result_final" if final else "poll.result_title", id=p.id)
     footer = t(lang, "poll.turnout", ballots=count.ballots)
     return Card("result", title=title, body="\n".join(body), fields=tuple(fields), footer=footer,
@@ -168,9 +164,9 @@ def listing(core: Core, lang: str, polls: list[Poll], ballots: dict[int, int], n
         if p.open:
             state = t(lang, "poll.list_open", ballots=ballots.get(p.id, 0))
             if p.closes_at is not None:
-                state += " · " + t(lang, "poll.list_closes", at=when(p.closes_at))
+                state += " · " + t(lang, "poll.list_closes", at=when(core, p, p.closes_at))
         else:
-            state = t(lang, "poll.list_closed", at=when(p.closed_at))
+            state = t(lang, "poll.list_closed", at=when(core, p, p.closed_at))
         lines.append(t(lang, "poll.list_line", id=p.id, question=p.question, mode=mode, state=state))
     return Card("list", title=t(lang, "poll.list_title"), body="\n".join(lines),
                 footer=t(lang, "poll.list_footer"), user_text=True)

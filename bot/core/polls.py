@@ -83,6 +83,7 @@ class PollService:
         """Take the open polls back from the store; the core's first `run_due` closes overdue ones."""
         for p in await self.store.load_open():
             self.polls[p.id] = p
+            await self.core.zone(p.channel)  # its card shows when it closes, in its channel's zone
         self.writer.start()
         log.info("%d open polls loaded", len(self.polls))
 

@@ -346,6 +346,15 @@ class Store(Protocol):
 
     async def set_language(self, ref: ChannelRef, language: str) -> None: ...
 
+    async def get_timezone(self, ref: ChannelRef) -> str | None:
+        """The channel's own time zone (an IANA name), None when it has not chosen one."""
+        ...
+
+    async def set_timezone(self, ref: ChannelRef, zone: str | None) -> None:
+        """Give the channel its own time zone, or None to follow BOT_TIMEZONE again; its language
+        is kept."""
+        ...
+
     # what several processes (and a restart) must agree on
     async def claim_delivery(self, key: str, at: datetime) -> bool:
         """Record a platform delivery (interaction id, Slack event or action); True the first

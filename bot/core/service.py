@@ -14,7 +14,7 @@ import sys
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 from bot.core.cards import Card, Reply
@@ -24,6 +24,7 @@ from bot.core.i18n import Catalog
 from bot.core.library import Library
 from bot.core.model import Actor, AuditEntry, ChannelRef, Stage
 from bot.core.ports import ChatPort, Clock
+from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Core:
         library: Library,
         catalog: Catalog,
         secret: bytes = b"",
+        timezone: tzinfo = UTC,
     ) -> None:
         self.store = store
         self.ports = ports
@@ -87,6 +89,8 @@ class Core:
         self.library = library
         self.catalog = catalog
         self.secret = secret
+        self.timezone = timezone  # BOT_TIMEZONE: where a channel has not chosen its own zone
+        self.words = catalog.choice_words()  # `/vote 賛成` as the buttons read: a word -> its value
         self.handlers: dict[tuple[str, str | None], Handler] = {}
         self.timed: list[Timed] = []
         self.starters: list[Callable[[], Awaitable[None]]] = []
@@ -106,6 +110,8 @@ class Core:
         self.tune_process = False  # the entry point sets it; tests leave the process alone
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._languages: dict[ChannelRef, str] = {}
+        self._zones: dict[ChannelRef, tzinfo] = {}
+        self._parsed: dict[str, Command] = {}  # see `_parse_memo`
         self._wake = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
         # On a shared store (several processes): what follows the others' changes, in order;
@@ -142,6 +148,23 @@ class Core:
     async def set_language(self, ref: ChannelRef, lang: str) -> None:
         await self.store.set_language(ref, lang)
         self._languages[ref] = lang
+
+    async def zone(self, ref: ChannelRef) -> tzinfo:
+        """The time zone times are shown in for this channel: its own (`/debate timezone`), else
+        BOT_TIMEZONE."""
+        if ref not in self._zones:
+            self._zones[ref] = zone_named(await self.store.get_timezone(ref)) or self.timezone
+        return self._zones[ref]
+
+    def zone_known(self, ref: ChannelRef) -> tzinfo:
+        """`zone` without a store read, for a card built in the middle of things: the zone read
+        for this channel before (every request reads it first), else BOT_TIMEZONE."""
+        return self._zones.get(ref, self.timezone)
+
+    async def set_zone(self, ref: ChannelRef, name: str | None) -> None:
+        """Give the channel its own zone by name (checked by the caller), or None: BOT_TIMEZONE."""
+        await self.store.set_timezone(ref, name)
+        self._zones[ref] = zone_named(name) or self.timezone
 
     async def is_moderator(self, actor: Actor) -> bool:
         return await self.moderator_check(actor)
@@ -336,13 +359,15 @@ class Core:
     async def handle(self, request: Request) -> list[Reply]:
         """Run one request; never raises. A repeated delivery (same dedupe key) does nothing."""
         lang = self._languages.get(request.channel) or await self.language(request.channel)
+        if request.channel not in self._zones:
+            await self.zone(request.channel)
         try:
             if request.dedupe_key is not None and await self.seen_before(request.dedupe_key):
                 log.info("ignoring a repeated delivery %s", request.dedupe_key)
                 return []
             command = request.command
             if command is None:
-                command = _parsed.get(request.line) or _parse_memo(request.line)  # the memo, on every ballot
+                command = self._parsed.get(request.line) or self._parse_memo(request.line)  # on every ballot
                 request.command = command
             spec = command.spec
             if spec.moderator and not await self.is_moderator(request.actor):
@@ -357,22 +382,29 @@ class Core:
                     await listener(request, exc)
                 raise
         except ParseError as exc:
-            return [self.error_reply(lang, exc.key, exc.usage, "", exc.params)]
+            return [self.error_reply(lang, exc.key, exc.usage, "", exc.params, self.zone_known(request.channel))]
         except RuleError as exc:
-            return [self.error_reply(lang, exc.key, exc.usage, exc.handback, exc.params)]
+            usage = exc.usage
+            typed = request.command.spec.usage_key if request.command is not None else None
+            if usage in MODERATOR_USAGE and usage != typed and not await self.is_moderator(request.actor):
+                usage = None  # a pupil is told what is wrong, not how a moderator would fix it
+            return [self.error_reply(lang, exc.key, usage, exc.handback, exc.params, self.zone_known(request.channel))]
         except Exception:
             log.exception("command failed: %r", request.line or request.command)
             return [self.error_reply(lang, "error.internal", None, _text_of(request), {})]
 
-    def _localise(self, lang: str, name: str, value: object) -> object:
-        """Values such as side=pro are shown in the channel's language."""
+    def _localise(self, lang: str, name: str, value: object, zone: tzinfo | None = None) -> object:
+        """Values such as side=pro are shown in the channel's language, times in its zone."""
+        if isinstance(value, datetime):
+            return clock_time(value, zone or self.timezone)
         prefix = LOCALISED_PARAMS.get(name)
         if prefix and isinstance(value, str) and self.catalog.has(f"{prefix}.{value}"):
             return self.t(lang, f"{prefix}.{value}")
         return value
 
-    def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict) -> Reply:
-        params = {k: self._localise(lang, k, v) for k, v in params.items()}
+    def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict,
+                    zone: tzinfo | None = None) -> Reply:
+        params = {k: self._localise(lang, k, v, zone) for k, v in params.items()}
         parts = [self.t(lang, key, **params)]
         if usage:
             parts.append(self.t(lang, "error.usage", usage=self.t(lang, usage)))
@@ -383,25 +415,25 @@ class Core:
         return Reply(Card("error", title=self.t(lang, "error.title"), body="\n".join(parts), user_text=True))
 
 
+    def _parse_memo(self, line: str) -> Command:
+        """`parse` with a memo of short lines: a storm of identical `/vote pro` lines is parsed once.
+
+        `parse` is pure (given this core's words) and a Command is never changed after parsing, so
+        sharing one is safe; only successful parses are remembered, and the memo is emptied when full.
+        """
+        command = self._parsed.get(line)
+        if command is None:
+            command = parse(line, self.words)
+            if len(line) <= 80:
+                if len(self._parsed) >= PARSE_MEMORY:
+                    self._parsed.clear()
+                self._parsed[line] = command
+        return command
+
+
 LOCALISED_PARAMS = {"side": "side", "choice": "choice"}
-PARSE_MEMORY = 1024  # distinct short lines remembered by `_parse_memo`
-_parsed: dict[str, Command] = {}
-
-
-def _parse_memo(line: str) -> Command:
-    """`parse` with a memo of short lines: a storm of identical `/vote pro` lines is parsed once.
-
-    `parse` is pure and a Command is never changed after parsing, so sharing one is safe; only
-    successful parses are remembered, and the memo is emptied when full.
-    """
-    command = _parsed.get(line)
-    if command is None:
-        command = parse(line)
-        if len(line) <= 80:
-            if len(_parsed) >= PARSE_MEMORY:
-                _parsed.clear()
-            _parsed[line] = command
-    return command
+PARSE_MEMORY = 1024  # distinct short lines remembered by `Core._parse_memo`
+MODERATOR_USAGE = frozenset(spec.usage_key for spec in SPECS.values() if spec.moderator)
 
 
 def _text_of(request: Request) -> str:

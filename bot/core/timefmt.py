@@ -1,8 +1,11 @@
-"""Compact, language-neutral durations and times for cards."""
+"""Compact, language-neutral durations and times for cards, times in the zone a channel reads."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_ZONE = "UTC"
 
 
 def duration(seconds: float | None) -> str:
@@ -17,5 +20,32 @@ def duration(seconds: float | None) -> str:
     return f"{s // 86400}d {s % 86400 // 3600:02d}h"
 
 
-def clock_time(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+def zone_named(name: str | None) -> ZoneInfo | None:
+    """The IANA time zone `name` (`Asia/Tokyo`, `utc`), or None when there is no such zone."""
+    text = (name or "").strip()
+    if not text or len(text) > 64 or text.startswith(("/", ".")) or ".." in text:
+        return None
+    try:
+        return ZoneInfo("UTC" if text.lower() == "utc" else text)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, or not a zone's name at all
+        return None
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The name a zone is chosen by: `Asia/Tokyo`, `UTC`."""
+    return getattr(zone, "key", None) or str(zone)
+
+
+def zone_label(at: datetime) -> str:
+    """`UTC`, or the zone's own abbreviation where it has one (`JST`, `CEST`), else `UTC+09:00`."""
+    name = at.tzname() or ""
+    if name and not name.startswith(("+", "-")):
+        return name
+    offset = at.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+
+
+def clock_time(at: datetime, zone: tzinfo | None = None) -> str:
+    """`2025-05-01 18:30 JST`: `at` in `zone` (UTC when none is given), with the zone named."""
+    local = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(zone or UTC)
+    return local.strftime("%Y-%m-%d %H:%M ") + zone_label(local)

@@ -180,9 +180,14 @@ ON CONFLICT (message) DO UPDATE SET at = GREATEST(message_edits.at, excluded.at)
 """
 prune_edits = "DELETE FROM message_edits WHERE at < $1"
 select_language = "SELECT language FROM channel_settings WHERE platform = $1 AND workspace = $2 AND channel = $3"
+select_timezone = "SELECT timezone FROM channel_settings WHERE platform = $1 AND workspace = $2 AND channel = $3"
 upsert_language = """
 INSERT INTO channel_settings (platform, workspace, channel, language) VALUES ($1, $2, $3, $4)
 ON CONFLICT (platform, workspace, channel) DO UPDATE SET language = excluded.language
+"""
+upsert_timezone = """
+INSERT INTO channel_settings (platform, workspace, channel, timezone) VALUES ($1, $2, $3, $4)
+ON CONFLICT (platform, workspace, channel) DO UPDATE SET timezone = excluded.timezone
 """
 
 
@@ -487,6 +492,12 @@ class PostgresStore:
 
     async def set_language(self, ref: ChannelRef, language: str) -> None:
         await self.pool.execute(upsert_language, ref.platform, ref.workspace, ref.channel, language)
+
+    async def get_timezone(self, ref: ChannelRef) -> str | None:
+        return await self.pool.fetchval(select_timezone, ref.platform, ref.workspace, ref.channel)
+
+    async def set_timezone(self, ref: ChannelRef, zone: str | None) -> None:
+        await self.pool.execute(upsert_timezone, ref.platform, ref.workspace, ref.channel, zone)
 
 
 def _vote_key(r: VoteRow) -> tuple[int, str, str]:

@@ -161,9 +161,14 @@ ON CONFLICT (message) DO UPDATE SET at = excluded.at WHERE message_edits.at <= ?
 """
 prune_edits = "DELETE FROM message_edits WHERE at < ?"
 select_language = "SELECT language FROM channel_settings WHERE platform = ? AND workspace = ? AND channel = ?"
+select_timezone = "SELECT timezone FROM channel_settings WHERE platform = ? AND workspace = ? AND channel = ?"
 upsert_language = """
 INSERT INTO channel_settings (platform, workspace, channel, language) VALUES (?, ?, ?, ?)
 ON CONFLICT (platform, workspace, channel) DO UPDATE SET language = excluded.language
+"""
+upsert_timezone = """
+INSERT INTO channel_settings (platform, workspace, channel, timezone) VALUES (?, ?, ?, ?)
+ON CONFLICT (platform, workspace, channel) DO UPDATE SET timezone = excluded.timezone
 """
 
 
@@ -743,3 +748,10 @@ class SqliteStore:
 
     async def set_language(self, ref: ChannelRef, language: str) -> None:
         await self._write(upsert_language, (ref.platform, ref.workspace, ref.channel, language))
+
+    async def get_timezone(self, ref: ChannelRef) -> str | None:
+        rows = await self.db.execute_fetchall(select_timezone, (ref.platform, ref.workspace, ref.channel))
+        return rows[0]["timezone"] if rows else None
+
+    async def set_timezone(self, ref: ChannelRef, zone: str | None) -> None:
+        await self._write(upsert_timezone, (ref.platform, ref.workspace, ref.channel, zone))

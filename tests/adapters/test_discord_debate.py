@@ -16,6 +16,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.adapters.discord import options
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
 from bot.core.model import ChannelRef, Stage
@@ -371,3 +372,20 @@ async def test_a_command_that_breaks_is_answered_first_and_reported_in_the_chann
         assert "Traceback" not in text_of(answer) and "RuntimeError" not in text_of(answer)
         assert answer.json["flags"] & FLAG_EPHEMERAL
         assert answered_at_lookup == [1]  # the deferral went out before the store was asked
+
+
+async def test_debate_timezone_sets_the_zone_and_suggests_zone_names(tmp_path: Path) -> None:
+    fake = with_pupils()
+    async with fake, debate_bot(fake, tmp_path / "z.db", FakeClock()) as (bot, core):
+        synced = {c["name"]: c for c in fake.app_commands(fake.guild.id)}
+        timezone = next(o for o in synced["debate"]["options"] if o["name"] == "timezone")
+        assert [o["name"] for o in timezone["options"]] == ["zone"] and timezone["options"][0]["autocomplete"]
+        set_to = await slash(fake, "teacher", "debates", "debate timezone", {"zone": "Asia/Tokyo"})
+        assert "Asia/Tokyo" in text_of(set_to) and "JST" in text_of(set_to), text_of(set_to)
+        channel = ChannelRef("discord", str(fake.guild.id), str(fake.channel("debates").id))
+        assert await core.store.get_timezone(channel) == "Asia/Tokyo"
+        refused = await slash(fake, "alice", "debates", "debate timezone", {"zone": "Asia/Tokyo"})
+        assert "Only a moderator" in text_of(refused)
+        names = [c.value for c in options.zones("tokyo")]
+        assert names == ["Asia/Tokyo"]
+        assert options.zones("")[0].value == "default"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from pathlib import Path
 
 import discord
@@ -12,7 +14,7 @@ from bot.adapters.discord import runner
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
 from bot.core.ports import FakeClock
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from tests.fakes.discord_fake import FakeDiscord
 
 
@@ -41,8 +43,8 @@ async def test_prepare_registers_the_port_and_the_runner_serves_commands(tmp_pat
 
 
 @pytest.mark.parametrize("shards", [{}, {"DISCORD_SHARD_COUNT": "2", "DISCORD_SHARDS": "1"}])
-async def test_a_wrong_token_stops_the_start_with_a_clear_log_line(tmp_path: Path, monkeypatch, caplog,
-                                                                   shards: dict[str, str]) -> None:
+async def test_a_wrong_token_stops_the_start_with_one_line_naming_it(tmp_path: Path, monkeypatch,
+                                                                     shards: dict[str, str]) -> None:
     async with FakeDiscord() as fake:
         monkeypatch.setenv("DISCORD_TOKEN", "not-" + fake.token)
         for name, value in shards.items():
@@ -50,10 +52,50 @@ async def test_a_wrong_token_stops_the_start_with_a_clear_log_line(tmp_path: Pat
         core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
         run = runner.prepare(core, Settings(_env_file=None))
         try:
-            with pytest.raises(discord.LoginFailure):
+            with pytest.raises(SettingsError) as refused:
                 await core.start()
-            assert "Discord refused DISCORD_TOKEN" in caplog.text
+            assert str(refused.value).startswith("Discord refused DISCORD_TOKEN: copy the token again")
             assert core.ports["discord"].client.is_closed()
         finally:
             run.close()
             await core.stop()
+
+
+async def test_a_guild_the_bot_is_not_in_names_discord_guild_id(tmp_path: Path, monkeypatch) -> None:
+    async with FakeDiscord() as fake:
+        monkeypatch.setenv("DISCORD_TOKEN", fake.token)
+        monkeypatch.setenv("DISCORD_GUILD_ID", str(fake.snowflake()))  # a server the bot was never invited to
+        core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
+        run = runner.prepare(core, Settings(_env_file=None), guild_ready_timeout=0.1)
+        try:
+            with pytest.raises(SettingsError) as refused:
+                await core.start()
+            line = str(refused.value)
+            assert line.startswith(f"DISCORD_GUILD_ID={os.environ['DISCORD_GUILD_ID']}: the bot is not in that server")
+            assert "\n" not in line
+        finally:
+            run.close()
+            await core.stop()
+
+
+async def test_discord_out_of_reach_is_one_line_naming_the_token(tmp_path: Path, monkeypatch) -> None:
+    port = closed_port()
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token")
+    core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
+    run = runner.prepare(core, Settings(_env_file=None))
+    try:
+        with pytest.raises(SettingsError) as refused:
+            await core.start()
+        assert str(refused.value) == (f"DISCORD_TOKEN is set, but Discord cannot be reached at 127.0.0.1:{port}: "
+                                      "connection refused (is this computer online? a firewall or proxy in the way?)")
+    finally:
+        run.close()
+        await core.stop()
+
+
+def closed_port() -> int:
+    """A local port nobody listens on (bound, then let go)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

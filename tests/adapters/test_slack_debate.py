@@ -179,3 +179,19 @@ async def test_a_vote_storm_keeps_within_slacks_limits_and_ends_exact(tmp_path):
         assert all(b.at - a.at >= 3.0 for a, b in zip(edits, edits[1:], strict=False))
         assert fake.count_429 == 0
         assert len(env.core.debates.debates[1].votes[Stage.PRE]) == 60
+
+
+async def test_debate_timezone_and_a_japanese_vote_through_slack(tmp_path):
+    async with slack_env(tmp_path) as env:
+        drv = env.driver
+        await drv.slash_command("/debate", "timezone Asia/Tokyo", user_id="U1", channel_id=CHANNEL)
+        await env.fake.wait_for("chat.postMessage", lambda c: "Asia/Tokyo" in c.args["text"] and "JST" in c.args["text"])
+        await drv.slash_command("/debate", "timezone Mars/Base", user_id="U1", channel_id=CHANNEL)
+        await env.ephemeral("U1", "'Mars/Base' is not a time zone")
+        await drv.slash_command("/vote", "賛成", user_id="U4", channel_id=CHANNEL)
+        refusal = await env.ephemeral("U4", "No debate is running here.")
+        assert "/debate start" not in refusal.args["text"]  # a pupil is not shown the moderator's command
+        await drv.slash_command("/debate", "start format:quick", user_id="U1", channel_id=CHANNEL)
+        await env.ephemeral("U1", "Debate #1 started")
+        await drv.slash_command("/vote", "賛成", user_id="U4", channel_id=CHANNEL)
+        await env.ephemeral("U4", "Your vote: Pro")

@@ -85,10 +85,11 @@ async def wait_for_post(chat: FakeChat, kind: str, count: int = 1) -> None:
 
 async def test_the_poll_closes_at_its_zoned_deadline_by_the_scheduler(core, chat, clock):
     core.polls.charts = False
+    await say(core, "teacher", "/debate timezone Asia/Tokyo")  # the class reads times in Japan's zone
     await say(core, "teacher", '/poll create question:"Lunch?" options:"rice|bread" closes:2026-11-22T20:00+09:00')
     p = core.polls.polls[1]
     assert p.closes_at == datetime(2026, 11, 22, 11, 0, tzinfo=UTC)
-    assert "Closes 2026-11-22 20:00 UTC+09:00 (in 2h 00m)." in chat.posts[-1].card.footer
+    assert "Closes 2026-11-22 20:00 JST (in 2h 00m)." in chat.posts[-1].card.footer
     await say(core, "ann", "/poll vote id:1 rice")
     await clock.wait_for_sleep(p.closes_at)  # the scheduler has seen the deadline
     clock.advance(2 * 3600 - 1)  # 10:59:59 UTC: still open

@@ -1606,6 +1606,8 @@ class FakeDiscord:
     async def _overwrite_commands(
         self, call: RestCall, files: Any, app: str, gid: str | None = None
     ) -> _Reply:
+        if gid and all(g.id != int(gid) for g in self.guilds):
+            raise _RouteError(403, 50001, "Missing Access")  # Discord's answer for a server the bot is not in
         commands = [self._command_payload(body, gid) for body in call.json or []]
         self._commands[int(gid) if gid else None] = {
             (int(c["type"]), c["name"]): c for c in commands

@@ -409,6 +409,21 @@ async def test_channel_language(store):
     assert await store.get_language(ref) == "en"
 
 
+async def test_channel_timezone_beside_its_language(store):
+    ref, other = ChannelRef("slack", "T1", "C1"), ChannelRef("slack", "T1", "C2")
+    assert await store.get_timezone(ref) is None
+    await store.set_timezone(ref, "Asia/Tokyo")  # a channel with no language yet
+    assert (await store.get_timezone(ref), await store.get_language(ref)) == ("Asia/Tokyo", None)
+    await store.set_language(ref, "ja")
+    assert (await store.get_timezone(ref), await store.get_language(ref)) == ("Asia/Tokyo", "ja")
+    await store.set_language(other, "en")
+    await store.set_timezone(ref, "Europe/London")
+    assert (await store.get_timezone(ref), await store.get_language(ref)) == ("Europe/London", "ja")
+    assert (await store.get_timezone(other), await store.get_language(other)) == (None, "en")
+    await store.set_timezone(ref, None)  # back to BOT_TIMEZONE; the language stays
+    assert (await store.get_timezone(ref), await store.get_language(ref)) == (None, "ja")
+
+
 # --- what a restart or a second process must not forget ---
 
 

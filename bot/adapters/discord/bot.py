@@ -57,6 +57,9 @@ class DebateBotMixin:
     def __init__(self, core: Core, *, guild_id: int | None = None, sync_commands: bool = True,
                  **options: object) -> None:
         options.setdefault("intents", intents())
+        # The bot speaks no voice: discord.py's warnings that voice libraries are missing would be
+        # two stray lines on stderr at every start.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

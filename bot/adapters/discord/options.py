@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from discord import app_commands
 
 from bot.adapters.discord.texts import choice
@@ -35,6 +37,12 @@ HELP_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in COM
 def _matches(current: str, *texts: str) -> bool:
     needle = current.casefold().strip()
     return not needle or any(needle in t.casefold() for t in texts)
+
+
+def zones(current: str) -> list[app_commands.Choice[str]]:
+    """Time zone names (`Asia/Tokyo`) containing what was typed, `default` first."""
+    names = ["default", *sorted(available_timezones())]
+    return [app_commands.Choice(name=n, value=n) for n in names if _matches(current, n)][:AUTOCOMPLETE_LIMIT]
 
 
 def motions(core: Core, current: str, lang: str) -> list[app_commands.Choice[str]]:

@@ -9,19 +9,24 @@ With DISCORD_SHARD_COUNT the process runs the shards DISCORD_SHARDS (all of them
 one `ShardedDebateBot`; without it, one `DebateBot` on one connection, as Discord asks of a bot
 in fewer than 2,500 servers. The process that runs shard 0 syncs the slash commands, so several
 processes do not all overwrite the same commands at every start.
+
+What stops the start (a refused token, a server the bot is not in, no way to reach Discord) is a
+`SettingsError` whose message is the one line `python -m bot` prints, naming the setting.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Coroutine
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.adapters.discord.bot import DebateBot, ShardedDebateBot
 from bot.core.service import Core
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +44,45 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
 
     async def login() -> None:
         try:
-            await bot.login(token)
-        except discord.LoginFailure:
-            log.error("Discord refused DISCORD_TOKEN: copy the token again from the Developer Portal "
-                      "(Bot → Reset Token)")
+            await bot.login(token)  # also syncs the slash commands (setup_hook)
+        except BaseException as exc:
             await bot.close()
-            raise
+            problem = start_problem(exc, settings)
+            if problem is None:
+                raise
+            raise SettingsError(problem) from None
 
     core.starters.append(login)
     return run(bot)
+
+
+def start_problem(exc: BaseException, settings: Settings) -> str | None:
+    """What a failed login says to the operator in one line, naming the setting; None for a
+    failure that is not about the settings or the connection (a bug: its traceback is wanted)."""
+    if isinstance(exc, discord.LoginFailure):
+        return ("Discord refused DISCORD_TOKEN: copy the token again from the Developer Portal "
+                "(Bot → Reset Token)")
+    if isinstance(exc, discord.Forbidden) and settings.discord_guild_id is not None:
+        return (f"DISCORD_GUILD_ID={settings.discord_guild_id}: the bot is not in that server, so it cannot add "
+                "its commands there (invite it with the applications.commands scope, or leave DISCORD_GUILD_ID unset)")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return (f"DISCORD_TOKEN is set, but Discord cannot be reached at {exc.host}:{exc.port}: "
+                f"{_reason(exc.os_error)} (is this computer online? a firewall or proxy in the way?)")
+    if isinstance(exc, OSError | aiohttp.ClientError | asyncio.TimeoutError):
+        return f"DISCORD_TOKEN is set, but Discord cannot be reached: {_reason(exc)} (is this computer online?)"
+    if isinstance(exc, discord.DiscordServerError):
+        return f"DISCORD_TOKEN is set, but Discord answered {exc.status} ({exc.text or 'server error'}): try again later"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS error as words: `connection refused`, `Name or service not known`."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, asyncio.TimeoutError):
+        return "no answer in time"
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return " ".join(text.split())
 
 
 def make_bot(core: Core, settings: Settings, **bot_options: Any) -> DebateBot | ShardedDebateBot:
@@ -64,9 +99,8 @@ async def run(bot: DebateBot | ShardedDebateBot) -> None:
     try:
         await bot.connect(reconnect=True)
     except discord.PrivilegedIntentsRequired:
-        log.error("Discord refused the Message Content intent: turn it on for the bot in the "
-                  "Developer Portal (Bot → Privileged Gateway Intents), then start again")
-        raise
+        raise SettingsError("Discord refused the Message Content intent for DISCORD_TOKEN's bot: turn it on in "
+                            "the Developer Portal (Bot → Privileged Gateway Intents), then start again") from None
     finally:
         if not bot.is_closed():
             await bot.close()

@@ -2,30 +2,43 @@
 
 `prepare(core, settings)` registers the SlackPort on `core.ports["slack"]` at once and returns
 the coroutine that runs Slack; `python -m bot` gathers it with the other platforms' runners.
+A listener that cannot open (SLACK_HOST/SLACK_PORT) or a Socket Mode connection that fails at
+start is a `SettingsError`, the one line `python -m bot` prints.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.adapters.slack.port import PLATFORM, SlackPort
 from bot.core.service import Core
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 OPERATOR_LANGUAGE = "en"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):  # Slack answered: the token is refused (invalid_auth, not_allowed_token_type)
+        return f"Slack says {exc.response.get('error', 'error')} (copy the app-level token, xapp-…, again)"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"{exc.host}:{exc.port} cannot be reached: {exc.os_error.strerror or exc.os_error} (is this computer online?)"
+    return " ".join((str(exc) or type(exc).__name__).split())
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -64,7 +77,12 @@ async def serve_http(app: AsyncApp, host: str, port: int, on_ready: Callable[[st
     runner = web.AppRunner(server.web_app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            reason = os.strerror(exc.errno).lower() if exc.errno else " ".join(str(exc).split())
+            raise SettingsError(f"SLACK_HOST={host} SLACK_PORT={port}: cannot listen there: {reason} "
+                                "(another program on that port? choose another SLACK_PORT)") from None
         bound_host, bound_port = runner.addresses[0][:2]
         if on_ready is not None:
             on_ready(f"http://{bound_host}:{bound_port}{EVENTS_PATH}")
@@ -79,7 +97,10 @@ async def run_socket_mode(app: AsyncApp, app_token: str, on_ready: Callable[[], 
 
     handler = AsyncSocketModeHandler(app, app_token)
     try:
-        await handler.connect_async()
+        try:
+            await handler.connect_async()
+        except (TimeoutError, OSError, aiohttp.ClientError, SlackApiError) as exc:
+            raise SettingsError(f"SLACK_APP_TOKEN is set, but Socket Mode cannot connect to Slack: {_reason(exc)}") from None
         if on_ready is not None:
             on_ready()
         await asyncio.Event().wait()
