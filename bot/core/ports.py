@@ -154,6 +154,9 @@ class ChatPort(Protocol):
     async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None: ...
 
 
+CHANNEL_GENERATION = "channels"  # the store's count of changes to channel settings (language, zone)
+
+
 class StaleDebate(Exception):
     """Another process (or a request in this one) changed the debate since it was read: nothing
     was stored; read it again and decide again."""

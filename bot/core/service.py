@@ -23,7 +23,7 @@ from bot.core.errors import RuleError
 from bot.core.i18n import Catalog
 from bot.core.library import Library
 from bot.core.model import Actor, AuditEntry, ChannelRef, Stage
-from bot.core.ports import ChatPort, Clock
+from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock
 from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
 
@@ -122,6 +122,12 @@ class Core:
         self.refreshers: dict[str, Callable[[], Awaitable[None]]] = {}
         self._generations: dict[str, int] = {}
         self._syncer: asyncio.Task[None] | None = None
+        self.refreshers[CHANNEL_GENERATION] = self._forget_channel_settings
+
+    async def _forget_channel_settings(self) -> None:
+        """Another process set a channel's language or zone: read each again when next asked."""
+        self._languages.clear()
+        self._zones.clear()
 
     # --- wiring ---
 

@@ -38,7 +38,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
@@ -491,13 +491,15 @@ class PostgresStore:
         return await self.pool.fetchval(select_language, ref.platform, ref.workspace, ref.channel)
 
     async def set_language(self, ref: ChannelRef, language: str) -> None:
-        await self.pool.execute(upsert_language, ref.platform, ref.workspace, ref.channel, language)
+        await self.write_bumping(upsert_language, (ref.platform, ref.workspace, ref.channel, language),
+                                 CHANNEL_GENERATION)
 
     async def get_timezone(self, ref: ChannelRef) -> str | None:
         return await self.pool.fetchval(select_timezone, ref.platform, ref.workspace, ref.channel)
 
     async def set_timezone(self, ref: ChannelRef, zone: str | None) -> None:
-        await self.pool.execute(upsert_timezone, ref.platform, ref.workspace, ref.channel, zone)
+        await self.write_bumping(upsert_timezone, (ref.platform, ref.workspace, ref.channel, zone),
+                                 CHANNEL_GENERATION)
 
 
 def _vote_key(r: VoteRow) -> tuple[int, str, str]:

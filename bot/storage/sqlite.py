@@ -34,7 +34,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 
@@ -747,11 +747,13 @@ class SqliteStore:
         return rows[0]["language"] if rows else None
 
     async def set_language(self, ref: ChannelRef, language: str) -> None:
-        await self._write(upsert_language, (ref.platform, ref.workspace, ref.channel, language))
+        await self.write_bumping(upsert_language, (ref.platform, ref.workspace, ref.channel, language),
+                                 CHANNEL_GENERATION)
 
     async def get_timezone(self, ref: ChannelRef) -> str | None:
         rows = await self.db.execute_fetchall(select_timezone, (ref.platform, ref.workspace, ref.channel))
         return rows[0]["timezone"] if rows else None
 
     async def set_timezone(self, ref: ChannelRef, zone: str | None) -> None:
-        await self._write(upsert_timezone, (ref.platform, ref.workspace, ref.channel, zone))
+        await self.write_bumping(upsert_timezone, (ref.platform, ref.workspace, ref.channel, zone),
+                                 CHANNEL_GENERATION)

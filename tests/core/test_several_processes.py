@@ -237,3 +237,14 @@ async def test_a_ballot_on_a_stale_process_after_the_vote_closed_is_refused(proc
     assert card.kind == "error" and "No vote is open" in card.body
     await a.debates.fresh(a.debates.debates[did])
     assert a.debates.debates[did].votes[Stage.PRE] == {}
+
+
+async def test_a_language_and_a_zone_set_on_one_process_are_used_by_the_other_after_one_sync(processes, clock):
+    a, b, chat = processes
+    assert await b.language(CHANNEL) == "en" and str(await b.zone(CHANNEL)) == "UTC"  # b has read them once
+    await say(a, "teacher", "/debate language ja")
+    await say(a, "teacher", "/debate timezone Asia/Tokyo")
+    await b.sync()
+    assert await b.language(CHANNEL) == "ja"
+    assert str(await b.zone(CHANNEL)) == "Asia/Tokyo"
+    assert "ディベート" in (await say(b, "pia", "/debate status"))[0].body
