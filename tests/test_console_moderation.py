@@ -61,7 +61,7 @@ async def test_off_turn_warned_muted_refused_unmuted_votes(console):
     assert "#main (only dave sees this) Your mute has ended: you may speak, ask and vote again." in out.getvalue()
     assert "Your vote: Pro. You can change it until the vote closes." in text
     assert "── Moderation log: dave ──" in text
-    assert "09:10:00 · bot · unmute → dave · time up" in text
+    assert "09:10:00 UTC · bot · unmute → dave · time up" in text
 
     steps = [(e.actor, e.action, e.target, e.reason)
              for e in reversed(await core.store.audit_entries("console", "local", "dave", 50))]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from bot.core import engine
@@ -590,11 +590,11 @@ class ModerationService:
     async def _audit_by(self, req: Request, action: str, **kw) -> None:
         await self._audit(req.actor.platform, req.actor.workspace, req.actor.user_id, action, **kw)
 
-    def log_line(self, lang: str, e: AuditEntry) -> str:
+    def log_line(self, lang: str, e: AuditEntry, zone: tzinfo | None = None) -> str:
+        """One audit entry in words, its time in `zone` (the channel's) with the zone named."""
         key = "moderation.log.action." + e.action.replace(".", "_")
         action = self.t(lang, key) if self.core.catalog.has(key) else e.action
-        parts = [self.t(lang, "moderation.log.line", at=e.at.strftime("%Y-%m-%d %H:%M:%S"), actor=e.actor,
-                        action=action)]
+        parts = [self.t(lang, "moderation.log.line", at=clock_time(e.at, zone, seconds=True), actor=e.actor, action=action)]
         if e.target:
             parts.append(self.t(lang, "moderation.log.target", target=e.target))
         if e.reason:
@@ -629,7 +629,7 @@ class ModerationService:
             return
         ref = ChannelRef(entry.platform, entry.workspace, channel)
         lang = await self.core.language(ref)
-        body = self.log_line(lang, entry)
+        body = self.log_line(lang, entry, await self.core.zone(ref))
         if entry.action in COALESCED:
             key = (entry.platform, entry.workspace, entry.action)
             last = self._mirrored.get(key)
@@ -884,7 +884,8 @@ class ModerationService:
         user = str(req.command.get("user") or "")
         limit = max(1, min(LOG_MAX, int(req.command.get("limit") or LOG_LIMIT)))
         entries = await self.core.store.audit_entries(req.actor.platform, req.actor.workspace, user, limit)
-        lines = [self.log_line(lang, e) for e in entries]
+        zone = await self.core.zone(req.channel)
+        lines = [self.log_line(lang, e, zone) for e in entries]
         title = self.t(lang, "moderation.log.title_user", user=user) if user else self.t(lang, "moderation.log.title")
         body = "\n".join(lines) if lines else self.t(lang, "moderation.log.empty")
         return [Reply(Card("list", title=title, body=body, user_text=True,

@@ -45,7 +45,8 @@ def zone_label(at: datetime) -> str:
     return f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
 
 
-def clock_time(at: datetime, zone: tzinfo | None = None) -> str:
-    """`2025-05-01 18:30 JST`: `at` in `zone` (UTC when none is given), with the zone named."""
+def clock_time(at: datetime, zone: tzinfo | None = None, seconds: bool = False) -> str:
+    """`2025-05-01 18:30 JST` (with `seconds`, `18:30:05 JST`): `at` in `zone` (UTC when none
+    is given), with the zone named."""
     local = (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).astimezone(zone or UTC)
-    return local.strftime("%Y-%m-%d %H:%M ") + zone_label(local)
+    return local.strftime("%Y-%m-%d %H:%M:%S " if seconds else "%Y-%m-%d %H:%M ") + zone_label(local)

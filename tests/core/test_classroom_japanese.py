@@ -127,3 +127,10 @@ def test_clock_time_names_the_zone():
     assert clock_time(at, ZoneInfo("Asia/Tokyo")) == "2026-07-01 21:00 JST"
     assert clock_time(at, ZoneInfo("Europe/Berlin")) == "2026-07-01 14:00 CEST"
     assert clock_time(at, ZoneInfo("America/Sao_Paulo")) == "2026-07-01 09:00 UTC-03:00"
+
+
+async def test_the_moderation_log_shows_times_in_the_channel_zone(core):
+    await say(core, "teacher", "/debate timezone Asia/Tokyo")
+    await say(core, "teacher", "/mod warn user:bob reason:spam")
+    body = (await say(core, "teacher", "/mod log"))[0].body
+    assert body.splitlines()[0].startswith("2026-11-22 18:00:00 JST · teacher · ")

@@ -365,9 +365,9 @@ async def test_mod_log_shows_every_action_newest_first(core, chat):
     await say(core, "teacher", "/mod mute user:bo minutes:3")
     cards = await say(core, "teacher", "/mod log")
     lines = cards[0].body.splitlines()
-    assert lines[0].startswith("2026-11-22 09:00:00 · teacher · mute → bo")
+    assert lines[0].startswith("2026-11-22 09:00:00 UTC · teacher · mute → bo")
     assert any("teacher · warning (strike) → ann · rude" in line for line in lines)
-    assert lines[-1].startswith("2026-11-22 09:00:00 · teacher · debate started · debate #1")
+    assert lines[-1].startswith("2026-11-22 09:00:00 UTC · teacher · debate started · debate #1")
     cards = await say(core, "teacher", "/mod log user:ann")
     assert cards[0].title == "Moderation log: ann" and len(cards[0].body.splitlines()) == 1
     cards = await say(core, "teacher", "/mod log limit:1")
