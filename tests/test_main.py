@@ -101,3 +101,15 @@ def test_a_slack_port_in_use_is_one_line_naming_it(tmp_path):
     assert done.stderr.splitlines() == [
         f"debate-bot cannot start: SLACK_HOST=127.0.0.1 SLACK_PORT={port}: cannot listen there: address already "
         "in use (another program on that port? choose another SLACK_PORT)"]
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path):
+    """`make run | head -2`: the reader goes away; the bot stops with no traceback."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=base | {"BOT_DATABASE": "bot.db"},
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()  # the start line
+    proc.stdout.close()  # the reader is gone before the answers come
+    _, err = proc.communicate(b"teacher: /help\n" * 50, timeout=60)
+    assert proc.returncode == 0
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
