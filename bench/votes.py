@@ -275,7 +275,7 @@ async def raw_executemany(folder: Path, rows: list[tuple]) -> float:
     for _ in range(max((r[0] for r in rows), default=0)):
         await store.create_debate(Debate(0, place, place, "m", "t", "x", "quick", "en", "teacher", now))
     await store.close()
-    params = [(debate_id, stage, voter, choice, at.isoformat()) for debate_id, stage, voter, choice, at in rows]
+    params = [(r.debate_id, r.stage, r.voter, r.choice, r.at.isoformat()) for r in rows]
     db = sqlite3.connect(path)
     try:
         db.execute("PRAGMA journal_mode = WAL")

@@ -366,8 +366,10 @@ class DebateService:
 
     async def cmd_next(self, req: Request) -> list[Reply]:
         seen = self._cached(req)  # what the moderator saw: leave this phase, once
+        index = seen.phase_index if seen is not None else None  # read before `current` refreshes it in place
         d = await self.current(req)
-        index = seen.phase_index if seen is not None else d.phase_index
+        if index is None:
+            index = d.phase_index
         async with self.changed_by(d, req):
             if d.phase_index == index and d.state is not DebateState.ENDED:
                 await self._advance(d, req.actor)
