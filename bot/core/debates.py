@@ -570,52 +570,40 @@ class DebateService:
         store = self.core.store
         if store.shared and not store.versioned_ballots:  # the store cannot tell a stale ballot: look first
             await self._fresh_for_vote(d)
-        try:
-            return await self._cast(req, d)
-        except RowRefused:  # a shared store: another process moved the debate on since this one looked
-            pass
-        await self._fresh_for_vote(d)
-        try:
-            return await self._cast(req, d)  # in the stage open now, if one is
-        except RowRefused:
-            raise RuleError("vote.error.not_stored") from None
-
-    async def _fresh_for_vote(self, d: Debate) -> None:
-        try:
-            await self.fresh(d)
-        except Exception:
-            log.warning("the store did not answer; refusing a vote", exc_info=True)
-            raise RuleError("vote.error.not_stored") from None
-
-    async def _cast(self, req: Request, d: Debate) -> list[Reply]:
-        """Check the ballot against `d` as this process knows it and store it; on a shared store
-        the ballot carries `d`'s version, and RowRefused says the debate had moved on."""
         choice = _CHOICES[req.command.options["choice"]]  # the parser requires it and allows only these
-        stage = engine.open_stage(d, self.core.library.formats[d.format_id]) if d.id in self.debates else None
-        if stage is None:
-            raise RuleError("vote.error.closed", "usage.vote")
         actor = req.actor
-        if actor.user_id in d.sides_held:  # a debater, or one who was: also after leaving
-            if d.role_of(actor.user_id) in _DEBATERS:
-                raise RuleError("vote.error.debater")
-            raise RuleError("vote.error.was_debater", side=d.sides_held[actor.user_id].value)
-        if self.core.guards:
-            pending = self.core.guard_now("vote", actor, req.channel, d, "")
-            if pending is not None:
-                await pending
-        voter = self.voter_key(d, actor)
-        before = d.votes[stage].get(voter)
-        now = self.core.clock.now()
-        version = d.version if self.core.store.shared else None
-        try:
-            # `_value_` is the member's plain value (the `.value` property costs a call per vote)
-            # an anonymous ballot is stored without its time, which could name the voter
-            await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_,
-                                             NO_TIME if d.anonymous else now, version))
-        except RowRefused:
-            raise
-        except WriteFailed:
-            raise RuleError("vote.error.not_stored") from None
+        # On a shared store the ballot carries the version of `d` it was checked against; when the
+        # store refuses it (another process moved the debate on meanwhile), `d` is read again and
+        # the ballot checked once more, in the stage open now.
+        for attempt in range(2):
+            stage = engine.open_stage(d, self.core.library.formats[d.format_id]) if d.id in self.debates else None
+            if stage is None:
+                raise RuleError("vote.error.closed", "usage.vote")
+            if actor.user_id in d.sides_held:  # a debater, or one who was: also after leaving
+                if d.role_of(actor.user_id) in _DEBATERS:
+                    raise RuleError("vote.error.debater")
+                raise RuleError("vote.error.was_debater", side=d.sides_held[actor.user_id].value)
+            if self.core.guards:
+                pending = self.core.guard_now("vote", actor, req.channel, d, "")
+                if pending is not None:
+                    await pending
+            voter = self.voter_key(d, actor)
+            before = d.votes[stage].get(voter)
+            now = self.core.clock.now()
+            try:
+                # `_value_` is the member's plain value (the `.value` property costs a call per vote)
+                # an anonymous ballot is stored without its time, which could name the voter
+                await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_,
+                                                 NO_TIME if d.anonymous else now,
+                                                 d.version if store.shared else None))
+            except RowRefused:
+                if attempt:
+                    raise RuleError("vote.error.not_stored") from None
+                await self._fresh_for_vote(d)
+                continue
+            except WriteFailed:
+                raise RuleError("vote.error.not_stored") from None
+            break
         # the tally redraw was requested by `_committed`, once per batch and stage
         for observe in self.core.ballot_observers:
             try:
@@ -623,6 +611,13 @@ class DebateService:
             except Exception:
                 log.exception("a ballot observer failed")
         return [self._vote_reply(d.language, choice, before)]
+
+    async def _fresh_for_vote(self, d: Debate) -> None:
+        try:
+            await self.fresh(d)
+        except Exception:
+            log.warning("the store did not answer; refusing a vote", exc_info=True)
+            raise RuleError("vote.error.not_stored") from None
 
     def _vote_reply(self, lang: str, choice: Choice, before: Choice | None) -> Reply:
         """The confirmation of a ballot, made once per (language, choice, previous), not per vote."""
