@@ -19,10 +19,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.discord import convert, render
+from bot.adapters.discord import convert, render, texts
 from bot.adapters.discord.items import TEXT_INPUT_LIMIT, Component, TextModal
 from bot.adapters.discord.port import DiscordPort
-from bot.adapters.discord.texts import CatalogTranslator
 from bot.core.buttons import ballot_command, button_command, opens_ballot
 from bot.core.cards import Card, Reply
 from bot.core.commands import Command
@@ -74,13 +73,18 @@ class DebateBotMixin:
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
-        await self.tree.set_translator(CatalogTranslator(self.core.catalog))
-        for name in COGS:
-            await self.load_extension(name)
+        await self.tree.set_translator(texts.CatalogTranslator(self.core.catalog))
+        await self.load_cogs()
         # Every debate:… and poll:… button on any message, from before a restart too.
         self.add_dynamic_items(Component)
         if self.sync_commands:
             await self.sync_app_commands()
+
+    async def load_cogs(self) -> None:
+        """Load every cog, its command texts read from the core's catalog (BOT_PROMPTS)."""
+        with texts.reading(self.core.catalog):
+            for name in COGS:
+                await self.load_extension(name)
 
     async def sync_app_commands(self) -> list[app_commands.AppCommand]:
         """Globally, or to DISCORD_GUILD_ID at once (global commands take a while to appear)."""
