@@ -43,7 +43,7 @@ class Debates(commands.Cog):
 
     @debate.command(name="join", description=text("discord.cmd.debate_join"))
     @app_commands.describe(side=text("discord.opt.side"))
-    @app_commands.choices(side=options.SIDE_CHOICES)
+    @app_commands.choices(side=options.fixed("side"))
     async def join(self, interaction: discord.Interaction, side: app_commands.Choice[str]) -> None:
         await self.run(interaction, "join", side=side)
 
@@ -79,20 +79,20 @@ class Debates(commands.Cog):
 
     @debate.command(name="results", description=text("discord.cmd.debate_results"))
     @app_commands.describe(flagged=text("discord.opt.flagged"), chart=text("discord.opt.chart"))
-    @app_commands.choices(flagged=options.FLAGGED_CHOICES)
+    @app_commands.choices(flagged=options.fixed("flagged"))
     async def results(self, interaction: discord.Interaction, flagged: app_commands.Choice[str] | None = None,
                       chart: bool | None = None) -> None:
         await self.run(interaction, "results", public=True, flagged=flagged, chart=chart)
 
     @debate.command(name="export", description=text("discord.cmd.debate_export"))
     @app_commands.describe(format=text("discord.opt.export_format"))
-    @app_commands.choices(format=options.EXPORT_CHOICES)
+    @app_commands.choices(format=options.fixed("export"))
     async def export(self, interaction: discord.Interaction, format: app_commands.Choice[str] | None = None) -> None:
         await self.run(interaction, "export", public=True, format=format)
 
     @debate.command(name="language", description=text("discord.cmd.debate_language"))
     @app_commands.describe(lang=text("discord.opt.lang"))
-    @app_commands.choices(lang=options.LANG_CHOICES)
+    @app_commands.choices(lang=options.fixed("lang"))
     async def language(self, interaction: discord.Interaction, lang: app_commands.Choice[str]) -> None:
         await self.run(interaction, "language", public=True, lang=lang)
 

@@ -75,7 +75,7 @@ class Moderation(commands.Cog):
     @mod.command(name="filter", description=text("discord.cmd.mod_filter"))
     @app_commands.describe(action=text("discord.opt.filter_action"), word=text("discord.opt.word"),
                            allow=text("discord.opt.allow"))
-    @app_commands.choices(action=options.FILTER_CHOICES)
+    @app_commands.choices(action=options.fixed("filter"))
     async def filter(self, interaction: discord.Interaction, action: app_commands.Choice[str],
                      word: str | None = None, allow: bool | None = None) -> None:
         await self.run(interaction, "mod", "filter", action=action, word=word, allow=allow)

@@ -32,7 +32,7 @@ class Polls(commands.Cog):
                            mode=text("discord.opt.poll_mode"), max=text("discord.opt.poll_max"),
                            anonymous=text("discord.opt.poll_anonymous"), closes=text("discord.opt.poll_closes"),
                            tally=text("discord.opt.poll_tally"))
-    @app_commands.choices(mode=options.POLL_MODE_CHOICES, tally=options.TALLY_CHOICES)
+    @app_commands.choices(mode=options.fixed("poll_mode"), tally=options.fixed("tally"))
     async def create(self, interaction: discord.Interaction, question: str, options: str,
                      mode: app_commands.Choice[str] | None = None,
                      max: app_commands.Range[int, 1, MAX_OPTIONS] | None = None,
@@ -58,7 +58,7 @@ class Polls(commands.Cog):
 
     @poll.command(name="results", description=text("discord.cmd.poll_results"))
     @app_commands.describe(id=text("discord.opt.poll_id"), format=text("discord.opt.poll_format"))
-    @app_commands.choices(format=options.POLL_EXPORT_CHOICES)
+    @app_commands.choices(format=options.fixed("poll_export"))
     async def results(self, interaction: discord.Interaction, id: PollId,
                       format: app_commands.Choice[str] | None = None) -> None:
         await self.run(interaction, "results", public=True, id=id, format=format)

@@ -104,6 +104,10 @@ class PollService:
             self.polls.pop(pid, None)
         await self.deliver_owed(OWED_GRACE)
 
+    def open_poll(self, poll_id: int) -> Poll | None:
+        """Poll `poll_id` if it is open in this process (no I/O), else None."""
+        return self.polls.get(poll_id)
+
     def open_on(self, platform: str) -> list[Poll]:
         """The polls still open on `platform`, oldest first (no I/O)."""
         return sorted((p for p in self.polls.values() if p.channel.platform == platform), key=lambda p: p.id)

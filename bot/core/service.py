@@ -15,14 +15,15 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from bot.core.cards import Card, Reply
 from bot.core.commands import SPECS, Command, ParseError, parse
 from bot.core.errors import RuleError
 from bot.core.i18n import Catalog
 from bot.core.library import Library
-from bot.core.model import Actor, AuditEntry, ChannelRef, Stage
+from bot.core.model import Actor, AuditEntry, ChannelRef, Debate, Stage
+from bot.core.poll_model import Poll
 from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock
 from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
@@ -61,6 +62,14 @@ class Request:
     command: Command | None = None
     dedupe_key: str | None = None
     debate_id: int | None = None
+
+
+class Floor(NamedTuple):
+    """The floor an actor holds (`Core.speech_floor`): the debate's language and how many
+    characters the phase allows in a speech."""
+
+    language: str
+    max_chars: int
 
 
 class Timed(Protocol):
@@ -174,6 +183,41 @@ class Core:
 
     async def is_moderator(self, actor: Actor) -> bool:
         return await self.moderator_check(actor)
+
+    # --- what adapters ask without running a command (no I/O unless awaited) ---
+
+    def speech_floor(self, actor: Actor, channel: ChannelRef) -> Floor:
+        """Whether `actor` holds the floor in the debate running in `channel`, asked without I/O
+        (an adapter opens its speech box before anything else): the debate's language and the
+        phase's character limit, or RuleError with the reason."""
+        d, limit = self.debates.floor(actor, channel)
+        return Floor(d.language, limit)
+
+    def open_poll_language(self, poll_id: int) -> str | None:
+        """The language of open poll `poll_id`, held in memory (a modal for its ballot opens
+        before any store read); None when no such poll is open in this process."""
+        poll = self.polls.open_poll(poll_id)
+        return poll.language if poll is not None else None
+
+    def debate_space(self, channel: ChannelRef) -> ChannelRef | None:
+        """Where the debate running in `channel` (or in its thread) lives, if one runs there."""
+        return self.debates.space_here(channel)
+
+    def open_debates(self, platform: str) -> list[Debate]:
+        """The debates still running or paused on `platform`, oldest first (no I/O)."""
+        return self.debates.open_on(platform)
+
+    def open_polls(self, platform: str) -> list[Poll]:
+        """The polls still open on `platform`, oldest first (no I/O)."""
+        return self.polls.open_on(platform)
+
+    async def check_message(self, actor: Actor, channel: ChannelRef, text: str) -> str | None:
+        """May a plain chat message typed in `channel` stand? None if so (always, on a core
+        without moderation), else the localised reason to hand back with the removed message."""
+        moderation = getattr(self, "moderation", None)
+        if moderation is None:
+            return None
+        return await moderation.check_message(actor, channel, text)
 
     @staticmethod
     async def _platform_moderator(actor: Actor) -> bool:

@@ -9,6 +9,7 @@ test moves time.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,11 @@ import pytest
 from bot.adapters.discord import options
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
+from bot.core.library import PROMPTS_DIR
 from bot.core.model import ChannelRef, Stage
 from bot.core.ports import FakeClock
 from bot.core.service import Core
+from bot.settings import load_settings
 from tests.fakes.discord_fake import (
     FLAG_EPHEMERAL,
     FakeDiscord,
@@ -342,6 +345,34 @@ async def test_descriptions_are_localised(tmp_path: Path, lang: str) -> None:
         assert start["description_localizations"][lang]
         assert synced["mod"]["default_member_permissions"] == discord.Permissions(manage_messages=True).value
         assert synced["debate"]["default_member_permissions"] is None  # /debate join is for everyone
+
+
+async def test_command_descriptions_come_from_the_bot_prompts_folder(tmp_path: Path, monkeypatch) -> None:
+    """A BOT_PROMPTS folder whose catalog words /vote differently: discord.py syncs those words,
+    English as the description and Japanese through the translator (no catalog read at import)."""
+    prompts = tmp_path / "prompts"
+    shutil.copytree(PROMPTS_DIR, prompts)
+    for lang, changed in (("en", "Cast a ballot (from BOT_PROMPTS)"), ("ja", "投票します（BOT_PROMPTS）")):
+        path = prompts / "locales" / f"{lang}.toml"
+        toml = path.read_text(encoding="utf-8")
+        section = toml.index("[discord.cmd]")
+        start = toml.index("\nvote = ", section) + 1
+        end = toml.index("\n", start)
+        path.write_text(toml[:start] + f'vote = "{changed}"' + toml[end:], encoding="utf-8")
+    monkeypatch.setenv("BOT_PROMPTS", str(prompts))
+    settings = load_settings()
+    fake = FakeDiscord()
+    core = await build_core(tmp_path / "d.db", {}, clock=FakeClock(), prompts=settings.bot_prompts)
+    bot = DebateBot(core, guild_id=fake.guild.id, guild_ready_timeout=0.1)
+    core.ports[bot.port.platform] = bot.port
+    await core.start()
+    try:
+        async with fake, fake.running(bot):
+            vote = next(c for c in fake.app_commands(fake.guild.id) if c["name"] == "vote")
+            assert vote["description"] == "Cast a ballot (from BOT_PROMPTS)"
+            assert vote["description_localizations"]["ja"] == "投票します（BOT_PROMPTS）"
+    finally:
+        await core.stop()
 
 
 async def test_a_command_that_breaks_is_answered_first_and_reported_in_the_channels_language(

@@ -14,7 +14,7 @@ import pytest
 from discord import app_commands
 
 from bot.adapters.discord import convert, options, render
-from bot.adapters.discord.bot import COGS, DebateBot, intents
+from bot.adapters.discord.bot import DebateBot, intents
 from bot.adapters.discord.items import Component
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.texts import DESCRIPTION_LIMIT, CatalogTranslator
@@ -253,8 +253,8 @@ def test_only_the_intents_the_bot_uses() -> None:
 
 
 class RecordingTranslator(CatalogTranslator):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, messages: Catalog) -> None:
+        super().__init__(messages)
         self.keys: set[str] = set()
         self.plain: set[str] = set()
 
@@ -274,9 +274,8 @@ async def test_every_command_text_is_in_the_catalog_in_every_language(tmp_path: 
     core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
     try:
         bot = DebateBot(core, sync_commands=False)
-        for name in COGS:
-            await bot.load_extension(name)
-        translator = RecordingTranslator()
+        await bot.load_cogs()
+        translator = RecordingTranslator(core.catalog)
         for command in bot.tree.get_commands():
             await command.get_translated_payload(bot.tree, translator)
         assert len(translator.keys) > 60
@@ -291,7 +290,7 @@ async def test_every_command_text_is_in_the_catalog_in_every_language(tmp_path: 
 
 
 async def test_the_translator_gives_japanese_and_leaves_english_to_the_default() -> None:
-    translator = CatalogTranslator()
+    translator = CatalogTranslator(Catalog.load(PROMPTS_DIR / "locales"))
     string = app_commands.locale_str("Cast your vote", key="discord.cmd.vote")
     context = app_commands.TranslationContext(app_commands.TranslationContextLocation.command_description, None)
     japanese = await translator.translate(string, discord.Locale.japanese, context)

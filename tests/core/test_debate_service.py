@@ -396,3 +396,22 @@ async def test_the_floor_and_the_place_are_told_without_io(core, chat):
     with pytest.raises(RuleError) as err:
         core.debates.floor(actor("bob"), CHANNEL)  # bob has not joined the pro side
     assert err.value.key == "speak.error.not_your_turn"
+
+
+async def test_what_adapters_ask_of_the_core_without_a_command(core, chat):
+    """The adapters' questions go through the front door (#15): Core's own small methods."""
+    from bot.core.errors import RuleError
+    from tests.conftest import actor
+
+    d = await start_quick(core, chat)
+    assert core.debate_space(CHANNEL) == d.space and core.open_debates("test") == [d]
+    assert core.open_debates("elsewhere") == [] and core.open_polls("test") == []
+    assert core.open_poll_language(1) is None
+    await say(core, "alice", "/debate join side:pro")
+    await say(core, "teacher", "/debate next")
+    assert core.speech_floor(actor("alice"), d.space) == (d.language, 1260)
+    with pytest.raises(RuleError):
+        core.speech_floor(actor("bob"), CHANNEL)
+    elsewhere = CHANNEL.__class__("test", "w1", "elsewhere")
+    assert await core.check_message(actor("carol"), elsewhere, "hello") is None  # no debate there
+    assert await core.check_message(actor("carol"), d.space, "hello")  # not carol's turn

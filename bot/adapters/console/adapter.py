@@ -177,14 +177,14 @@ class ConsoleApp:
         """At start: the debates and polls still open on the console, and how to start afresh."""
         now = self.core.clock.now()
         items = []
-        for d in self.core.debates.open_on(PLATFORM):
+        for d in self.core.open_debates(PLATFORM):
             fmt = self.core.library.formats[d.format_id]
             phase = engine.current_phase(d, fmt).name("en")
             left = duration(engine.remaining(d, now))
             paused = d.state is DebateState.PAUSED
             items.append(self.core.t("en", "console.open_debate_paused" if paused else "console.open_debate",
                                       id=d.id, channel=d.space.channel, phase=phase, left=left))
-        for p in self.core.polls.open_on(PLATFORM):
+        for p in self.core.open_polls(PLATFORM):
             if p.closes_at is None:
                 items.append(self.core.t("en", "console.open_poll", id=p.id, channel=p.channel.channel))
             else:

@@ -19,10 +19,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.discord import convert, render
+from bot.adapters.discord import convert, render, texts
 from bot.adapters.discord.items import TEXT_INPUT_LIMIT, Component, TextModal
 from bot.adapters.discord.port import DiscordPort
-from bot.adapters.discord.texts import CatalogTranslator
 from bot.core.buttons import ballot_command, button_command, opens_ballot
 from bot.core.cards import Card, Reply
 from bot.core.commands import Command
@@ -74,13 +73,18 @@ class DebateBotMixin:
         self.tree.on_error = self.on_app_command_error
 
     async def setup_hook(self) -> None:
-        await self.tree.set_translator(CatalogTranslator(self.core.catalog))
-        for name in COGS:
-            await self.load_extension(name)
+        await self.tree.set_translator(texts.CatalogTranslator(self.core.catalog))
+        await self.load_cogs()
         # Every debate:… and poll:… button on any message, from before a restart too.
         self.add_dynamic_items(Component)
         if self.sync_commands:
             await self.sync_app_commands()
+
+    async def load_cogs(self) -> None:
+        """Load every cog, its command texts read from the core's catalog (BOT_PROMPTS)."""
+        with texts.reading(self.core.catalog):
+            for name in COGS:
+                await self.load_extension(name)
 
     async def sync_app_commands(self) -> list[app_commands.AppCommand]:
         """Globally, or to DISCORD_GUILD_ID at once (global commands take a while to appear)."""
@@ -190,16 +194,16 @@ class DebateBotMixin:
         """`/speak` without text: a modal as long as the phase allows, if the floor is yours.
 
         The modal is the interaction's first answer, so nothing before it awaits the database:
-        the floor is asked of the core (`DebateService.floor`, no I/O) and the texts are in the
+        the floor is asked of the core (`Core.speech_floor`, no I/O) and the texts are in the
         debate's language, both held in memory.
         """
         request = convert.request(interaction, Command("speak"))
         try:
-            d, limit = self.core.debates.floor(request.actor, request.channel)
+            lang, limit = self.core.speech_floor(request.actor, request.channel)
         except RuleError as exc:
             await self.refuse(interaction, exc)
             return
-        lang, t = d.language, self.core.t
+        t = self.core.t
 
         async def submit(inter: discord.Interaction, text: str) -> None:
             await self.answer(inter, Command("speak", text=text))
@@ -215,8 +219,7 @@ class DebateBotMixin:
         The modal is the click's first answer, so its texts are in the open poll's language
         (held in memory), not looked up in the database; the core answers a closed poll's ballot.
         """
-        poll = self.core.polls.polls.get(opens_ballot(custom_id) or 0)
-        lang = poll.language if poll is not None else convert.language(interaction.locale)
+        lang = self.core.open_poll_language(opens_ballot(custom_id) or 0) or convert.language(interaction.locale)
         t = self.core.t
 
         async def submit(inter: discord.Interaction, text: str) -> None:
@@ -235,15 +238,12 @@ class DebateBotMixin:
         """A message typed in a debate (or discussion) thread stands only if the core allows it."""
         if message.author.bot or message.guild is None or not isinstance(message.channel, discord.Thread):
             return
-        check = getattr(getattr(self.core, "moderation", None), "check_message", None)
-        if check is None:
-            return
         author = message.author
         if not isinstance(author, discord.Member):
             return
         where = convert.place(message.guild.id, message.channel.id)
         actor = convert.member_actor(author, message.channel.permissions_for(author), message.guild.id)
-        reason = await check(actor, where, message.content)
+        reason = await self.core.check_message(actor, where, message.content)
         if reason is not None:
             await self.remove_off_floor(message, where, reason)
 

@@ -8,14 +8,11 @@ poll's buttons work again after a restart without listing them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 import discord
 
 from bot.adapters.discord.render import cut
-
-if TYPE_CHECKING:
-    from bot.adapters.discord.bot import DebateBot
 
 # Every stable id a debate or poll draws: `debate:<id>:<action>:<value>`, `poll:<id>:<action>[:<value>]`.
 TEMPLATE = r"(?:debate|poll):\d+:[a-z_]+(?::\w+)?"
@@ -27,6 +24,13 @@ TEXT_ID = "text"
 MODAL_TIMEOUT = 3 * 3600.0  # a modal left open longer is forgotten (its submit would fail)
 
 
+class Clicks(Protocol):
+    """What a click needs of the client it arrives on (the DebateBot), named here so that this
+    module does not import the bot that imports it."""
+
+    async def click(self, interaction: discord.Interaction, custom_id: str) -> None: ...
+
+
 class Component(discord.ui.DynamicItem[discord.ui.Item[Any]], template=TEMPLATE):
     """Join Pro / Join Con / Watch and Pro / Con / Undecided on any debate's message; option
     buttons, Withdraw, Rank… (a modal) and a ballot select on any poll's message."""
@@ -36,8 +40,8 @@ class Component(discord.ui.DynamicItem[discord.ui.Item[Any]], template=TEMPLATE)
                              match: Any, /) -> Component:
         return cls(item)
 
-    async def callback(self, interaction: discord.Interaction[DebateBot]) -> None:
-        await interaction.client.click(interaction, self.custom_id)
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await cast(Clicks, interaction.client).click(interaction, self.custom_id)
 
 
 Submit = Callable[[discord.Interaction, str], Awaitable[None]]

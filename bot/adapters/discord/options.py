@@ -21,17 +21,27 @@ from bot.core.service import Core
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 suggestions
 NAME_LIMIT = 100
 
-SIDE_CHOICES = [choice(f"side.{v}", v) for v in SIDES]
-VOTE_CHOICES = [choice(f"choice.{v}", v) for v in CHOICES]
-EXPORT_CHOICES = [choice(f"discord.choice.{v}", v) for v in EXPORT_FORMATS]
-LANG_CHOICES = [choice(f"discord.choice.{v}", v) for v in LANGS]
-FLAGGED_CHOICES = [choice(f"discord.choice.{v}", v) for v in FLAGGED]
-POLL_MODE_CHOICES = [choice(f"discord.choice.{v}", v) for v in SPECS[("poll", "create")].options["mode"]]
-TALLY_CHOICES = [choice(f"discord.choice.{v}", v) for v in SPECS[("poll", "create")].options["tally"]]
-POLL_EXPORT_CHOICES = [choice(f"discord.choice.{v}", v) for v in SPECS[("poll", "results")].options["format"]]
-FILTER_CHOICES = [choice(f"discord.choice.{v}", v) for v in SPECS[("mod", "filter")].options["action"]]
+# Each fixed option's choices: the catalog key prefix of their names and their values.
+FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "side": ("side", tuple(SIDES)),
+    "vote": ("choice", tuple(CHOICES)),
+    "export": ("discord.choice", tuple(EXPORT_FORMATS)),
+    "lang": ("discord.choice", tuple(LANGS)),
+    "flagged": ("discord.choice", tuple(FLAGGED)),
+    "poll_mode": ("discord.choice", tuple(SPECS[("poll", "create")].options["mode"])),
+    "tally": ("discord.choice", tuple(SPECS[("poll", "create")].options["tally"])),
+    "poll_export": ("discord.choice", tuple(SPECS[("poll", "results")].options["format"])),
+    "filter": ("discord.choice", tuple(SPECS[("mod", "filter")].options["action"])),
+}
 # Command words are the same in every language, so their names are not translated.
 HELP_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in COMMAND_NAMES]
+
+
+def fixed(kind: str) -> list[app_commands.Choice[str]]:
+    """The choices of a fixed option (a key of FIXED), named from the catalog of the cogs being
+    loaded (see `texts.reading`)."""
+    prefix, values = FIXED[kind]
+    return [choice(f"{prefix}.{v}", v) for v in values]
 
 
 def _matches(current: str, *texts: str) -> bool:

@@ -133,7 +133,7 @@ class SlackBot:
         """
         lang = await self.core.language(ref)
         try:
-            _, limit = self.core.debates.floor(actor, ref)
+            _, limit = self.core.speech_floor(actor, ref)
         except RuleError as exc:
             return [self.core.error_reply(lang, exc.key, exc.usage, exc.handback, exc.params)]
         t = self.core.t
@@ -235,7 +235,7 @@ class SlackBot:
 
     def public_place(self, ref: ChannelRef) -> ChannelRef:
         """Public replies go into the thread of the debate running here, else into the channel."""
-        return self.core.debates.space_here(ref) or ref
+        return self.core.debate_space(ref) or ref
 
     async def deliver(self, replies: list[Reply], ref: ChannelRef, private: ChannelRef, user_id: str,
                       respond: Callable | None = None) -> None:
