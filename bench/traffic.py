@@ -30,8 +30,9 @@ from bot.app import build_core
 from bot.core import debate_cards
 from bot.core.commands import Command
 from bot.core.model import Actor, Debate, Stage
-from bot.core.ports import FakeClock, SystemClock
+from bot.core.ports import SystemClock
 from bot.core.service import Core, Request
+from bot.testing.clock import FakeClock
 
 log = logging.getLogger(__name__)
 CHOICES = ("pro", "con", "undecided")

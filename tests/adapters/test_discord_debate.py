@@ -20,8 +20,8 @@ from bot.adapters.discord import options
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
 from bot.core.model import ChannelRef, Stage
-from bot.core.ports import FakeClock
 from bot.core.service import Core
+from bot.testing.clock import FakeClock
 from tests.fakes.discord_fake import (
     FLAG_EPHEMERAL,
     FakeDiscord,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 from tests.adapters.test_discord_debate import (
     answer_to,
     confirmation,

@@ -13,8 +13,8 @@ import pytest
 from bot.adapters.discord import runner
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
-from bot.core.ports import FakeClock
 from bot.settings import Settings, SettingsError
+from bot.testing.clock import FakeClock
 from tests.fakes.discord_fake import FakeDiscord
 
 

@@ -22,10 +22,10 @@ import discord
 from bot.adapters.discord import runner
 from bot.adapters.discord.bot import DebateBot, ShardedDebateBot
 from bot.app import build_core
-from bot.core.ports import FakeClock
 from bot.core.service import Core
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
+from bot.testing.clock import FakeClock
 from tests.adapters.test_discord_debate import answer_to, confirmation, custom_ids, fields, text_of
 from tests.fakes.discord_fake import (
     FakeChannel,

@@ -7,7 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.port import SlackPort
 from bot.adapters.slack.users import Directory
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 from tests.fakes.slack_fake import FakeSlackApi, make_client
 
 

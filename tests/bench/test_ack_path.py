@@ -18,7 +18,7 @@ import pytest
 from bench.traffic import stall_store
 from bot.app import build_core
 from bot.core.model import Choice, Stage
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 
 @contextlib.asynccontextmanager
