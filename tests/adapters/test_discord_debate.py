@@ -22,7 +22,7 @@ from bot.app import build_core
 from bot.core.model import ChannelRef, Stage
 from bot.core.service import Core
 from bot.testing.clock import FakeClock
-from tests.fakes.discord_fake import (
+from bot.testing.discord_fake import (
     FLAG_EPHEMERAL,
     FakeDiscord,
     FakeUser,

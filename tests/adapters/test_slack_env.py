@@ -21,7 +21,7 @@ from bot.app import build_core
 from bot.core.cards import Reply
 from bot.core.service import Core, Request
 from bot.testing.clock import FakeClock
-from tests.fakes.slack_fake import (
+from bot.testing.slack_fake import (
     SIGNING_SECRET,
     ApiCall,
     FakeSlackApi,

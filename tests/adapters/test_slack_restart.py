@@ -14,8 +14,8 @@ from bot.app import build_core
 from bot.core.ports import Store
 from bot.core.service import Core
 from bot.testing.clock import FakeClock
+from bot.testing.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client, serve_app
 from tests.adapters.test_slack_env import CHANNEL, TEAM, add_people, dump, texts
-from tests.fakes.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client, serve_app
 
 
 @asynccontextmanager
