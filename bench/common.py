@@ -15,6 +15,7 @@ from bot.core.cards import Card
 from bot.core.model import Actor, ChannelRef
 from bot.core.ports import Clock, SystemClock
 from bot.core.service import Core, Request
+from bot.process import tune_process
 
 ROOT = Path(__file__).resolve().parent.parent  # the bench's processes run from here: `python -m bench.…`
 
@@ -95,8 +96,9 @@ class Inflight:
 
 
 async def open_core(path: Path, port: RecordingPort, clock: Clock | None = None) -> Core:
-    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock(), tune_process=True)
+    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock())
     await core.start()
+    tune_process()  # as `python -m bot` does
     return core
 
 

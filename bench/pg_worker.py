@@ -27,6 +27,7 @@ from bot.app import build_core
 from bot.core.cards import Card
 from bot.core.model import ChannelRef
 from bot.core.ports import SystemClock
+from bot.process import tune_process
 
 
 class AnnouncingPort(RecordingPort):
@@ -61,8 +62,9 @@ async def main() -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     port = AnnouncingPort()
     core = await build_core(args.url, {port.platform: port}, clock=SystemClock(), secret=bytes.fromhex(args.secret),
-                            prompts=args.prompts, tune_process=True)
+                            prompts=args.prompts)
     await core.start()
+    tune_process()  # as `python -m bot` does
     try:
         print("ready", flush=True)
         if args.mode == "votes":
