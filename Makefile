@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(PY) -m bot.demo
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 pictures: $(STAMP)
 	$(PY) docs/pictures.py

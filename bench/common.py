@@ -5,21 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first on the path, not the project
-    sys.path.insert(0, str(ROOT))
+from bot.app import build_core
+from bot.core.cards import Card
+from bot.core.model import Actor, ChannelRef
+from bot.core.ports import Clock, SystemClock
+from bot.core.service import Core, Request
+from bot.process import tune_process
 
-from bot.app import build_core  # noqa: E402
-from bot.core.cards import Card  # noqa: E402
-from bot.core.model import Actor, ChannelRef  # noqa: E402
-from bot.core.ports import Clock, SystemClock  # noqa: E402
-from bot.core.service import Core, Request  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent  # the bench's processes run from here: `python -m bench.…`
 
 log = logging.getLogger(__name__)
 PLATFORM = "bench"
@@ -98,8 +96,9 @@ class Inflight:
 
 
 async def open_core(path: Path, port: RecordingPort, clock: Clock | None = None) -> Core:
-    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock(), tune_process=True)
+    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock())
     await core.start()
+    tune_process()  # as `python -m bot` does
     return core
 
 

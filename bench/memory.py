@@ -15,18 +15,14 @@ import gc
 import json
 import random
 import sqlite3
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: the project root, not bench/, must be importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.common import PLATFORM, WORKSPACE, RecordingPort  # noqa: E402
-from bot.core.ports import SystemClock  # noqa: E402
-from bot.storage import sqlite as queries  # noqa: E402
-from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bench.common import PLATFORM, WORKSPACE, RecordingPort
+from bot.core.ports import SystemClock
+from bot.storage import sqlite as queries
+from bot.storage.sqlite import SqliteStore
 
 MOTION_TITLE = "Schools should require masks during flu season"
 MOTION_TEXT = ("This house believes that schools should require everyone on site to wear a mask "

@@ -1,7 +1,8 @@
 """One bot process of the PostgreSQL bench: a core on the shared database, driven by its parent.
 
-Run by `bench/postgres.py`, never by hand. It opens the core on the URL (taking back every open
-debate, as a restarted or an added process does), prints `ready`, and waits for one line on stdin:
+Run by `bench/postgres.py` (as `python -m bench.pg_worker`), never by hand. It opens the core on
+the URL (taking back every open debate, as a restarted or an added process does), prints `ready`,
+and waits for one line on stdin:
 
 - `votes`: waits for `go <epoch seconds>` and then runs its voters (`--voters`, numbered from
   `--first-voter` so that no two processes speak for one person) for `--seconds` against every
@@ -20,15 +21,13 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: the project root, not bench/, must be importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.common import RecordingPort  # noqa: E402
-from bench.votes import LoadResult, cast_votes  # noqa: E402
-from bot.app import build_core  # noqa: E402
-from bot.core.cards import Card  # noqa: E402
-from bot.core.model import ChannelRef  # noqa: E402
-from bot.core.ports import SystemClock  # noqa: E402
+from bench.common import RecordingPort
+from bench.votes import LoadResult, cast_votes
+from bot.app import build_core
+from bot.core.cards import Card
+from bot.core.model import ChannelRef
+from bot.core.ports import SystemClock
+from bot.process import tune_process
 
 
 class AnnouncingPort(RecordingPort):
@@ -63,8 +62,9 @@ async def main() -> None:
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     port = AnnouncingPort()
     core = await build_core(args.url, {port.platform: port}, clock=SystemClock(), secret=bytes.fromhex(args.secret),
-                            prompts=args.prompts, tune_process=True)
+                            prompts=args.prompts)
     await core.start()
+    tune_process()  # as `python -m bot` does
     try:
         print("ready", flush=True)
         if args.mode == "votes":

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.common import PLATFORM, TEACHER, WORKSPACE, RecordingPort, Row, start_debates
+from bench.common import PLATFORM, ROOT, TEACHER, WORKSPACE, RecordingPort, Row, start_debates
 from bench.votes import closed_loop
 from bot.app import build_core
 from bot.core.library import PROMPTS_DIR
@@ -30,7 +30,7 @@ from bot.core.ports import SystemClock
 from bot.core.service import Request
 from bot.storage.postgres import PostgresStore, upsert_vote
 
-WORKER = Path(__file__).with_name("pg_worker.py")
+WORKER = "bench.pg_worker"  # run as a module from the project root
 PROCESSES = 3
 
 
@@ -97,8 +97,9 @@ class Workers:
 
     def __init__(self, url: str, mode: str, secret: str, prompts: Path, extra: list[list[str]]) -> None:
         self.procs = [
-            subprocess.Popen([sys.executable, str(WORKER), url, mode, "--secret", secret, "--prompts", str(prompts),
-                              *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen([sys.executable, "-m", WORKER, url, mode, "--secret", secret, "--prompts", str(prompts),
+                              *args], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
             for args in extra
         ]
 

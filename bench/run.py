@@ -14,7 +14,7 @@
 
 Every figure that has a target says whether it was met; a shortfall is named with its cause
 under the table. SQLite files live in a temporary directory. Run from the project root:
-``python bench/run.py`` (``--help`` for the knobs).
+``python -m bench.run`` (``--help`` for the knobs).
 """
 
 from __future__ import annotations
@@ -35,11 +35,9 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.common import Row, ms, percentile  # noqa: E402
-from bench.memory import seed  # noqa: E402
-from bench.votes import closed_loop, open_loop, raw_executemany  # noqa: E402
+from bench.common import ROOT, Row, ms, percentile
+from bench.memory import seed
+from bench.votes import closed_loop, open_loop, raw_executemany
 
 VOTES_TARGET = 30_000
 RATIO_TARGET = 7.0
@@ -228,12 +226,11 @@ async def platform_rows(folder: Path, args: argparse.Namespace, notes: list[str]
 
 def memory_rows(folder: Path, args: argparse.Namespace, notes: list[str]) -> list[Row]:
     rows: list[Row] = []
-    script = Path(__file__).with_name("memory.py")
     for debates in (1_000, 10_000):
         path = folder / f"memory{debates}.db"
         asyncio.run(seed(path, debates, args.ballots))
-        out = subprocess.run([sys.executable, str(script), str(path), "--adapter"], capture_output=True,
-                             text=True, timeout=600, check=False)
+        out = subprocess.run([sys.executable, "-m", "bench.memory", str(path), "--adapter"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=600, check=False)
         if out.returncode != 0:
             notes.append(f"memory run for {debates} debates failed: {out.stderr.strip()[-500:]}")
             continue
@@ -275,7 +272,8 @@ def machine() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=1000, help="concurrent voters in the closed loop")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each vote measurement (the median is shown)")
     parser.add_argument("--seconds", type=float, default=4.0, help="closed-loop run of our path")

@@ -30,8 +30,10 @@ from bot.app import build_core
 from bot.core import debate_cards
 from bot.core.commands import Command
 from bot.core.model import Actor, Debate, Stage
-from bot.core.ports import FakeClock, SystemClock
+from bot.core.ports import SystemClock
 from bot.core.service import Core, Request
+from bot.testing.clock import FakeClock
+from bot.testing.stall import stall_store
 
 log = logging.getLogger(__name__)
 CHOICES = ("pro", "con", "undecided")
@@ -91,28 +93,6 @@ def vote_request(actor: Actor, d: Debate, choice: str) -> Request:
     return Request(actor, d.space, command=Command("vote", None, {"choice": choice}), debate_id=d.id)
 
 
-_STALLS: set[asyncio.Task] = set()
-
-
-async def stall_store(core: Core) -> asyncio.Event:
-    """Hold the store's write lock until the returned event is set: no vote can be committed
-    meanwhile, however the writer hands its batches over (from the event loop, or drained on
-    the store's thread)."""
-    release = asyncio.Event()
-    held = asyncio.Event()
-
-    async def hold() -> None:
-        async with core.store.lock:
-            held.set()
-            await release.wait()
-
-    holder = asyncio.create_task(hold(), name="stalled-store")
-    holder.add_done_callback(_STALLS.discard)
-    _STALLS.add(holder)  # a task nobody holds may be collected mid-stall
-    await held.wait()
-    return release
-
-
 def expected_fields(core: Core, d: Debate) -> list[str]:
     return [f.value for f in debate_cards.tally(core, d, Stage.PRE, open_=True).fields]
 
@@ -124,7 +104,7 @@ async def discord_part(folder: Path, *, rate: float, seconds: float, clicks: int
     import discord  # noqa: F401  (the fake patches discord.py's URLs)
 
     from bot.adapters.discord.bot import DebateBot
-    from tests.fakes.discord_fake import FakeDiscord, FakeUser
+    from bot.testing.discord_fake import FakeDiscord, FakeUser
 
     ack, storm = Ack("Discord"), Storm("Discord")
     fake = FakeDiscord(rate_limit_edits_per_message=(1, 2.0))
@@ -288,7 +268,7 @@ async def slack_part(folder: Path, *, rate: float, seconds: float, clicks: int, 
     from bot.adapters.slack import blocks
     from bot.adapters.slack.app import build_app
     from bot.adapters.slack.port import SlackPort
-    from tests.fakes.slack_fake import (
+    from bot.testing.slack_fake import (
         SIGNING_SECRET,
         FakeSlackApi,
         SlackDriver,

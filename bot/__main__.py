@@ -19,6 +19,7 @@ from bot.app import build_core
 from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
+from bot.process import tune_process
 from bot.settings import Settings, SettingsError, load_secret, load_settings
 from bot.storage import describe
 from bot.storage.errors import StoreError
@@ -34,15 +35,15 @@ async def run(settings: Settings, name: str = "") -> int:
         print(catalog.t("en", "console.starting", database=describe(settings.bot_database)), flush=True)
         clock = SystemClock()
         core = await build_core(settings.bot_database, {}, clock=clock, secret=secret,
-                                prompts=settings.bot_prompts, tune_process=True, timezone=settings.timezone)
+                                prompts=settings.bot_prompts, timezone=settings.timezone)
         # out None: the port prints to sys.stdout as it is then (above the prompt on a terminal)
         port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
         core.ports["console"] = port
         terminal = sys.stdin.isatty() and sys.stdout.isatty()
-        await run_console(core, port, settings.moderators, name=name, terminal=terminal)
+        await run_console(core, port, settings.moderators, name=name, terminal=terminal, started=tune_process)
         return 0
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
-                            tune_process=True, timezone=settings.timezone)
+                            timezone=settings.timezone)
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
@@ -50,6 +51,7 @@ async def run(settings: Settings, name: str = "") -> int:
         for name in platforms:
             runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
         await core.start()  # logs every platform in: a refused token or no network stops it here
+        tune_process()
     except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:
             runner.close()

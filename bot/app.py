@@ -23,7 +23,6 @@ async def build_core(
     clock: Clock | None = None,
     secret: bytes | None = None,
     prompts: Path = PROMPTS_DIR,
-    tune_process: bool = False,
     timezone: tzinfo = UTC,
 ) -> Core:
     """Open the store (or take the one given) and wire every service; call `await core.start()`
@@ -40,7 +39,6 @@ async def build_core(
         secret=secret if secret is not None else secrets.token_bytes(32),  # no key given: a fresh one
         timezone=timezone,  # BOT_TIMEZONE
     )
-    core.tune_process = tune_process
     core.debates = DebateService(core)
     core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)

@@ -17,8 +17,8 @@ from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.core.library import PROMPTS_DIR, load_library
 from bot.core.model import PhaseKind, Side
-from bot.core.ports import FakeClock
 from bot.settings import Settings
+from bot.testing.clock import FakeClock
 
 FORMAT = "classroom"
 CLASS = PROMPTS_DIR / "demo" / "classroom.toml"

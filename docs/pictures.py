@@ -17,7 +17,7 @@ from pathlib import Path
 from bot import demo
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 DOCS = Path(__file__).resolve().parent
 

@@ -8,10 +8,10 @@ import pytest
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.core.model import Actor, ChannelRef
-from bot.core.ports import FakeClock
 from bot.core.service import Core, Request
+from bot.testing.chat import FakeChat
+from bot.testing.clock import FakeClock
 from tests import postgres
-from tests.fakes.chat import FakeChat
 
 CHANNEL = ChannelRef("test", "w1", "c1")
 

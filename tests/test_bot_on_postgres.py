@@ -9,9 +9,9 @@ import pytest
 
 from bot.app import build_core
 from bot.core.model import DebateState, Stage
+from bot.testing.chat import FakeChat
 from tests import postgres
 from tests.conftest import say
-from tests.fakes.chat import FakeChat
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ and return what the person who asked should see as :class:`Reply` objects.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import sys
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,8 +41,6 @@ Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None] | None]
 BallotObserver = Callable[[Actor, object, Stage, bool, datetime], None]
 DEDUPE_MEMORY = 10_000
 SYNC_SECONDS = 0.5  # how often a process on a shared store looks for other processes' changes
-SWITCH_INTERVAL = 0.001  # seconds (the interpreter's default is 0.005)
-GC_THRESHOLDS = (20_000, 20, 20)  # the interpreter's default is (700, 10, 10)
 
 
 @dataclass(slots=True)
@@ -116,7 +112,6 @@ class Core:
         self.moderator_check: Callable[[Actor], Awaitable[bool]] = self._platform_moderator
         # Voters whose ballots moderation flags (debate -> voter keys); `/debate results flagged:exclude`.
         self.flagged: Callable[[object], Awaitable[set[str]]] = self._nobody_flagged
-        self.tune_process = False  # the entry point sets it; tests leave the process alone
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._languages: dict[ChannelRef, str] = {}
         self._zones: dict[ChannelRef, tzinfo] = {}
@@ -304,21 +299,6 @@ class Core:
         if self.store.shared:
             self._generations = await self.store.generations()
             self._syncer = asyncio.create_task(self._follow(), name="store-sync")
-        if self.tune_process:
-            # What exists now (modules, library, catalogs, loaded debates) lives as long as the
-            # process: keep it out of the collector's full passes, which otherwise add pauses of
-            # tens of milliseconds to the vote path under load.
-            gc.collect()
-            gc.freeze()
-            # A storm keeps thousands of voters' requests alive at once, and the default young
-            # generation (700 objects) is scanned a thousand times a second through them: in a
-            # 4 s storm of 1,000 voters the collector took 15 % of the time (up to 61 ms at once).
-            # Collected ten times less often it took 3 % (pauses up to 33 ms, 8 ms at 5,000 votes/s).
-            gc.set_threshold(*GC_THRESHOLDS)
-            # The store's thread must win the GIL back from a busy event loop to start and to
-            # finish every commit; by default it may wait 5 ms each time, and under a storm the
-            # voters of a batch wait that long for nothing.
-            sys.setswitchinterval(SWITCH_INTERVAL)
 
     async def stop(self) -> None:
         for task in (self._scheduler, self._syncer):

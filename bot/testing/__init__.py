@@ -1,1 +1,2 @@
-"""Test doubles shared by the tests and the bench (never imported by the bot itself)."""
+"""Test doubles shared by the tests and the bench; the running bot never imports them (the
+scripted `python -m bot.demo` keeps its time on the fake clock)."""

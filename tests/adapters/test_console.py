@@ -15,7 +15,7 @@ import pytest
 
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort, run_console
 from bot.app import build_core
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -160,7 +160,7 @@ async def test_the_console_port_keeps_nothing_it_posted(tmp_path):
     from bot.core.cards import Attachment, Card
     from bot.core.i18n import Catalog
     from bot.core.library import PROMPTS_DIR
-    from bot.core.ports import FakeClock
+    from bot.testing.clock import FakeClock
 
     port = ConsolePort(io.StringIO(), FakeClock(), Catalog.load(PROMPTS_DIR / "locales"), tmp_path)
     card = Card("result", title="Result", attachment=Attachment("debate-1.png", b"\x89PNG" + bytes(100_000), "image/png"))

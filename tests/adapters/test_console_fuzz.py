@@ -20,7 +20,7 @@ from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.core import export
 from bot.core.commands import INT, SPECS
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 NAMES = ("teacher", "alice", "bob", "pupil1", "pupil2", "mod.x", "a-b")
 ROOMS = ("", "", "#main ", "#lobby ", "#discuss-1 ")

@@ -29,7 +29,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort, without_surrogates
 from bot.app import build_core
 from bot.core.model import Role
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 UP = "\x1b[A"  # the up-arrow key as a terminal sends it

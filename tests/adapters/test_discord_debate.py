@@ -22,10 +22,10 @@ from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
 from bot.core.library import PROMPTS_DIR
 from bot.core.model import ChannelRef, Stage
-from bot.core.ports import FakeClock
 from bot.core.service import Core
 from bot.settings import load_settings
-from tests.fakes.discord_fake import (
+from bot.testing.clock import FakeClock
+from bot.testing.discord_fake import (
     FLAG_EPHEMERAL,
     FakeDiscord,
     FakeUser,

@@ -11,7 +11,7 @@ import asyncio
 import discord
 import pytest
 
-from tests.fakes.discord_fake import (
+from bot.testing.discord_fake import (
     FakeDiscord,
     FakeGuild,
     default_guild,

@@ -15,7 +15,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakes.discord_fake import FakeDiscord, RestCall
+from bot.testing.discord_fake import FakeDiscord, RestCall
 
 BUTTON_ID = "smoke:btn"
 MODAL_ID = "smoke:modal"

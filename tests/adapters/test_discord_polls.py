@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
+from bot.testing.discord_fake import FLAG_EPHEMERAL, FakeDiscord
 from tests.adapters.test_discord_debate import (
     answer_to,
     confirmation,
@@ -14,7 +15,6 @@ from tests.adapters.test_discord_debate import (
     slash,
     text_of,
 )
-from tests.fakes.discord_fake import FLAG_EPHEMERAL, FakeDiscord
 
 
 async def test_a_ranked_poll_by_buttons_modal_and_command(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ import pytest
 from bot.adapters.discord import runner
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
-from bot.core.ports import FakeClock
 from bot.settings import Settings, SettingsError
-from tests.fakes.discord_fake import FakeDiscord
+from bot.testing.clock import FakeClock
+from bot.testing.discord_fake import FakeDiscord
 
 
 async def test_prepare_registers_the_port_and_the_runner_serves_commands(tmp_path: Path, monkeypatch) -> None:

@@ -22,12 +22,11 @@ import discord
 from bot.adapters.discord import runner
 from bot.adapters.discord.bot import DebateBot, ShardedDebateBot
 from bot.app import build_core
-from bot.core.ports import FakeClock
 from bot.core.service import Core
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
-from tests.adapters.test_discord_debate import answer_to, confirmation, custom_ids, fields, text_of
-from tests.fakes.discord_fake import (
+from bot.testing.clock import FakeClock
+from bot.testing.discord_fake import (
     FakeChannel,
     FakeDiscord,
     FakeGuild,
@@ -38,6 +37,7 @@ from tests.fakes.discord_fake import (
     guild_id_on_shard,
     shard_of,
 )
+from tests.adapters.test_discord_debate import answer_to, confirmation, custom_ids, fields, text_of
 
 COUNT = 2
 SECRET = b"s" * 32  # every process of one deployment has the same BOT_SECRET

@@ -24,7 +24,7 @@ from bot.core.commands import Command
 from bot.core.i18n import Catalog
 from bot.core.library import PROMPTS_DIR
 from bot.core.model import ChannelRef
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 
 def spec(cls: type) -> mock.MagicMock:

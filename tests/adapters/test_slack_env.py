@@ -19,9 +19,9 @@ from bot.adapters.slack.app import build_app
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
 from bot.core.cards import Reply
-from bot.core.ports import FakeClock
 from bot.core.service import Core, Request
-from tests.fakes.slack_fake import (
+from bot.testing.clock import FakeClock
+from bot.testing.slack_fake import (
     SIGNING_SECRET,
     ApiCall,
     FakeSlackApi,

@@ -8,7 +8,7 @@ import pytest
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from tests.fakes.slack_fake import (
+from bot.testing.slack_fake import (
     SIGNING_SECRET,
     FakeSlackApi,
     SlackDriver,

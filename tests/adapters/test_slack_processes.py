@@ -10,10 +10,10 @@ from contextlib import AsyncExitStack
 
 import pytest
 
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
+from bot.testing.slack_fake import FakeSlackApi, SlackDriver
 from tests.adapters.test_slack_env import CHANNEL, TEAM, add_people, dump, texts
 from tests.adapters.test_slack_restart import bot_process
-from tests.fakes.slack_fake import FakeSlackApi, SlackDriver
 
 VOTERS = 1000
 

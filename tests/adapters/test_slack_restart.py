@@ -11,10 +11,11 @@ from pathlib import Path
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
-from bot.core.ports import FakeClock, Store
+from bot.core.ports import Store
 from bot.core.service import Core
+from bot.testing.clock import FakeClock
+from bot.testing.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client, serve_app
 from tests.adapters.test_slack_env import CHANNEL, TEAM, add_people, dump, texts
-from tests.fakes.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client, serve_app
 
 
 @asynccontextmanager

@@ -14,10 +14,10 @@ from bot.adapters.slack.errors import SlackSettingsError
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
 from bot.core.model import Actor
-from bot.core.ports import FakeClock
 from bot.settings import Settings
+from bot.testing.clock import FakeClock
+from bot.testing.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client
 from tests.adapters.test_slack_env import add_people
-from tests.fakes.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client
 
 
 def settings(**values: str) -> Settings:

@@ -7,8 +7,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.port import SlackPort
 from bot.adapters.slack.users import Directory
-from bot.core.ports import FakeClock
-from tests.fakes.slack_fake import FakeSlackApi, make_client
+from bot.testing.clock import FakeClock
+from bot.testing.slack_fake import FakeSlackApi, make_client
 
 
 async def test_users_are_looked_up_once_per_ttl_and_failures_fall_back():

@@ -15,10 +15,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bench.traffic import stall_store
 from bot.app import build_core
 from bot.core.model import Choice, Stage
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
+from bot.testing.stall import stall_store
 
 
 @contextlib.asynccontextmanager
@@ -33,7 +33,7 @@ async def stalled_writer(core) -> AsyncIterator[asyncio.Event]:
 
 async def test_discord_defers_a_vote_click_before_the_vote_is_stored(tmp_path):
     from bot.adapters.discord.bot import DebateBot
-    from tests.fakes.discord_fake import FakeDiscord, FakeUser
+    from bot.testing.discord_fake import FakeDiscord, FakeUser
 
     fake = FakeDiscord()
     pupil = fake.add_member(FakeUser("pupil"))
@@ -66,7 +66,7 @@ async def test_slack_acks_a_vote_click_before_the_vote_is_stored(tmp_path):
     pytest.importorskip("bot.adapters.slack.app")
     from bot.adapters.slack.app import build_app
     from bot.adapters.slack.port import SlackPort
-    from tests.fakes.slack_fake import (
+    from bot.testing.slack_fake import (
         SIGNING_SECRET,
         FakeSlackApi,
         SlackDriver,

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.model import Stage
-from bot.core.ports import FakeClock
 from bot.core.service import Request
 from bot.core.tally import TallyCoalescer
 from bot.storage.sqlite import SqliteStore
+from bot.testing.clock import FakeClock
 from bot.testing.edit_log import MemoryEditLog
 from tests.conftest import CHANNEL, actor, say
 
@@ -96,7 +96,7 @@ async def test_one_bad_row_in_a_batch_is_told_and_the_others_are_stored(core, ch
 
 async def test_storage_is_only_what_was_confirmed_after_a_restart(tmp_path, clock):
     from bot.app import build_core
-    from tests.fakes.chat import FakeChat
+    from bot.testing.chat import FakeChat
 
     core = await build_core(tmp_path / "r.db", {"test": FakeChat()}, clock=clock)
     await core.start()

@@ -17,10 +17,10 @@ from bot.app import build_core
 from bot.core.buttons import ballot_command, button_command
 from bot.core.cards import Card
 from bot.core.model import NO_TIME, Actor, Stage
-from bot.core.ports import FakeClock
 from bot.core.service import Request
+from bot.testing.chat import FakeChat
+from bot.testing.clock import FakeClock
 from tests.conftest import CHANNEL
-from tests.fakes.chat import FakeChat
 
 SECRET = b"anonymity-test-secret"
 TEACHER = Actor("test", "w1", "teacher", "Teacher", is_admin=True)

@@ -10,8 +10,8 @@ from bot.app import build_core
 from bot.core.commands import parse
 from bot.core.model import ChannelRef, Stage
 from bot.core.timefmt import clock_time
+from bot.testing.chat import FakeChat
 from tests.conftest import CHANNEL, say
-from tests.fakes.chat import FakeChat
 
 
 async def start_quick(core):

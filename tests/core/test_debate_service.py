@@ -11,8 +11,8 @@ from bot.app import build_core
 from bot.core.commands import Command
 from bot.core.model import DebateState, Stage
 from bot.core.service import Request
+from bot.testing.chat import FakeChat
 from tests.conftest import CHANNEL, actor, say
-from tests.fakes.chat import FakeChat
 from tests.fakes.settle import land_tallies
 
 

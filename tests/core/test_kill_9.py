@@ -12,8 +12,8 @@ from pathlib import Path
 
 from bot.app import build_core
 from bot.core.model import Stage
-from bot.core.ports import FakeClock
-from tests.fakes.chat import FakeChat
+from bot.testing.chat import FakeChat
+from bot.testing.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIRMED_BEFORE_KILL = 200

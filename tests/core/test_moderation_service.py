@@ -10,8 +10,8 @@ from bot.core.model import Actor, ChannelRef, Stage
 from bot.core.moderation_service import normalise_channel, normalise_role
 from bot.core.service import Request
 from bot.core.wordfilter import read_word_list
+from bot.testing.chat import FakeChat
 from tests.conftest import CHANNEL, say
-from tests.fakes.chat import FakeChat
 
 WS = ("test", "w1")
 

@@ -8,9 +8,9 @@ import pytest
 from bot.app import build_core
 from bot.core.cards import Card
 from bot.core.model import ChannelRef, DebateState
-from bot.core.ports import FakeClock
+from bot.testing.chat import FakeChat
+from bot.testing.clock import FakeClock
 from tests.conftest import say
-from tests.fakes.chat import FakeChat
 
 SECRET = b"o" * 32
 

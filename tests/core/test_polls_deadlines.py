@@ -11,10 +11,10 @@ from bot.app import build_core
 from bot.core.commands import Command
 from bot.core.deadlines import parse_closes, parse_duration
 from bot.core.errors import RuleError
-from bot.core.ports import FakeClock
 from bot.core.service import Request
+from bot.testing.chat import FakeChat
+from bot.testing.clock import FakeClock
 from tests.conftest import CHANNEL, actor, say
-from tests.fakes.chat import FakeChat
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # FakeClock's start
 

@@ -16,10 +16,11 @@ import pytest
 
 from bot.app import build_core
 from bot.core.model import DebateState, Stage
-from bot.core.ports import FakeClock, Store
+from bot.core.ports import Store
 from bot.core.service import Core, Request
+from bot.testing.chat import FakeChat
+from bot.testing.clock import FakeClock
 from tests.conftest import CHANNEL, actor, say
-from tests.fakes.chat import FakeChat
 
 SECRET = b"s" * 32
 OpenStore = Callable[[], Awaitable[Store]]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.ports import FakeClock
 from bot.core.tally import TallyCoalescer
+from bot.testing.clock import FakeClock
 
 
 async def land_tallies(tallies: TallyCoalescer, clock: FakeClock, step: float = 0.25, turns: int = 5_000) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 
 async def main(database: str, control_fd: int) -> None:

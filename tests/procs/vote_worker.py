@@ -10,7 +10,7 @@ import sys
 from bot.app import build_core
 from bot.core.model import Actor, ChannelRef
 from bot.core.service import Request
-from tests.fakes.chat import FakeChat
+from bot.testing.chat import FakeChat
 
 CHANNEL = ChannelRef("test", "w1", "c1")
 

@@ -365,8 +365,8 @@ async def test_lingering_bookkeeping_writers_store_everything_when_stopped_witho
     flushes them at once, whether the store drains (SQLite) or not (PostgreSQL)."""
     import asyncio
 
-    from bot.core.ports import FakeClock
     from bot.core.writer import GroupCommitWriter
+    from bot.testing.clock import FakeClock
 
     clock, m = FakeClock(), store.moderation
     did = await new_debate(store)

@@ -249,11 +249,14 @@ def read_lines(stream: TextIO) -> Callable[[], str]:
 
 
 async def run_console(core: Core, port: ConsolePort, moderators: frozenset[str], stream: TextIO = sys.stdin,
-                      *, name: str = "", terminal: bool = False) -> None:
+                      *, name: str = "", terminal: bool = False, started: Callable[[], None] | None = None) -> None:
     """Start the core, say what is still open, and read lines: from a terminal with prompt_toolkit
-    when `terminal`, else from `stream` line by line."""
+    when `terminal`, else from `stream` line by line. `started` is called once the core has
+    started (the entry point tunes the process there)."""
     app = ConsoleApp(core, port, moderators, name)
     await core.start()
+    if started is not None:
+        started()
     try:
         app.still_open()
         if terminal:

@@ -6,14 +6,15 @@ import gc
 import sys
 
 from bot.app import build_core
-from bot.core.service import GC_THRESHOLDS, SWITCH_INTERVAL
+from bot.process import GC_THRESHOLDS, SWITCH_INTERVAL, tune_process
 
 
-async def test_a_tuned_core_freezes_the_heap_and_shortens_the_switch_interval(tmp_path):
+async def test_tuning_freezes_the_heap_and_shortens_the_switch_interval(tmp_path):
     before, thresholds = sys.getswitchinterval(), gc.get_threshold()
-    core = await build_core(tmp_path / "t.db", {}, tune_process=True)
+    core = await build_core(tmp_path / "t.db", {})
     try:
         await core.start()
+        tune_process()
         assert sys.getswitchinterval() == SWITCH_INTERVAL < before
         assert gc.get_freeze_count() > 0
         assert gc.get_threshold() == GC_THRESHOLDS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.core.ports import FakeClock
+from bot.testing.clock import FakeClock
 
 
 async def test_a_sleep_wakes_at_the_time_fixed_when_it_began():
