@@ -328,10 +328,26 @@ class ModerationService:
             if match is not None:
                 raise RuleError("moderation.error.filtered", handback=text, word=match.found, entry=match.word)
         if exempt is not True:
+            if scope is not None and action != VOTE:
+                await self._claim_slow_turn(actor, scope, text, now, exempt)
             if limit is not None:
                 self.limiter.hit(rate_key, now, limit)
             if scope is not None and action != VOTE:
                 self.slowmode.hit(scope, actor.user_id, now)
+
+    async def _claim_slow_turn(self, actor: Actor, scope: str, text: str, now: datetime,
+                               exempt: bool | None) -> None:
+        """On a shared store, the user's slow-mode turn in `scope` is claimed in the store, so a
+        post through another process counts too (the store's per-key turn, the record that also
+        paces tally edits); refused when somebody's process took it less than the interval ago."""
+        seconds = self.slowmode.seconds.get(scope, 0)
+        if not seconds or not self.core.store.shared:
+            return
+        taken = await self.core.store.claim_edit(f"slowmode:{scope}:{actor.user_id}", now, seconds)
+        if taken is None or (exempt is None and await self.core.is_moderator(actor)):
+            return
+        wait = max(0.0, seconds - (now - taken).total_seconds())
+        raise RuleError("moderation.error.slowmode", handback=text, seconds=seconds_left(wait), every=seconds)
 
     def _refuse_removed_or_muted(self, actor: Actor, scope: str | None, scope_id: int | None, text: str,
                                  now: datetime) -> None:
@@ -851,8 +867,8 @@ class ModerationService:
         if here is None:
             raise RuleError("moderation.error.no_place", "usage.mod.slowmode")
         scope, d, disc = here
+        await self.store.set_slowmode(scope, seconds)  # stored first: a refused change changes nothing
         self.slowmode.set(scope, seconds)
-        await self.store.set_slowmode(scope, seconds)
         await self._audit_by(req, "slowmode", debate_id=d.id if d else None, details=f"{scope}: {seconds}")
         space = d.space if d else disc.space
         space_lang = d.language if d else disc.language

@@ -249,3 +249,15 @@ async def test_a_language_and_a_zone_set_on_one_process_are_used_by_the_other_af
     assert await b.language(CHANNEL) == "ja"
     assert str(await b.zone(CHANNEL)) == "Asia/Tokyo"
     assert "ディベート" in (await say(b, "pia", "/debate status"))[0].body
+
+
+async def test_slow_mode_counts_a_post_through_either_process(processes, clock):
+    a, b, chat = processes
+    await start_quick(a)
+    await say(a, "teacher", "/mod slowmode seconds:60")
+    await b.sync()
+    assert "waiting for a moderator" in (await say(a, "pia", "/ask Who pays for the marker?"))[0].body
+    card = (await say(b, "pia", "/ask And who checks it?"))[0]
+    assert card.kind == "error" and "slow mode" in card.body.lower(), card.body
+    clock.advance(61)
+    assert "waiting for a moderator" in (await say(b, "pia", "/ask And who checks it?"))[0].body
