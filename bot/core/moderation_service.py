@@ -462,7 +462,7 @@ class ModerationService:
         return await self.post_in_discussion(req, disc)
 
     async def post_in_discussion(self, req: Request, disc: Discussion) -> list[Reply]:
-        text = req.command.text.strip()
+        text = req.cmd.text.strip()
         if not text:
             raise RuleError("parse.missing_text", "usage.speak")
         self._check_length(text)
@@ -670,14 +670,14 @@ class ModerationService:
     # --- /mod warn, mute, unmute, strikes ---
 
     def _target(self, req: Request) -> str:
-        target = str(req.command.get("user") or "").strip()
+        target = str(req.cmd.get("user") or "").strip()
         if not target:
-            raise RuleError("parse.missing_option", req.command.spec.usage_key, option="user")
+            raise RuleError("parse.missing_option", req.cmd.spec.usage_key, option="user")
         return target
 
     async def cmd_warn(self, req: Request) -> list[Reply]:
         target = self._target(req)
-        reason = str(req.command.get("reason") or "")
+        reason = str(req.cmd.get("reason") or "")
         lang = await self.core.language(req.channel)
         now = self.core.clock.now()
         here = self._scope_here(req.channel)
@@ -769,11 +769,10 @@ class ModerationService:
 
     async def cmd_mute(self, req: Request) -> list[Reply]:
         target = self._target(req)
-        given = req.command.get("minutes")
-        minutes = self.config.mute_minutes if given is None else int(given)
+        minutes = req.cmd.number("minutes", self.config.mute_minutes)
         if not 1 <= minutes <= MAX_MUTE_MINUTES:
             raise RuleError("moderation.error.mute_range", "usage.mod.mute", max=MAX_MUTE_MINUTES)
-        reason = str(req.command.get("reason") or "")
+        reason = str(req.cmd.get("reason") or "")
         m, told = await self._mute(req.actor.platform, req.actor.workspace, target, minutes, reason,
                                    req.actor.user_id, req.channel)
         lang, zone = await self.core.language(req.channel), await self.core.zone(req.channel)
@@ -816,13 +815,13 @@ class ModerationService:
     # --- /mod filter ---
 
     async def cmd_filter(self, req: Request) -> list[Reply]:
-        action = str(req.command.get("action"))
+        action = str(req.cmd.get("action"))
         lang = await self.core.language(req.channel)
         platform, workspace = req.actor.platform, req.actor.workspace
-        allowed = req.command.get("allow") == "yes"
+        allowed = req.cmd.get("allow") == "yes"
         if action == "list":
             return [Reply(await self._filter_list(lang, platform, workspace))]
-        word = str(req.command.get("word") or "").strip()
+        word = str(req.cmd.get("word") or "").strip()
         if not word:
             raise RuleError("parse.missing_option", "usage.mod.filter", option="word")
         which = self.t(lang, "moderation.filter.allow_list" if allowed else "moderation.filter.block_list")
@@ -859,7 +858,7 @@ class ModerationService:
     # --- /mod slowmode, role, log, logchannel ---
 
     async def cmd_slowmode(self, req: Request) -> list[Reply]:
-        seconds = int(req.command.get("seconds"))
+        seconds = req.cmd.number("seconds")
         lang = await self.core.language(req.channel)
         if seconds > MAX_SLOWMODE_SECONDS:
             raise RuleError("moderation.error.slowmode_range", "usage.mod.slowmode", max=MAX_SLOWMODE_SECONDS)
@@ -879,12 +878,12 @@ class ModerationService:
     async def cmd_role(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)
         platform, workspace = req.actor.platform, req.actor.workspace
-        role = normalise_role(str(req.command.get("role") or ""))
+        role = normalise_role(str(req.cmd.get("role") or ""))
         if not role:
             roles = await self.store.roles(platform, workspace)
             body = ", ".join(roles) if roles else self.t(lang, "moderation.role.none")
             return [Reply(Card("list", title=self.t(lang, "moderation.role.title"), body=body, user_text=True))]
-        if req.command.get("remove") == "yes":
+        if req.cmd.get("remove") == "yes":
             await self.store.remove_role(platform, workspace, role)
             action, key = "role.remove", "moderation.role.removed"
         else:
@@ -897,8 +896,8 @@ class ModerationService:
     async def cmd_log(self, req: Request) -> list[Reply]:
         await self.settle()
         lang = await self.core.language(req.channel)
-        user = str(req.command.get("user") or "")
-        limit = max(1, min(LOG_MAX, int(req.command.get("limit") or LOG_LIMIT)))
+        user = str(req.cmd.get("user") or "")
+        limit = max(1, min(LOG_MAX, req.cmd.number("limit", None) or LOG_LIMIT))
         entries = await self.core.store.audit_entries(req.actor.platform, req.actor.workspace, user, limit)
         zone = await self.core.zone(req.channel)
         lines = [self.log_line(lang, e, zone) for e in entries]
@@ -910,12 +909,12 @@ class ModerationService:
     async def cmd_logchannel(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)
         key = (req.actor.platform, req.actor.workspace)
-        if req.command.get("off") == "yes":
+        if req.cmd.get("off") == "yes":
             await self.store.set_log_channel(*key, None)
             self.log_channels.pop(key, None)
             await self._audit_by(req, "logchannel", details="off")
             return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_off")))]
-        channel = normalise_channel(str(req.command.get("channel") or "")) or req.channel.channel
+        channel = normalise_channel(str(req.cmd.get("channel") or "")) or req.channel.channel
         await self.store.set_log_channel(*key, channel)
         self.log_channels[key] = channel
         await self._audit_by(req, "logchannel", details=channel)
@@ -935,7 +934,7 @@ class ModerationService:
             del self.discussion_parents[d.parent]
 
     async def cmd_discuss_start(self, req: Request) -> list[Reply]:
-        topic = str(req.command.get("topic") or "").strip()[:200]
+        topic = str(req.cmd.get("topic") or "").strip()[:200]
         if not topic:
             raise RuleError("parse.missing_option", "usage.discuss.start", option="topic")
         lang = await self.core.language(req.channel)

@@ -59,6 +59,14 @@ class Request:
     dedupe_key: str | None = None
     debate_id: int | None = None
 
+    @property
+    def cmd(self) -> Command:
+        """The parsed command, for a handler: `Core.handle` parses `line` before it routes, so a
+        request without a command here never reached a handler through it."""
+        if self.command is None:
+            raise LookupError(f"request not parsed yet: {self.line!r}")
+        return self.command
+
 
 class Floor(NamedTuple):
     """The floor an actor holds (`Core.speech_floor`): the debate's language and how many
