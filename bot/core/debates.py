@@ -492,9 +492,9 @@ class DebateService:
             for place in places:
                 await self.core.set_zone(place, chosen)
             await self.audit(req.actor, "debate.timezone", None, details=chosen or "default", channel=req.channel)
-        zone = await self.core.zone(req.channel)
+        shown = await self.core.zone(req.channel)
         key = "debate.timezone_set" if name else "debate.timezone_is"
-        body = self.t(lang, key, zone=zone_name(zone), now=clock_time(self.core.clock.now(), zone))
+        body = self.t(lang, key, zone=zone_name(shown), now=clock_time(self.core.clock.now(), shown))
         return [Reply(Card("notice", body=body), private=not name)]
 
     async def cmd_speak(self, req: Request) -> list[Reply]:
@@ -576,9 +576,10 @@ class DebateService:
         # store refuses it (another process moved the debate on meanwhile), `d` is read again and
         # the ballot checked once more, in the stage open now.
         for attempt in range(2):
-            stage = engine.open_stage(d, self.core.library.formats[d.format_id]) if d.id in self.debates else None
-            if stage is None:
+            open_stage = engine.open_stage(d, self.core.library.formats[d.format_id]) if d.id in self.debates else None
+            if open_stage is None:
                 raise RuleError("vote.error.closed", "usage.vote")
+            stage = open_stage
             if actor.user_id in d.sides_held:  # a debater, or one who was: also after leaving
                 if d.role_of(actor.user_id) in _DEBATERS:
                     raise RuleError("vote.error.debater")
@@ -825,6 +826,8 @@ class DebateService:
     async def audit(self, actor: Actor | None, action: str, d: Debate | None, *, target: str = "",
                     reason: str = "", details: str = "", channel: ChannelRef | None = None) -> None:
         place = d.space if d else channel
+        if place is None:
+            raise TypeError(f"audit {action}: an entry without a debate needs its channel")
         await self.core.audit(AuditEntry(
             platform=place.platform, workspace=place.workspace, at=self.core.clock.now(),
             actor=actor.user_id if actor else "bot", action=action, target=target, reason=reason,

@@ -70,7 +70,7 @@ UNAUDITED = frozenset({"debate.error.none_running", "debate.error.none_here", "v
                        "vote.error.not_stored", "parse.missing_text", "error.internal"})
 _CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
 Key = tuple[str, str, str]  # platform, workspace, user
-_PLAIN = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
+_PLAIN: dict[str, str] = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
 _BURST = _PLAIN[FlagReason.BURST]
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
 _SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a debater
@@ -285,13 +285,14 @@ class ModerationService:
     def debate_scope(d: Debate) -> str:
         return f"debate:{d.id}"
 
-    def _scope_here(self, channel: ChannelRef) -> tuple[str, Debate | None, Discussion | None] | None:
+    def _scope_here(self, channel: ChannelRef) -> tuple[str, Debate | Discussion] | None:
+        """The moderation scope at `channel` and the debate or discussion it belongs to, if any."""
         d = self.debate_at(channel)
         if d is not None:
-            return self.debate_scope(d), d, None
+            return self.debate_scope(d), d
         disc = self.discussion_at(channel, parent_too=True)
         if disc is not None:
-            return disc.scope, None, disc
+            return disc.scope, disc
         return None
 
     # --- the rules every post, question and ballot passes ---
@@ -370,7 +371,7 @@ class ModerationService:
         d = target if isinstance(target, Debate) else None
         scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
         if action == "join":
-            if scope is not None and actor.user_id in self.removed.get(scope, ()):
+            if d is not None and scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
             if text in _SIDES and self.mutes:
                 self._refuse_removed_or_muted(actor, None, None, "", self.core.clock.now())
@@ -410,7 +411,7 @@ class ModerationService:
                 if actor.user_id not in self.removed.get(self.debate_scope(d), ()):
                     self._check_floor(d, actor, text)
                 await self._check(MESSAGE, actor, lang, self.debate_scope(d), text, scope_id=d.id)
-            else:
+            elif disc is not None:  # one of the two, or this returned above
                 self._check_length(text)
                 await self._check(MESSAGE, actor, lang, disc.scope, text, scope_id=disc.id)
         except RuleError as exc:
@@ -681,7 +682,7 @@ class ModerationService:
         lang = await self.core.language(req.channel)
         now = self.core.clock.now()
         here = self._scope_here(req.channel)
-        debate_id = here[1].id if here and here[1] else None
+        debate_id = here[1].id if here and isinstance(here[1], Debate) else None
         strike = Strike(0, target, now, reason, req.actor.user_id, debate_id)
         await self.store.add_strike(req.actor.platform, req.actor.workspace, strike)
         await self._audit_by(req, "strike", target=target, reason=reason, debate_id=debate_id)
@@ -865,12 +866,12 @@ class ModerationService:
         here = self._scope_here(req.channel)
         if here is None:
             raise RuleError("moderation.error.no_place", "usage.mod.slowmode")
-        scope, d, disc = here
+        scope, place = here
+        d = place if isinstance(place, Debate) else None
         await self.store.set_slowmode(scope, seconds)  # stored first: a refused change changes nothing
         self.slowmode.set(scope, seconds)
         await self._audit_by(req, "slowmode", debate_id=d.id if d else None, details=f"{scope}: {seconds}")
-        space = d.space if d else disc.space
-        space_lang = d.language if d else disc.language
+        space, space_lang = place.space, place.language
         key = "moderation.slowmode_on" if seconds else "moderation.slowmode_off"
         await self.core.port(space).post(space, Card("notice", body=self.t(space_lang, key, seconds=seconds)))
         return [Reply(Card("notice", body=self.t(lang, key, seconds=seconds)))]

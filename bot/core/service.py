@@ -43,7 +43,7 @@ Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None] | None]
 # A ballot observer hears every debate ballot once it is stored: (actor, debate, stage, whether it
 # is the voter's first ballot at that stage, when). It runs on the vote path, so it returns
 # nothing and never waits; what it must store it queues.
-BallotObserver = Callable[[Actor, object, Stage, bool, datetime], None]
+BallotObserver = Callable[[Actor, Debate, Stage, bool, datetime], None]
 DEDUPE_MEMORY = 10_000
 SYNC_SECONDS = 0.5  # how often a process on a shared store looks for other processes' changes
 
