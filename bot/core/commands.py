@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import overload
 
 INT = "int"
 TEXT = "str"
@@ -24,6 +25,13 @@ MAX_LINE = 4000  # characters in one command line: a longest speech (3,000) and 
 MAX_NUMBER = 10**9  # the largest number an option takes
 Words = Mapping[str, frozenset[str]]  # a word as the bot shows it (`賛成`) -> the values it names
 NO_WORDS: Words = {}
+
+
+class _Required:
+    """`Command.number` without a default: the option must be there."""
+
+
+_REQUIRED = _Required()
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,24 @@ class Command:
 
     def get(self, key: str, default: str | int | None = None) -> str | int | None:
         return self.options.get(key, default)
+
+    @overload
+    def number(self, key: str) -> int: ...
+    @overload
+    def number(self, key: str, default: int) -> int: ...
+    @overload
+    def number(self, key: str, default: None) -> int | None: ...
+
+    def number(self, key: str, default: int | None | _Required = _REQUIRED) -> int | None:
+        """The whole number given for INT option `key` (the parser makes it an int), or `default`
+        when it was not given; with no default the option is one the spec requires, and a
+        command without it is a KeyError."""
+        value = self.options.get(key)
+        if value is None:
+            if isinstance(default, _Required):
+                raise KeyError(f"/{self.name} {self.sub or ''} has no {key}")
+            return default
+        return int(value)
 
 
 class ParseError(Exception):

@@ -109,7 +109,7 @@ def status(core: Core, d: Debate, fmt: Format) -> Card:
     card = opening(core, d, fmt)
     lang = d.language
     stage = engine.open_stage(d, fmt)
-    extra = ()
+    extra: tuple[Field, ...] = ()
     if stage is not None:
         counts = _tally(d, stage)
         extra = (Field(core.t(lang, "card.votes"), str(sum(counts.values()))),)

@@ -282,8 +282,8 @@ class DebateService:
         lang = await self.core.language(req.channel)
         if req.channel in self.places:
             raise RuleError("debate.error.already_running", "usage.debate.start", id=self.places[req.channel])
-        motion_arg = str(req.command.get("motion") or "")
-        format_id = str(req.command.get("format") or DEFAULT_FORMAT)
+        motion_arg = str(req.cmd.get("motion") or "")
+        format_id = str(req.cmd.get("format") or DEFAULT_FORMAT)
         fmt = self.library.formats.get(format_id)
         if fmt is None:
             raise RuleError("debate.error.unknown_format", "usage.debate.start", id=format_id[:40],
@@ -293,7 +293,7 @@ class DebateService:
         d = Debate(
             id=0, space=req.channel, parent=req.channel, motion_id=motion_id, motion_title=title,
             motion_text=text, format_id=fmt.id, language=lang, created_by=req.actor.user_id, created_at=now,
-            anonymous=req.command.get("anonymous") == "yes",
+            anonymous=req.cmd.get("anonymous") == "yes",
         )
         engine.start(d, fmt, now)
         d.id = await self.core.store.create_debate(d)
@@ -331,7 +331,7 @@ class DebateService:
 
     async def cmd_join(self, req: Request) -> list[Reply]:
         d = await self.current(req)
-        side = Role(str(req.command.get("side")))
+        side = Role(str(req.cmd.get("side")))
         user = req.actor.user_id
         current = d.role_of(user)
         if current is not None:
@@ -411,7 +411,7 @@ class DebateService:
             return await self._extend(req, d)
 
     async def _extend(self, req: Request, d: Debate) -> list[Reply]:
-        seconds = int(req.command.get("seconds"))
+        seconds = req.cmd.number("seconds")
         left = engine.extend(d, seconds, self.core.clock.now())
         await self.core.store.save_debate(d)
         await self.audit(req.actor, "debate.extend", d, details=str(seconds))
@@ -435,19 +435,19 @@ class DebateService:
         note = ""
         flagged = 0
         exclude: set[str] = set()
-        if req.command.get("flagged") == "exclude":
+        if req.cmd.get("flagged") == "exclude":
             exclude = await self.core.flagged(d)
             note = self.core.tn(d.language, "result.flagged_excluded", len(exclude))
         else:
             flagged = await self._flagged_count(d)
         result = self.result(d, exclude)
-        chart = await export.debate_chart(self.core, d, result) if req.command.get("chart") != "no" else None
+        chart = await export.debate_chart(self.core, d, result) if req.cmd.get("chart") != "no" else None
         card = debate_cards.result(self.core, d, result, final=not d.running, note=note, flagged=flagged)
         return [Reply(replace(card, attachment=chart), private=False)]
 
     async def cmd_export(self, req: Request) -> list[Reply]:
         d = await self.latest(req)
-        kind = str(req.command.get("format") or "md")
+        kind = str(req.cmd.get("format") or "md")
         await self.core.zone(d.space)  # read now: the export shows its times in the zone of the debate
         fmt = self.fmt(d)
         result = self.result(d)
@@ -464,7 +464,7 @@ class DebateService:
         return [Reply(card, private=False)]
 
     async def cmd_language(self, req: Request) -> list[Reply]:
-        lang = str(req.command.get("lang"))
+        lang = str(req.cmd.get("lang"))
         await self.core.set_language(req.channel, lang)
         d = self._cached(req) or await self._adopt(req)
         if d is not None:
@@ -479,7 +479,7 @@ class DebateService:
         """`/debate timezone Asia/Tokyo`: times here are shown in that zone; `default`: in
         BOT_TIMEZONE again; no zone: which zone is used now."""
         lang = await self.core.language(req.channel)
-        name = str(req.command.get("zone") or "").strip()
+        name = str(req.cmd.get("zone") or "").strip()
         if name:
             zone = zone_named(name)
             if zone is None and name.lower() != "default":
@@ -492,13 +492,13 @@ class DebateService:
             for place in places:
                 await self.core.set_zone(place, chosen)
             await self.audit(req.actor, "debate.timezone", None, details=chosen or "default", channel=req.channel)
-        zone = await self.core.zone(req.channel)
+        shown = await self.core.zone(req.channel)
         key = "debate.timezone_set" if name else "debate.timezone_is"
-        body = self.t(lang, key, zone=zone_name(zone), now=clock_time(self.core.clock.now(), zone))
+        body = self.t(lang, key, zone=zone_name(shown), now=clock_time(self.core.clock.now(), shown))
         return [Reply(Card("notice", body=body), private=not name)]
 
     async def cmd_speak(self, req: Request) -> list[Reply]:
-        text = req.command.text.strip()
+        text = req.cmd.text.strip()
         d = await self.current(req)
         if not text:
             raise RuleError("parse.missing_text", "usage.speak")
@@ -515,7 +515,7 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "speak.posted")))]
 
     async def cmd_ask(self, req: Request) -> list[Reply]:
-        text = req.command.text.strip()
+        text = req.cmd.text.strip()
         d = await self.current(req)
         if not text:  # a modal or button may bring blank text past the parser
             raise RuleError("parse.missing_text", "usage.ask")
@@ -545,7 +545,7 @@ class DebateService:
 
     async def cmd_approve(self, req: Request) -> list[Reply]:
         d = await self.current(req)
-        q = self._question(d, int(req.command.get("id")))
+        q = self._question(d, req.cmd.number("id"))
         q.status = "approved"
         await self.core.store.save_question(q)
         await self.core.port(d.space).post(d.space, debate_cards.question(self.core, d, q))
@@ -554,9 +554,9 @@ class DebateService:
 
     async def cmd_reject(self, req: Request) -> list[Reply]:
         d = await self.current(req)
-        q = self._question(d, int(req.command.get("id")))
+        q = self._question(d, req.cmd.number("id"))
         q.status = "rejected"
-        q.reason = str(req.command.get("reason") or "")
+        q.reason = str(req.cmd.get("reason") or "")
         await self.core.store.save_question(q)
         reason = q.reason or self.t(d.language, "mod.no_reason")
         note = Card("error", body=self.t(d.language, "ask.rejected", id=q.id, reason=reason) + "\n"
@@ -570,15 +570,16 @@ class DebateService:
         store = self.core.store
         if store.shared and not store.versioned_ballots:  # the store cannot tell a stale ballot: look first
             await self._fresh_for_vote(d)
-        choice = _CHOICES[req.command.options["choice"]]  # the parser requires it and allows only these
+        choice = _CHOICES[str(req.cmd.options["choice"])]  # the parser requires it and allows only these
         actor = req.actor
         # On a shared store the ballot carries the version of `d` it was checked against; when the
         # store refuses it (another process moved the debate on meanwhile), `d` is read again and
         # the ballot checked once more, in the stage open now.
         for attempt in range(2):
-            stage = engine.open_stage(d, self.core.library.formats[d.format_id]) if d.id in self.debates else None
-            if stage is None:
+            open_stage = engine.open_stage(d, self.core.library.formats[d.format_id]) if d.id in self.debates else None
+            if open_stage is None:
                 raise RuleError("vote.error.closed", "usage.vote")
+            stage = open_stage
             if actor.user_id in d.sides_held:  # a debater, or one who was: also after leaving
                 if d.role_of(actor.user_id) in _DEBATERS:
                     raise RuleError("vote.error.debater")
@@ -654,7 +655,7 @@ class DebateService:
 
     async def cmd_motions(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)
-        mid = req.command.get("id")
+        mid = req.cmd.get("id")
         if mid is None:
             return [Reply(debate_cards.motion_list(self.core, lang), private=False)]
         motion = self.library.motions.get(str(mid))
@@ -669,7 +670,7 @@ class DebateService:
     async def cmd_help(self, req: Request) -> list[Reply]:
         """`/help`: every command; `/help poll` (or `command:poll`): that command's options and examples."""
         lang = await self.core.language(req.channel)
-        words = str(req.command.get("command") or req.command.text or "").strip()
+        words = str(req.cmd.get("command") or req.cmd.text or "").strip()
         return [Reply(help_cards.detail(self.core, lang, words) if words else help_cards.overview(self.core, lang))]
 
     # --- phases ---
@@ -825,6 +826,8 @@ class DebateService:
     async def audit(self, actor: Actor | None, action: str, d: Debate | None, *, target: str = "",
                     reason: str = "", details: str = "", channel: ChannelRef | None = None) -> None:
         place = d.space if d else channel
+        if place is None:
+            raise TypeError(f"audit {action}: an entry without a debate needs its channel")
         await self.core.audit(AuditEntry(
             platform=place.platform, workspace=place.workspace, at=self.core.clock.now(),
             actor=actor.user_id if actor else "bot", action=action, target=target, reason=reason,

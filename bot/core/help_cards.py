@@ -46,7 +46,7 @@ OPTION_TEXT: dict[tuple[str, str | None, str], str] = {
     ("mod", "logchannel", "off"): "log_off",
 }
 TEXT_OPTION = {"speak": "speech", "ask": "question"}  # the free text of these commands
-VARIADIC_OPTION = {("poll", "vote"): "poll_choices"}  # the bare words of these
+VARIADIC_OPTION: dict[tuple[str, str | None], str] = {("poll", "vote"): "poll_choices"}  # the bare words of these
 
 
 def spec_key(spec: Spec) -> str:

@@ -100,8 +100,8 @@ def load_format(path: Path) -> Format:
         try:
             kind = PhaseKind(raw.get("kind"))
         except ValueError:
-            kinds = ", ".join(k.value for k in PhaseKind)
-            raise LibraryError(path, f"{where}kind", f"must be one of {kinds}") from None
+            known = ", ".join(k.value for k in PhaseKind)
+            raise LibraryError(path, f"{where}kind", f"must be one of {known}") from None
         try:
             side = Side(raw.get("side"))
         except ValueError:

@@ -70,7 +70,7 @@ UNAUDITED = frozenset({"debate.error.none_running", "debate.error.none_here", "v
                        "vote.error.not_stored", "parse.missing_text", "error.internal"})
 _CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
 Key = tuple[str, str, str]  # platform, workspace, user
-_PLAIN = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
+_PLAIN: dict[str, str] = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
 _BURST = _PLAIN[FlagReason.BURST]
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
 _SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a debater
@@ -285,13 +285,14 @@ class ModerationService:
     def debate_scope(d: Debate) -> str:
         return f"debate:{d.id}"
 
-    def _scope_here(self, channel: ChannelRef) -> tuple[str, Debate | None, Discussion | None] | None:
+    def _scope_here(self, channel: ChannelRef) -> tuple[str, Debate | Discussion] | None:
+        """The moderation scope at `channel` and the debate or discussion it belongs to, if any."""
         d = self.debate_at(channel)
         if d is not None:
-            return self.debate_scope(d), d, None
+            return self.debate_scope(d), d
         disc = self.discussion_at(channel, parent_too=True)
         if disc is not None:
-            return disc.scope, None, disc
+            return disc.scope, disc
         return None
 
     # --- the rules every post, question and ballot passes ---
@@ -370,7 +371,7 @@ class ModerationService:
         d = target if isinstance(target, Debate) else None
         scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
         if action == "join":
-            if scope is not None and actor.user_id in self.removed.get(scope, ()):
+            if d is not None and scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
             if text in _SIDES and self.mutes:
                 self._refuse_removed_or_muted(actor, None, None, "", self.core.clock.now())
@@ -410,7 +411,7 @@ class ModerationService:
                 if actor.user_id not in self.removed.get(self.debate_scope(d), ()):
                     self._check_floor(d, actor, text)
                 await self._check(MESSAGE, actor, lang, self.debate_scope(d), text, scope_id=d.id)
-            else:
+            elif disc is not None:  # one of the two, or this returned above
                 self._check_length(text)
                 await self._check(MESSAGE, actor, lang, disc.scope, text, scope_id=disc.id)
         except RuleError as exc:
@@ -462,7 +463,7 @@ class ModerationService:
         return await self.post_in_discussion(req, disc)
 
     async def post_in_discussion(self, req: Request, disc: Discussion) -> list[Reply]:
-        text = req.command.text.strip()
+        text = req.cmd.text.strip()
         if not text:
             raise RuleError("parse.missing_text", "usage.speak")
         self._check_length(text)
@@ -670,18 +671,18 @@ class ModerationService:
     # --- /mod warn, mute, unmute, strikes ---
 
     def _target(self, req: Request) -> str:
-        target = str(req.command.get("user") or "").strip()
+        target = str(req.cmd.get("user") or "").strip()
         if not target:
-            raise RuleError("parse.missing_option", req.command.spec.usage_key, option="user")
+            raise RuleError("parse.missing_option", req.cmd.spec.usage_key, option="user")
         return target
 
     async def cmd_warn(self, req: Request) -> list[Reply]:
         target = self._target(req)
-        reason = str(req.command.get("reason") or "")
+        reason = str(req.cmd.get("reason") or "")
         lang = await self.core.language(req.channel)
         now = self.core.clock.now()
         here = self._scope_here(req.channel)
-        debate_id = here[1].id if here and here[1] else None
+        debate_id = here[1].id if here and isinstance(here[1], Debate) else None
         strike = Strike(0, target, now, reason, req.actor.user_id, debate_id)
         await self.store.add_strike(req.actor.platform, req.actor.workspace, strike)
         await self._audit_by(req, "strike", target=target, reason=reason, debate_id=debate_id)
@@ -769,11 +770,10 @@ class ModerationService:
 
     async def cmd_mute(self, req: Request) -> list[Reply]:
         target = self._target(req)
-        given = req.command.get("minutes")
-        minutes = self.config.mute_minutes if given is None else int(given)
+        minutes = req.cmd.number("minutes", self.config.mute_minutes)
         if not 1 <= minutes <= MAX_MUTE_MINUTES:
             raise RuleError("moderation.error.mute_range", "usage.mod.mute", max=MAX_MUTE_MINUTES)
-        reason = str(req.command.get("reason") or "")
+        reason = str(req.cmd.get("reason") or "")
         m, told = await self._mute(req.actor.platform, req.actor.workspace, target, minutes, reason,
                                    req.actor.user_id, req.channel)
         lang, zone = await self.core.language(req.channel), await self.core.zone(req.channel)
@@ -816,13 +816,13 @@ class ModerationService:
     # --- /mod filter ---
 
     async def cmd_filter(self, req: Request) -> list[Reply]:
-        action = str(req.command.get("action"))
+        action = str(req.cmd.get("action"))
         lang = await self.core.language(req.channel)
         platform, workspace = req.actor.platform, req.actor.workspace
-        allowed = req.command.get("allow") == "yes"
+        allowed = req.cmd.get("allow") == "yes"
         if action == "list":
             return [Reply(await self._filter_list(lang, platform, workspace))]
-        word = str(req.command.get("word") or "").strip()
+        word = str(req.cmd.get("word") or "").strip()
         if not word:
             raise RuleError("parse.missing_option", "usage.mod.filter", option="word")
         which = self.t(lang, "moderation.filter.allow_list" if allowed else "moderation.filter.block_list")
@@ -859,19 +859,19 @@ class ModerationService:
     # --- /mod slowmode, role, log, logchannel ---
 
     async def cmd_slowmode(self, req: Request) -> list[Reply]:
-        seconds = int(req.command.get("seconds"))
+        seconds = req.cmd.number("seconds")
         lang = await self.core.language(req.channel)
         if seconds > MAX_SLOWMODE_SECONDS:
             raise RuleError("moderation.error.slowmode_range", "usage.mod.slowmode", max=MAX_SLOWMODE_SECONDS)
         here = self._scope_here(req.channel)
         if here is None:
             raise RuleError("moderation.error.no_place", "usage.mod.slowmode")
-        scope, d, disc = here
+        scope, place = here
+        d = place if isinstance(place, Debate) else None
         await self.store.set_slowmode(scope, seconds)  # stored first: a refused change changes nothing
         self.slowmode.set(scope, seconds)
         await self._audit_by(req, "slowmode", debate_id=d.id if d else None, details=f"{scope}: {seconds}")
-        space = d.space if d else disc.space
-        space_lang = d.language if d else disc.language
+        space, space_lang = place.space, place.language
         key = "moderation.slowmode_on" if seconds else "moderation.slowmode_off"
         await self.core.port(space).post(space, Card("notice", body=self.t(space_lang, key, seconds=seconds)))
         return [Reply(Card("notice", body=self.t(lang, key, seconds=seconds)))]
@@ -879,12 +879,12 @@ class ModerationService:
     async def cmd_role(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)
         platform, workspace = req.actor.platform, req.actor.workspace
-        role = normalise_role(str(req.command.get("role") or ""))
+        role = normalise_role(str(req.cmd.get("role") or ""))
         if not role:
             roles = await self.store.roles(platform, workspace)
             body = ", ".join(roles) if roles else self.t(lang, "moderation.role.none")
             return [Reply(Card("list", title=self.t(lang, "moderation.role.title"), body=body, user_text=True))]
-        if req.command.get("remove") == "yes":
+        if req.cmd.get("remove") == "yes":
             await self.store.remove_role(platform, workspace, role)
             action, key = "role.remove", "moderation.role.removed"
         else:
@@ -897,8 +897,8 @@ class ModerationService:
     async def cmd_log(self, req: Request) -> list[Reply]:
         await self.settle()
         lang = await self.core.language(req.channel)
-        user = str(req.command.get("user") or "")
-        limit = max(1, min(LOG_MAX, int(req.command.get("limit") or LOG_LIMIT)))
+        user = str(req.cmd.get("user") or "")
+        limit = max(1, min(LOG_MAX, req.cmd.number("limit", None) or LOG_LIMIT))
         entries = await self.core.store.audit_entries(req.actor.platform, req.actor.workspace, user, limit)
         zone = await self.core.zone(req.channel)
         lines = [self.log_line(lang, e, zone) for e in entries]
@@ -910,12 +910,12 @@ class ModerationService:
     async def cmd_logchannel(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)
         key = (req.actor.platform, req.actor.workspace)
-        if req.command.get("off") == "yes":
+        if req.cmd.get("off") == "yes":
             await self.store.set_log_channel(*key, None)
             self.log_channels.pop(key, None)
             await self._audit_by(req, "logchannel", details="off")
             return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_off")))]
-        channel = normalise_channel(str(req.command.get("channel") or "")) or req.channel.channel
+        channel = normalise_channel(str(req.cmd.get("channel") or "")) or req.channel.channel
         await self.store.set_log_channel(*key, channel)
         self.log_channels[key] = channel
         await self._audit_by(req, "logchannel", details=channel)
@@ -935,7 +935,7 @@ class ModerationService:
             del self.discussion_parents[d.parent]
 
     async def cmd_discuss_start(self, req: Request) -> list[Reply]:
-        topic = str(req.command.get("topic") or "").strip()[:200]
+        topic = str(req.cmd.get("topic") or "").strip()[:200]
         if not topic:
             raise RuleError("parse.missing_option", "usage.discuss.start", option="topic")
         lang = await self.core.language(req.channel)

@@ -66,7 +66,7 @@ def poll(core: Core, p: Poll, count: PollCount, now: datetime) -> Card:
     footer = [mode_hint(core, p)]
     if p.anonymous:
         footer.append(t(lang, "poll.anonymous_note"))
-    if p.open:
+    if p.closed_at is None:  # open (`Poll.open`, spelled out so the closed branch knows the time)
         if p.hidden:
             footer.append(t(lang, "poll.hidden_note"))
         if p.closes_at is not None:
@@ -145,7 +145,7 @@ def result(core: Core, p: Poll, count: PollCount, *, final: bool = False, late: 
     if count.rounds:
         fields.append(Field(t(lang, "poll.runoff"), "\n".join(round_lines(core, p, count)), inline=False))
     body = [p.question, winner_text(core, p, count)]
-    if late:
+    if late and p.closed_at is not None:  # late: closed by a deadline that ran late
         body.append(t(lang, "poll.closed_late", at=when(core, p, p.closed_at)))
     title = t(lang, "poll.result_final" if final else "poll.result_title", id=p.id)
     footer = t(lang, "poll.turnout", ballots=count.ballots)
@@ -161,7 +161,7 @@ def listing(core: Core, lang: str, polls: list[Poll], ballots: dict[int, int], n
     lines = []
     for p in polls:
         mode = t(lang, f"poll.mode.{p.mode}")
-        if p.open:
+        if p.closed_at is None:  # open
             state = t(lang, "poll.list_open", ballots=ballots.get(p.id, 0))
             if p.closes_at is not None:
                 state += " · " + t(lang, "poll.list_closes", at=when(core, p, p.closes_at))

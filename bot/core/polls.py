@@ -130,7 +130,7 @@ class PollService:
     async def _find(self, req: Request) -> Poll:
         """The poll named by `id:`, open or closed, on the requester's platform and workspace
         (where it may be used: `in_place`)."""
-        pid = int(req.command.get("id"))
+        pid = req.cmd.number("id")
         p = self.polls.get(pid) or await self.store.load(pid)
         where = req.channel
         if p is None or (p.channel.platform, p.channel.workspace) != (where.platform, where.workspace):
@@ -173,7 +173,7 @@ class PollService:
 
     async def cmd_create(self, req: Request) -> list[Reply]:
         lang = await self.core.language(req.channel)
-        c = req.command
+        c = req.cmd
         question = str(c.get("question") or "").strip()
         if not question:
             raise RuleError("poll.error.no_question", "usage.poll.create")
@@ -181,7 +181,7 @@ class PollService:
             raise RuleError("poll.error.question_too_long", "usage.poll.create", length=len(question), limit=QUESTION_LIMIT)
         options = self._options(str(c.get("options") or ""))
         mode = str(c.get("mode") or "single")
-        max_choices = self._max_choices(mode, c.get("max"), len(options))
+        max_choices = self._max_choices(mode, c.number("max", None), len(options))
         now = self.core.clock.now()
         closes = c.get("closes")
         closes_at = parse_closes(str(closes), now) if closes is not None else None
@@ -217,22 +217,22 @@ class PollService:
         return options
 
     @staticmethod
-    def _max_choices(mode: str, given: object, n: int) -> int:
+    def _max_choices(mode: str, given: int | None, n: int) -> int:
         if mode == "single":
             if given is not None:  # even max:1: the option is not for single-choice polls
                 raise RuleError("poll.error.max_single", "usage.poll.create")
             return 1
-        k = n if given is None else int(given)
+        k = n if given is None else given
         if not 1 <= k <= n:
             raise RuleError("poll.error.max_range", "usage.poll.create", max=k, count=n)
         return k
 
     async def cmd_vote(self, req: Request) -> list[Reply]:
         p = await self._open(req)
-        picked = self._resolve(p, req.command.args)
+        picked = self._resolve(p, req.cmd.args)
         voter = self.voter(p, req.actor)
         before = p.ballots.get(voter)
-        if req.command.get("toggle") == "yes" and p.mode != "single":
+        if req.cmd.get("toggle") == "yes" and p.mode != "single":
             current = list(before or ())
             for i in picked:
                 if i in current:
@@ -344,7 +344,7 @@ class PollService:
                 raise RuleError("poll.error.hidden", id=p.id)
             private = True  # a moderator's look at a hidden tally stays private
         count = self.count(p)
-        kind = req.command.get("format")
+        kind = req.cmd.get("format")
         if kind == "json":
             data, mime = poll_export.to_json(p, count).encode(), "application/json"
         elif kind == "csv":

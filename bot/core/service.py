@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from bot.core.cards import Card, Reply
 from bot.core.commands import SPECS, Command, ParseError, parse
@@ -25,6 +25,11 @@ from bot.core.poll_model import Poll
 from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock
 from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
+
+if TYPE_CHECKING:  # the services import this module
+    from bot.core.debates import DebateService
+    from bot.core.moderation_service import ModerationService
+    from bot.core.polls import PollService
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Request"], Awaitable[list[Reply]]]
@@ -38,7 +43,7 @@ Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None] | None]
 # A ballot observer hears every debate ballot once it is stored: (actor, debate, stage, whether it
 # is the voter's first ballot at that stage, when). It runs on the vote path, so it returns
 # nothing and never waits; what it must store it queues.
-BallotObserver = Callable[[Actor, object, Stage, bool, datetime], None]
+BallotObserver = Callable[[Actor, Debate, Stage, bool, datetime], None]
 DEDUPE_MEMORY = 10_000
 SYNC_SECONDS = 0.5  # how often a process on a shared store looks for other processes' changes
 
@@ -59,6 +64,14 @@ class Request:
     dedupe_key: str | None = None
     debate_id: int | None = None
 
+    @property
+    def cmd(self) -> Command:
+        """The parsed command, for a handler: `Core.handle` parses `line` before it routes, so a
+        request without a command here never reached a handler through it."""
+        if self.command is None:
+            raise LookupError(f"request not parsed yet: {self.line!r}")
+        return self.command
+
 
 class Floor(NamedTuple):
     """The floor an actor holds (`Core.speech_floor`): the debate's language and how many
@@ -77,6 +90,12 @@ class Timed(Protocol):
 
 
 class Core:
+    # The services wire themselves in once, before the core starts (bot.app); a core without
+    # moderation has no `moderation` (see `check_message`).
+    debates: DebateService
+    polls: PollService
+    moderation: ModerationService
+
     def __init__(
         self,
         *,
@@ -238,9 +257,10 @@ class Core:
                 return self._guard_after(pending, i + 1, action, actor, channel, debate, text)
         return None
 
-    async def _guard_after(self, pending: Awaitable[None], start: int, *args) -> None:
+    async def _guard_after(self, pending: Awaitable[None], start: int, action: str, actor: Actor,
+                           channel: ChannelRef, debate: object, text: str) -> None:
         await pending
-        rest = self.guard_now(*args, start=start)
+        rest = self.guard_now(action, actor, channel, debate, text, start=start)
         if rest is not None:
             await rest
 
@@ -266,12 +286,13 @@ class Core:
                 return self._notify_after(pending, i + 1, event, actor, debate, details)
         return None
 
-    async def _notify_after(self, pending: Awaitable[None], start: int, event: str, *args) -> None:
+    async def _notify_after(self, pending: Awaitable[None], start: int, event: str, actor: Actor | None,
+                            debate: object, details: dict) -> None:
         try:
             await pending
         except Exception:
             log.exception("observer failed on %s", event)
-        rest = self.notify_now(event, *args, start=start)
+        rest = self.notify_now(event, actor, debate, details, start=start)
         if rest is not None:
             await rest
 

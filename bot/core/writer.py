@@ -163,7 +163,7 @@ class GroupCommitWriter(Generic[T]):
                 if self._failed:
                     await self._retry(self._failed.popleft())
                 elif self._drain is not None:
-                    await self._drain_batches()
+                    await self._drain_batches(self._drain)
                 else:
                     await self._commit(self.take())
                 if self._linger > 0 and not self._hurry.is_set():
@@ -207,13 +207,19 @@ class GroupCommitWriter(Generic[T]):
         """A drain's word on a batch, from the store's thread: committed (error None) or not."""
         if error is not None:
             self._held = True  # before the drain looks again
-        self._loop.call_soon_threadsafe(self._settled if error is None else self._batch_failed, batch, error)
+        loop = self._loop
+        if loop is None:  # a drain sets it before it takes a batch
+            raise RuntimeError("settle called before a drain started")
+        if error is None:
+            loop.call_soon_threadsafe(self._settled, batch)
+        else:
+            loop.call_soon_threadsafe(self._batch_failed, batch, error)
 
-    async def _drain_batches(self) -> None:
+    async def _drain_batches(self, drain: Drain) -> None:
         """Let the store's drain commit batches until the queue is empty or others need the store."""
         self._loop = asyncio.get_running_loop()
         try:
-            await self._drain(self)
+            await drain(self)
         except NotImplementedError:
             self._drain = None
             await self._commit(self.take())  # now: a lingering writer would wait another linger, or forever on a fake clock
@@ -262,7 +268,7 @@ class GroupCommitWriter(Generic[T]):
     @staticmethod
     def _refuse(batch: Batch[T], refused: set[T]) -> Batch[T]:
         """Tell the submitters of the refused rows; the rest of the batch, which was committed."""
-        kept = Batch([], [])
+        kept: Batch[T] = Batch([], [])
         for row, fut in zip(batch.rows, batch.waiting, strict=True):
             if row not in refused:
                 kept.rows.append(row)
