@@ -23,9 +23,10 @@ import subprocess
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -39,6 +40,9 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
 from bot.core.counting import RunoffRound  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # matplotlib >= 3.9; only for the checker
 
 log = logging.getLogger(__name__)
 
@@ -558,7 +562,7 @@ def _round_title(label: str, number: int) -> str:
 def _option_bars(
     ax: Axes,
     options: list[str],
-    values: list[int | None],
+    values: Sequence[int | None],
     *,
     winners: set[int],
     eliminated: set[int],
@@ -661,7 +665,7 @@ def _heading(
 @contextmanager
 def _figure(path: Path, size: tuple[int, int]) -> Iterator[Figure]:
     """A white figure of exactly ``size`` pixels, saved as PNG to ``path`` on exit."""
-    style = {
+    style: dict[RcKeyType, object] = {
         "font.family": list(font_families()),
         "font.size": 16,
         "text.color": INK,

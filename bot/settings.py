@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -127,7 +128,7 @@ def _secret_set(value: SecretStr | None) -> bool:
     return value is not None and bool(value.get_secret_value().strip())
 
 
-def load_settings(**values: object) -> Settings:
+def load_settings(**values: Any) -> Settings:
     """The settings from the environment and `.env`.
 
     Raises:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -23,7 +23,7 @@ class Debates(commands.Cog):
     def __init__(self, bot: DebateBot) -> None:
         self.bot = bot
 
-    async def run(self, interaction: discord.Interaction, sub: str, public: bool = False, **values: object) -> None:
+    async def run(self, interaction: discord.Interaction, sub: str, public: bool = False, **values: Any) -> None:
         await self.bot.answer(interaction, convert.command("debate", sub, **values), public=public)
 
     @debate.command(name="start", description=text("discord.cmd.debate_start"))

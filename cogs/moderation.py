@@ -6,7 +6,7 @@ open them to other roles under Server Settings → Integrations. The core checks
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -32,7 +32,7 @@ class Moderation(commands.Cog):
     def __init__(self, bot: DebateBot) -> None:
         self.bot = bot
 
-    async def run(self, interaction: discord.Interaction, name: str, sub: str, **values: object) -> None:
+    async def run(self, interaction: discord.Interaction, name: str, sub: str, **values: Any) -> None:
         await self.bot.answer(interaction, convert.command(name, sub, **values))
 
     @mod.command(name="warn", description=text("discord.cmd.mod_warn"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -24,7 +24,7 @@ class Polls(commands.Cog):
     def __init__(self, bot: DebateBot) -> None:
         self.bot = bot
 
-    async def run(self, interaction: discord.Interaction, sub: str, public: bool = False, **values: object) -> None:
+    async def run(self, interaction: discord.Interaction, sub: str, public: bool = False, **values: Any) -> None:
         await self.bot.answer(interaction, convert.command("poll", sub, **values), public=public)
 
     @poll.command(name="create", description=text("discord.cmd.poll_create"))

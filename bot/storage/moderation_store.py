@@ -10,7 +10,7 @@ from bot.core.model import ChannelRef
 from bot.core.moderation import BOOKKEEPING_CHUNK, Discussion, Mute, Strike
 from bot.core.moderation import MODERATION_GENERATION as MODERATION
 from bot.core.writer import GroupCommitWriter
-from bot.storage.sqlite import SqliteStore, _dt, _insert_rows, _ts, bump_generation
+from bot.storage.sqlite import SqliteStore, _at, _insert_rows, _ts, bump_generation
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class ModerationStore:
 
     async def strikes_since(self, platform: str, workspace: str, user_id: str, since: datetime) -> list[Strike]:
         rows = await self.db.execute_fetchall(select_strikes, (platform, workspace, user_id, _ts(since)))
-        return [Strike(r["id"], r["user_id"], _dt(r["at"]), r["reason"], r["by_user"], r["debate_id"]) for r in rows]
+        return [Strike(r["id"], r["user_id"], _at(r["at"]), r["reason"], r["by_user"], r["debate_id"]) for r in rows]
 
     async def save_mute(self, m: Mute) -> None:
         await self._write(
@@ -135,7 +135,7 @@ class ModerationStore:
     async def mutes(self) -> list[Mute]:
         """Every stored mute, ended or not (the service ends the ended ones on its first run)."""
         rows = await self.db.execute_fetchall(select_mutes)
-        return [Mute(r["platform"], r["workspace"], r["user_id"], _dt(r["until"]), r["reason"], r["by_user"],
+        return [Mute(r["platform"], r["workspace"], r["user_id"], _at(r["until"]), r["reason"], r["by_user"],
                      r["channel"]) for r in rows]
 
     # --- removals ---
@@ -219,7 +219,7 @@ class ModerationStore:
         rows = await self.db.execute_fetchall(select_open_discussions)
         return [Discussion(r["id"], ChannelRef(r["platform"], r["workspace"], r["channel"]),
                            ChannelRef(r["platform"], r["workspace"], r["parent_channel"]), r["topic"],
-                           r["language"], r["created_by"], _dt(r["created_at"])) for r in rows]
+                           r["language"], r["created_by"], _at(r["created_at"])) for r in rows]
 
     # --- vote signals ---
 
@@ -267,7 +267,7 @@ class ModerationStore:
         the log hold a member twice)."""
         seen: dict[tuple[str, str, str], datetime] = {}
         for r in await self.db.execute_fetchall(select_members):
-            key, at = (r["platform"], r["workspace"], r["member"]), _dt(r["first_seen"])
+            key, at = (r["platform"], r["workspace"], r["member"]), _at(r["first_seen"])
             if key not in seen or at < seen[key]:
                 seen[key] = at
         return seen
@@ -275,7 +275,7 @@ class ModerationStore:
     async def latest_members(self, limit: int) -> list[tuple[tuple[str, str, str], datetime]]:
         """The `limit` members first seen last, with their (earliest) first sighting, oldest first."""
         rows = await self.db.execute_fetchall(select_latest_members, (limit,))
-        return [((r["platform"], r["workspace"], r["member"]), _dt(r["first_seen"])) for r in reversed(rows)]
+        return [((r["platform"], r["workspace"], r["member"]), _at(r["first_seen"])) for r in reversed(rows)]
 
     async def add_members(self, rows: list[tuple[str, str, str, datetime]]) -> None:
         """First sightings (platform, workspace, member hash, first_seen), in short transactions."""

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.core.model import ChannelRef
 from bot.core.poll_model import BallotRow, Poll
 from bot.core.writer import GroupCommitWriter
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite import SqliteStore, _at
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def _runs(rows: list[BallotRow]) -> list[tuple[str, list[tuple]]]:
     """The batch as runs of one statement each (UPSERTs, DELETEs), in the order given."""
     runs: list[tuple[str, list[tuple]]] = []
     for r in rows:
+        params: tuple[object, ...]
         if r.choices is None:
             sql, params = delete_ballot, (r.poll_id, r.voter)
         else:
@@ -119,7 +120,7 @@ class PollStore:
         return [r["id"] for r in await self.db.execute_fetchall(select_open_poll_ids)]
 
     async def load(self, poll_id: int) -> Poll | None:
-        rows = await self.db.execute_fetchall(select_poll, (poll_id,))
+        rows = list(await self.db.execute_fetchall(select_poll, (poll_id,)))
         return await self._hydrate(rows[0]) if rows else None
 
     async def load_open(self) -> list[Poll]:
@@ -143,7 +144,7 @@ class PollStore:
             tally=row["tally"],
             language=row["language"],
             created_by=row["created_by"],
-            created_at=_dt(row["created_at"]),
+            created_at=_at(row["created_at"]),
             closes_at=_dt(row["closes_at"]),
             closed_at=_dt(row["closed_at"]),
             closed_by=row["closed_by"],

@@ -38,7 +38,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
@@ -215,8 +215,9 @@ class PostgresStore:
         self.pool = pool
         self.shared = True  # several processes may use one database: the services follow each other
         self.versioned_ballots = True  # see `upsert_votes`
-        self.polls = PgPollStore(self)
-        self.moderation = PgModerationStore(self)
+        # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
+        self.polls: PollStorage = PgPollStore(self)
+        self.moderation: ModerationStorage = PgModerationStore(self)
         self._claims = 0
 
     @classmethod

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import aiosqlite
 
@@ -34,7 +35,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 
@@ -60,6 +61,11 @@ def _ts(value: datetime | None) -> str | None:
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _at(value: str) -> datetime:
+    """A time from a NOT NULL column."""
+    return datetime.fromisoformat(value)
 
 
 insert_debate = """
@@ -231,7 +237,7 @@ class StoreLock(asyncio.Lock):
         super().__init__()
         self.waiting = 0
 
-    async def acquire(self) -> bool:
+    async def acquire(self) -> Literal[True]:
         self.waiting += 1
         try:
             return await super().acquire()
@@ -347,8 +353,9 @@ class SqliteStore:
 
         self.db = db
         self.lock = StoreLock()
-        self.polls = PollStore(self)
-        self.moderation = ModerationStore(self)
+        # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
+        self.polls: PollStorage = PollStore(self)
+        self.moderation: ModerationStorage = ModerationStore(self)
         self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
         self._drains_waiting = 0
         self._claims = 0
@@ -396,7 +403,9 @@ class SqliteStore:
             StoreError: the database's version is newer than the newest migration here.
         """
         async with self.db.execute("PRAGMA user_version") as cur:
-            (version,) = await cur.fetchone()
+            row = await cur.fetchone()
+        assert row is not None  # PRAGMA user_version always answers one row
+        (version,) = row
         known = sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql"))
         newest = int(known[-1].name[:3])
         if version > newest:
@@ -469,7 +478,7 @@ class SqliteStore:
         return {r["id"]: (r["version"], r["touched"]) for r in rows}
 
     async def debate_version(self, debate_id: int) -> tuple[int, int] | None:
-        rows = await self.db.execute_fetchall(select_debate_version, (debate_id,))
+        rows = list(await self.db.execute_fetchall(select_debate_version, (debate_id,)))
         return (rows[0]["version"], rows[0]["touched"]) if rows else None
 
     async def stage_votes(self, debate_id: int, stage: Stage) -> dict[str, Choice]:
@@ -541,13 +550,13 @@ class SqliteStore:
         return [await self._hydrate(row) for row in await self.db.execute_fetchall(select_owed_debates)]
 
     async def load_debate(self, debate_id: int) -> Debate | None:
-        rows = await self.db.execute_fetchall(select_debate, (debate_id,))
+        rows = list(await self.db.execute_fetchall(select_debate, (debate_id,)))
         return await self._hydrate(rows[0]) if rows else None
 
     async def last_debate_in(self, ref: ChannelRef) -> int | None:
-        rows = await self.db.execute_fetchall(
+        rows = list(await self.db.execute_fetchall(
             select_last_debate_in, (ref.platform, ref.workspace, ref.channel, ref.channel)
-        )
+        ))
         return rows[0]["id"] if rows else None
 
     async def _hydrate(self, row: aiosqlite.Row) -> Debate:
@@ -566,15 +575,15 @@ class SqliteStore:
 
     @staticmethod
     def _participant(p: aiosqlite.Row) -> Participant:
-        return Participant(p["user_id"], p["name"], Role(p["role"]), _dt(p["joined_at"]))
+        return Participant(p["user_id"], p["name"], Role(p["role"]), _at(p["joined_at"]))
 
     @staticmethod
     def _speech(s: aiosqlite.Row) -> Speech:
-        return Speech(s["id"], s["phase_index"], s["user_id"], s["name"], s["side"], s["text"], _dt(s["at"]))
+        return Speech(s["id"], s["phase_index"], s["user_id"], s["name"], s["side"], s["text"], _at(s["at"]))
 
     @staticmethod
     def _question(q: aiosqlite.Row) -> Question:
-        return Question(q["id"], q["user_id"], q["name"], q["text"], q["status"], _dt(q["at"]), q["reason"])
+        return Question(q["id"], q["user_id"], q["name"], q["text"], q["status"], _at(q["at"]), q["reason"])
 
     @staticmethod
     def _debate(row: aiosqlite.Row) -> Debate:
@@ -590,7 +599,7 @@ class SqliteStore:
             format_id=row["format_id"],
             language=row["language"],
             created_by=row["created_by"],
-            created_at=_dt(row["created_at"]),
+            created_at=_at(row["created_at"]),
             phase_index=row["phase_index"],
             state=DebateState(row["state"]),
             deadline=_dt(row["deadline"]),
@@ -706,7 +715,7 @@ class SqliteStore:
     async def audit_entries(self, platform: str, workspace: str, user: str = "", limit: int = 20) -> list[AuditEntry]:
         rows = await self.db.execute_fetchall(select_audit, (platform, workspace, user, user, user, limit))
         return [
-            AuditEntry(r["platform"], r["workspace"], _dt(r["at"]), r["actor"], r["action"], r["target"],
+            AuditEntry(r["platform"], r["workspace"], _at(r["at"]), r["actor"], r["action"], r["target"],
                        r["reason"], r["debate_id"], r["details"])
             for r in rows
         ]
@@ -727,7 +736,7 @@ class SqliteStore:
         return fresh
 
     async def last_edit(self, message_key: str) -> datetime | None:
-        rows = await self.db.execute_fetchall(select_edit, (message_key,))
+        rows = list(await self.db.execute_fetchall(select_edit, (message_key,)))
         return _dt(rows[0]["at"]) if rows else None
 
     async def claim_edit(self, message_key: str, at: datetime, interval: float) -> datetime | None:
@@ -743,7 +752,7 @@ class SqliteStore:
         await self._write(upsert_edit, (message_key, _ts(at)))
 
     async def get_language(self, ref: ChannelRef) -> str | None:
-        rows = await self.db.execute_fetchall(select_language, (ref.platform, ref.workspace, ref.channel))
+        rows = list(await self.db.execute_fetchall(select_language, (ref.platform, ref.workspace, ref.channel)))
         return rows[0]["language"] if rows else None
 
     async def set_language(self, ref: ChannelRef, language: str) -> None:
@@ -751,7 +760,7 @@ class SqliteStore:
                                  CHANNEL_GENERATION)
 
     async def get_timezone(self, ref: ChannelRef) -> str | None:
-        rows = await self.db.execute_fetchall(select_timezone, (ref.platform, ref.workspace, ref.channel))
+        rows = list(await self.db.execute_fetchall(select_timezone, (ref.platform, ref.workspace, ref.channel)))
         return rows[0]["timezone"] if rows else None
 
     async def set_timezone(self, ref: ChannelRef, zone: str | None) -> None:

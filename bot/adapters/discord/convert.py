@@ -7,6 +7,8 @@ option names of :data:`bot.core.commands.SPECS` (no text line is formatted and p
 
 from __future__ import annotations
 
+from typing import SupportsInt
+
 import discord
 
 from bot.core.buttons import ballot_command, poll_button
@@ -81,7 +83,9 @@ def option_value(kind: object, value: object) -> str | int:
     if isinstance(value, discord.abc.Snowflake):  # a channel
         return str(value.id)
     if kind == INT:
-        return int(value)  # type: ignore[arg-type]
+        if not isinstance(value, str | SupportsInt):
+            raise TypeError(f"an integer option holds {value!r}")
+        return int(value)
     return str(value)
 
 

@@ -21,6 +21,12 @@ from bot.core.service import Core
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 suggestions
 NAME_LIMIT = 100
 
+def _choices(kind: object) -> tuple[str, ...]:
+    """A spec option's choices (`CommandSpec.options` holds a kind or a tuple of choices)."""
+    assert isinstance(kind, tuple)
+    return tuple(kind)
+
+
 # Each fixed option's choices: the catalog key prefix of their names and their values.
 FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
     "side": ("side", tuple(SIDES)),
@@ -28,10 +34,10 @@ FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
     "export": ("discord.choice", tuple(EXPORT_FORMATS)),
     "lang": ("discord.choice", tuple(LANGS)),
     "flagged": ("discord.choice", tuple(FLAGGED)),
-    "poll_mode": ("discord.choice", tuple(SPECS[("poll", "create")].options["mode"])),
-    "tally": ("discord.choice", tuple(SPECS[("poll", "create")].options["tally"])),
-    "poll_export": ("discord.choice", tuple(SPECS[("poll", "results")].options["format"])),
-    "filter": ("discord.choice", tuple(SPECS[("mod", "filter")].options["action"])),
+    "poll_mode": ("discord.choice", _choices(SPECS[("poll", "create")].options["mode"])),
+    "tally": ("discord.choice", _choices(SPECS[("poll", "create")].options["tally"])),
+    "poll_export": ("discord.choice", _choices(SPECS[("poll", "results")].options["format"])),
+    "filter": ("discord.choice", _choices(SPECS[("mod", "filter")].options["action"])),
 }
 # Command words are the same in every language, so their names are not translated.
 HELP_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in COMMAND_NAMES]
