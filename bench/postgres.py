@@ -19,7 +19,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import PLATFORM, ROOT, TEACHER, WORKSPACE, RecordingPort, Row, start_debates
 from bench.votes import closed_loop
@@ -29,14 +28,10 @@ from bot.core.model import ChannelRef
 from bot.core.ports import SystemClock
 from bot.core.service import Request
 from bot.storage.postgres import PostgresStore, upsert_vote
+from bot.testing.postgres import create_database, drop_database
 
 WORKER = "bench.pg_worker"  # run as a module from the project root
 PROCESSES = 3
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
 class Databases:
@@ -46,24 +41,14 @@ class Databases:
         self.url = url
         self.names: list[str] = []
 
-    async def _admin(self, sql: str) -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(self.url)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
     async def fresh(self) -> str:
-        name = f"debate_bench_{secrets.token_hex(4)}"  # letters, digits and _ only: safe to quote
-        await self._admin(f'CREATE DATABASE "{name}"')
+        name, url = await create_database(self.url, "debate_bench_")
         self.names.append(name)
-        return with_database(self.url, name)
+        return url
 
     async def drop_all(self) -> None:
         for name in self.names:
-            await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await drop_database(self.url, name)
         self.names.clear()
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+from bot.testing import postgres as testing_postgres
+from bot.testing.postgres import admin
 
 T = TypeVar("T")
 DEFAULT_ADMIN = "postgresql://127.0.0.1:5432/test"
@@ -34,30 +35,16 @@ def required() -> bool:
     return os.environ.get("BOT_REQUIRE_POSTGRES") == "1"
 
 
-def with_database(url: str, database: str) -> str:
-    """`url` naming another database on the same server."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
-
-
 def run(work: Callable[[], Awaitable[T]]) -> T:
     """Run `work()` to the end on a fresh event loop in another thread."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(lambda: asyncio.run(work())).result()
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(admin_url(), timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def reachable() -> str | None:
     """None if the admin database answers, else why not (one line)."""
     try:
-        run(lambda: _admin("SELECT 1"))
+        run(lambda: admin(admin_url(), "SELECT 1"))
     except Exception as exc:  # refused, unknown host, no such database, login refused …
         return " ".join(str(exc).split()) or type(exc).__name__
     return None
@@ -65,13 +52,11 @@ def reachable() -> str | None:
 
 def create_database() -> tuple[str, str]:
     """A new empty database: (its name, its URL)."""
-    name = DATABASE_PREFIX + secrets.token_hex(6)
-    run(lambda: _admin(f'CREATE DATABASE "{name}"'))  # a name we made: letters, digits and _
-    return name, with_database(admin_url(), name)
+    return run(lambda: testing_postgres.create_database(admin_url(), DATABASE_PREFIX))
 
 
 def drop_database(name: str) -> None:
-    run(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run(lambda: testing_postgres.drop_database(admin_url(), name))
 
 
 async def execute(url: str, sql: str, *args: object) -> None:

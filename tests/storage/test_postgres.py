@@ -15,6 +15,7 @@ from bot.core.model import ChannelRef, Debate, Stage, VoteRow
 from bot.storage import StoreError, open_store
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_setup import newest_version
+from bot.testing.postgres import with_database
 from tests import postgres
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -61,7 +62,7 @@ async def test_a_server_that_is_not_running_is_refused_in_one_line():
 
 async def test_a_missing_database_and_an_unknown_user_are_refused_in_one_line(postgres_server):
     parts = urlsplit(postgres_server)
-    missing = postgres.with_database(postgres_server, "no_such_debates_db")
+    missing = with_database(postgres_server, "no_such_debates_db")
     message = await refused(missing)
     assert "no_such_debates_db" in message and "does not exist" in message and "createdb" in message
     host = parts.netloc.rsplit("@", 1)[-1]
