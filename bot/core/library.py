@@ -176,4 +176,12 @@ def load_library(prompts: Path) -> Library:
     return Library(motions, formats)
 
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+def _shipped_prompts() -> Path:
+    """The shipped library: `bot/prompts` in an installed package (setup.py puts it there),
+    else the checkout's top-level `prompts/`."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "prompts"
+    return installed if installed.is_dir() else package.parent / "prompts"
+
+
+PROMPTS_DIR = _shipped_prompts()
