@@ -45,7 +45,7 @@ def test_compose_takes_every_secret_from_the_environment(name):
     for line in settings_lines(name):
         key, _, value = line.strip().partition(":")
         if key in SECRETS:
-            assert re.fullmatch(r'\s*"?\$\{%s(:[?-][^}]*)?\}"?' % key, value), line
+            assert re.fullmatch(r'\s*"?\$\{' + key + r'(:[?-][^}]*)?\}"?', value), line
         if "postgresql://" in line:
             assert re.search(r"postgresql://\w+:\$\{POSTGRES_PASSWORD\}@", line), line
     assert not TOKEN_SHAPES.search(text(name))
@@ -55,7 +55,7 @@ def test_compose_takes_every_secret_from_the_environment(name):
 def test_the_units_hold_no_secret_and_read_the_environment_files(name):
     lines = [line for line in text(name).splitlines() if not line.startswith("#")]
     for line in lines:
-        assert not re.match(r"Environment=.*\b(%s)=" % "|".join(SECRETS), line), line
+        assert not re.match(r"Environment=.*\b(" + "|".join(SECRETS) + ")=", line), line
     assert not TOKEN_SHAPES.search(text(name))
     if name.endswith(".service"):
         assert "EnvironmentFile=/etc/debate-bot/settings.env" in lines
