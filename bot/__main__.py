@@ -11,6 +11,7 @@ import asyncio
 import importlib
 import logging
 import os
+import signal
 import sys
 
 from bot.adapters.console.adapter import NAME, ConsolePort, run_console
@@ -19,15 +20,40 @@ from bot.app import build_core
 from bot.core.i18n import Catalog
 from bot.core.library import LibraryError
 from bot.core.ports import SystemClock
+from bot.core.service import Core
 from bot.process import tune_process
 from bot.settings import Settings, SettingsError, load_secret, load_settings
 from bot.storage import describe
 from bot.storage.errors import StoreError
+from bot.web.health import Health, platform_checks
+from bot.web.listener import WebListener, WebListenerError
 
 log = logging.getLogger("bot")
+OPERATOR_LANGUAGE = "en"  # the lines the bot prints for whoever runs it
+
+
+async def start_web(settings: Settings, core: Core) -> WebListener | None:
+    """Start the bot's own listener (GET /healthz) when BOT_WEB_PORT is set; say where in one line."""
+    if settings.bot_web_port is None:
+        return None
+    listener = WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
+    Health(core.store, platform_checks(core.ports)).mount(listener.app)
+    url = await listener.start()
+    print(core.t(OPERATOR_LANGUAGE, "web.listening", url=url), file=sys.stderr, flush=True)
+    return listener
+
+
+async def stop_web(listener: WebListener | None) -> None:
+    if listener is not None:
+        await listener.stop()
 
 
 async def run(settings: Settings, name: str = "") -> int:
+    # SIGTERM (systemd, a container runtime) stops the bot as Ctrl-C does: the running work is
+    # cancelled and every `finally` below closes the listener and the store
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     secret = load_secret(settings)
     platforms = settings.platforms
     if platforms == ["console"]:
@@ -40,7 +66,15 @@ async def run(settings: Settings, name: str = "") -> int:
         port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
         core.ports["console"] = port
         terminal = sys.stdin.isatty() and sys.stdout.isatty()
-        await run_console(core, port, settings.moderators, name=name, terminal=terminal, started=tune_process)
+        try:
+            web = await start_web(settings, core)
+        except WebListenerError:
+            await core.stop()
+            raise
+        try:
+            await run_console(core, port, settings.moderators, name=name, terminal=terminal, started=tune_process)
+        finally:
+            await stop_web(web)
         return 0
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
                             timezone=settings.timezone)
@@ -51,6 +85,7 @@ async def run(settings: Settings, name: str = "") -> int:
         for name in platforms:
             runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
         await core.start()  # logs every platform in: a refused token or no network stops it here
+        web = await start_web(settings, core)
         tune_process()
     except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:
@@ -60,6 +95,7 @@ async def run(settings: Settings, name: str = "") -> int:
     try:
         await asyncio.gather(*runners)
     finally:
+        await stop_web(web)
         await core.stop()
     return 0
 
@@ -92,13 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
     try:
         return asyncio.run(run(settings, args.name))
-    except (LibraryError, StoreError, SettingsError) as exc:
+    except (LibraryError, StoreError, SettingsError, WebListenerError) as exc:
         print(f"debate-bot cannot start: {exc}", file=sys.stderr)
         return 2
     except SlackSettingsError as exc:  # its message is the whole line, from the catalog
         print(exc, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, or SIGTERM
         return 0
     except BrokenPipeError:  # whoever read the output went away (`make run | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit

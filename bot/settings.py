@@ -26,6 +26,13 @@ class SettingsError(Exception):
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+def _port_text(name: str, value: object, example: str) -> str:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdecimal()) or int(text) > 65535:
+        raise ValueError(f"{name}={value} is not a port number: write one from 0 (any free port) to 65535, like {example}")
+    return text
+
+
 class Settings(BaseSettings):
     # An empty value (`DISCORD_GUILD_ID=` as .env.example has it) means the setting is not set.
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
@@ -38,6 +45,11 @@ class Settings(BaseSettings):
     bot_prompts: Path = Field(PROMPTS_DIR, validation_alias="BOT_PROMPTS")
     bot_log_level: str = Field("WARNING", validation_alias="BOT_LOG_LEVEL")
     bot_timezone: str = Field("UTC", validation_alias="BOT_TIMEZONE")
+
+    # the bot's own web listener (GET /healthz); off unless BOT_WEB_PORT is set (0: any free port)
+    bot_web_host: str = Field("127.0.0.1", validation_alias="BOT_WEB_HOST")
+    bot_web_port: int | None = Field(None, validation_alias="BOT_WEB_PORT")
+    bot_public_url: str | None = Field(None, validation_alias="BOT_PUBLIC_URL")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN", repr=False)
     discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
@@ -62,10 +74,12 @@ class Settings(BaseSettings):
     @field_validator("slack_port", mode="before")
     @classmethod
     def _check_port(cls, value: object) -> object:
-        text = str(value).strip()
-        if not (text.isascii() and text.isdecimal()) or int(text) > 65535:
-            raise ValueError(f"SLACK_PORT={value} is not a port number: write one from 0 (any free port) to 65535, like 3000")
-        return text
+        return _port_text("SLACK_PORT", value, "3000")
+
+    @field_validator("bot_web_port", mode="before")
+    @classmethod
+    def _check_web_port(cls, value: object) -> object:
+        return None if value is None else _port_text("BOT_WEB_PORT", value, "8000")
 
     @field_validator("bot_log_level")
     @classmethod

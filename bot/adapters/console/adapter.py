@@ -20,6 +20,7 @@ import asyncio
 import logging
 import re
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from itertools import count
 from pathlib import Path
@@ -205,7 +206,7 @@ class ConsoleApp:
             if interactive:
                 self.port.out.write("> ")
                 self.port.out.flush()
-            line = await loop.run_in_executor(None, readline)
+            line = await read_in_daemon(loop, readline)
             if not line:
                 break
             await self.handle_line(line)
@@ -224,6 +225,34 @@ class ConsoleApp:
                 except EOFError:
                     break
                 await self.handle_line(without_surrogates(line))
+
+
+def read_in_daemon(loop: asyncio.AbstractEventLoop, readline: Callable[[], str]) -> asyncio.Future[str]:
+    """One `readline()` on a daemon thread: a stop (SIGTERM, Ctrl-C) while the line is awaited
+    does not wait for input that may never come, as a thread of the default executor would make
+    `asyncio.run` do."""
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | None, error: BaseException | None) -> None:
+        if future.done():  # the stop came first
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(line or "")
+
+    def work() -> None:
+        try:
+            result: tuple[str | None, BaseException | None] = (readline(), None)
+        except Exception as exc:
+            result = (None, exc)
+        try:
+            loop.call_soon_threadsafe(settle, *result)
+        except RuntimeError:  # the loop is closed: the bot has stopped, the line goes nowhere
+            pass
+
+    threading.Thread(target=work, name="console-readline", daemon=True).start()
+    return future
 
 
 def without_surrogates(line: str) -> str:

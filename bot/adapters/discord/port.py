@@ -26,6 +26,12 @@ class DiscordPort:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
+    def health(self) -> str | None:
+        """None while the gateway connection is up (GET /healthz), else the reason."""
+        if self.client.is_closed():
+            return "closed"
+        return None if self.client.is_ready() else "not connected to Discord"
+
     def messageable(self, ref: ChannelRef) -> discord.PartialMessageable:
         guild_id = int(ref.workspace) if ref.workspace.isdigit() else None
         return self.client.get_partial_messageable(int(ref.channel), guild_id=guild_id)

@@ -105,12 +105,18 @@ class SlackPort:
     platform = PLATFORM
     min_edit_interval = 3.0
 
+    def health(self) -> str | None:
+        """None once events can arrive (GET /healthz), else the reason."""
+        return self.connection_problem
+
     def __init__(self, client: AsyncWebClient, clock: Clock, *, clients: dict[str, AsyncWebClient] | None = None,
                  edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None) -> None:
         """`edit_log` (the store): each message's last edit as every process sees it, so that
         several processes, or one after a restart, never edit a message sooner than the interval."""
         self.client = client
         self.edit_log = edit_log
+        # what GET /healthz says of Slack: the runner clears it once events can arrive
+        self.connection_problem: str | None = "not connected to Slack yet"
         self.clients: dict[str, AsyncWebClient] = dict(clients or {})
         self.clock = clock
         self.budget = EditBudget(clock, edits_per_minute)

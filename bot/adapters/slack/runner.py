@@ -63,6 +63,7 @@ def prepare(core: Core, settings: Settings) -> Coroutine[Any, Any, None]:
     SlackBot(core, port, moderators=settings.slack_moderator_ids).register(app)
 
     def announce(key: str, **params: object) -> None:
+        port.connection_problem = None
         print(core.t(OPERATOR_LANGUAGE, key, **params), file=sys.stderr, flush=True)
 
     if app_token:

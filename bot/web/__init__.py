@@ -1,0 +1,1 @@
+"""The bot's own HTTP listener and what it serves (the health check so far)."""
