@@ -27,17 +27,27 @@ from bot.storage import describe
 from bot.storage.errors import StoreError
 from bot.web.health import Health, platform_checks
 from bot.web.listener import WebListener, WebListenerError
+from bot.web.metrics import PrometheusMetrics
 
 log = logging.getLogger("bot")
 OPERATOR_LANGUAGE = "en"  # the lines the bot prints for whoever runs it
 
 
-async def start_web(settings: Settings, core: Core) -> WebListener | None:
-    """Start the bot's own listener (GET /healthz) when BOT_WEB_PORT is set; say where in one line."""
+# A stop (SIGTERM, Ctrl-C) gives the work in flight this long to finish before the store closes:
+# under Docker's default of 10 s before it kills the process, and systemd's 90 s.
+STOP_SECONDS = 8.0
+
+
+async def start_web(settings: Settings, core: Core, metrics: PrometheusMetrics | None) -> WebListener | None:
+    """Start the bot's own listener (GET /healthz, GET /metrics) when BOT_WEB_PORT is set; say
+    where in one line."""
     if settings.bot_web_port is None:
         return None
     listener = WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
-    Health(core.store, platform_checks(core.ports)).mount(listener.app)
+    Health(core.store, platform_checks(core.ports), stopping=lambda: core.stopping).mount(listener.app)
+    if metrics is not None:
+        metrics.watch(core.open_counts, core.writers)
+        metrics.mount(listener.app)
     url = await listener.start()
     print(core.t(OPERATOR_LANGUAGE, "web.listening", url=url), file=sys.stderr, flush=True)
     return listener
@@ -48,26 +58,60 @@ async def stop_web(listener: WebListener | None) -> None:
         await listener.stop()
 
 
+class GracefulStop:
+    """SIGTERM (systemd, a container runtime) and Ctrl-C: refuse new work, let what is in flight
+    finish (`Core.drain`, at most STOP_SECONDS), then cancel the main task, whose `finally`
+    blocks close the platforms, the listener and the store. A second signal stops at once."""
+
+    def __init__(self, main_task: asyncio.Task) -> None:
+        self.main_task = main_task
+        self.core: Core | None = None  # set once the core is built; before, a signal just cancels
+        self._draining: asyncio.Task[None] | None = None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.signalled)
+
+    def signalled(self) -> None:
+        if self.core is None or self._draining is not None:
+            self.main_task.cancel()
+            return
+        print(self.core.t(OPERATOR_LANGUAGE, "web.stopping", seconds=f"{STOP_SECONDS:g}"), file=sys.stderr, flush=True)
+        self._draining = asyncio.get_running_loop().create_task(self._drain(self.core), name="graceful-stop")
+
+    async def _drain(self, core: Core) -> None:
+        await core.drain(STOP_SECONDS)
+        self.main_task.cancel()
+
+
+async def finish(core: Core) -> None:
+    """After the platforms stopped listening: answer what came in meanwhile, then close the store."""
+    try:
+        await asyncio.wait_for(core.inflight.idle(), 2.0)
+    except TimeoutError:
+        log.warning("stopping: %d requests were still unanswered", core.inflight.count)
+    await core.stop()
+
+
 async def run(settings: Settings, name: str = "") -> int:
-    # SIGTERM (systemd, a container runtime) stops the bot as Ctrl-C does: the running work is
-    # cancelled and every `finally` below closes the listener and the store
     main_task = asyncio.current_task()
     assert main_task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    stop = GracefulStop(main_task)
     secret = load_secret(settings)
+    metrics = PrometheusMetrics() if settings.bot_web_port is not None else None
     platforms = settings.platforms
     if platforms == ["console"]:
         catalog = Catalog.load(settings.bot_prompts / "locales")
         print(catalog.t("en", "console.starting", database=describe(settings.bot_database)), flush=True)
         clock = SystemClock()
         core = await build_core(settings.bot_database, {}, clock=clock, secret=secret,
-                                prompts=settings.bot_prompts, timezone=settings.timezone)
+                                prompts=settings.bot_prompts, timezone=settings.timezone, metrics=metrics)
+        stop.core = core
         # out None: the port prints to sys.stdout as it is then (above the prompt on a terminal)
         port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
         core.ports["console"] = port
         terminal = sys.stdin.isatty() and sys.stdout.isatty()
         try:
-            web = await start_web(settings, core)
+            web = await start_web(settings, core, metrics)
         except WebListenerError:
             await core.stop()
             raise
@@ -77,7 +121,8 @@ async def run(settings: Settings, name: str = "") -> int:
             await stop_web(web)
         return 0
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
-                            timezone=settings.timezone)
+                            timezone=settings.timezone, metrics=metrics)
+    stop.core = core
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
@@ -85,7 +130,7 @@ async def run(settings: Settings, name: str = "") -> int:
         for name in platforms:
             runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
         await core.start()  # logs every platform in: a refused token or no network stops it here
-        web = await start_web(settings, core)
+        web = await start_web(settings, core, metrics)
         tune_process()
     except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:
@@ -96,7 +141,7 @@ async def run(settings: Settings, name: str = "") -> int:
         await asyncio.gather(*runners)
     finally:
         await stop_web(web)
-        await core.stop()
+        await finish(core)
     return 0
 
 

@@ -11,7 +11,7 @@ from bot.core.i18n import Catalog
 from bot.core.library import PROMPTS_DIR, load_library
 from bot.core.moderation_service import ModerationService
 from bot.core.polls import PollService
-from bot.core.ports import ChatPort, Clock, Store, SystemClock
+from bot.core.ports import ChatPort, Clock, Metrics, Store, SystemClock
 from bot.core.service import Core
 from bot.storage import open_store
 
@@ -24,6 +24,7 @@ async def build_core(
     secret: bytes | None = None,
     prompts: Path = PROMPTS_DIR,
     timezone: tzinfo = UTC,
+    metrics: Metrics | None = None,
 ) -> Core:
     """Open the store (or take the one given) and wire every service; call `await core.start()`
     once the ports are ready. `timezone` is where times are shown unless a channel chose its own."""
@@ -38,6 +39,7 @@ async def build_core(
         catalog=catalog,
         secret=secret if secret is not None else secrets.token_bytes(32),  # no key given: a fresh one
         timezone=timezone,  # BOT_TIMEZONE
+        metrics=metrics,  # GET /metrics, when the web listener is on
     )
     core.debates = DebateService(core)
     core.moderation = ModerationService(core, prompts=prompts)

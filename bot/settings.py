@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN", repr=False)
     slack_port: int = Field(3000, validation_alias="SLACK_PORT")
     slack_host: str = Field("127.0.0.1", validation_alias="SLACK_HOST")
+    # the Web API's base URL: Slack's own unless set (GovSlack's https://slack-gov.com/api/, a proxy)
+    slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
     slack_moderators: str = Field("", validation_alias="SLACK_MODERATORS")
 
     @field_validator("discord_guild_id", mode="before")

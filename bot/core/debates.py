@@ -136,6 +136,7 @@ class DebateService:
             try:
                 async with self.changing(d):
                     if d.id in self.debates and engine.is_due(d, now):  # nobody moved it on meanwhile
+                        self.core.metrics.deadline_fired("phase")
                         await self._advance(d, None, timed=True)
             except StaleDebate:
                 log.info("debate %s was moved on by another process first", d.id)

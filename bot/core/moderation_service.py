@@ -242,6 +242,7 @@ class ModerationService:
             if self.mutes.get(key) is not m:  # ended or replaced meanwhile
                 continue
             del self.mutes[key]
+            self.core.metrics.deadline_fired("mute")
             await self.store.delete_mute(m.platform, m.workspace, m.user_id)
             await self._audit(m.platform, m.workspace, BOT, "unmute", target=m.user_id, reason="expired")
             if m.channel:

@@ -118,6 +118,7 @@ class PollService:
 
     async def run_due(self, now: datetime) -> None:
         for p in [p for p in self.polls.values() if p.closes_at is not None and p.closes_at <= now]:
+            self.core.metrics.deadline_fired("poll")
             await self._close(p, "deadline", None)
 
     def open_cards(self) -> list[tuple[ChannelRef, str, Card]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ from bot.core.cards import Card, Reply
 from bot.core.commands import SPECS, Command, ParseError, parse
 from bot.core.errors import RuleError
 from bot.core.i18n import Catalog
+from bot.core.inflight import InFlight
 from bot.core.library import Library
 from bot.core.model import Actor, AuditEntry, ChannelRef, Debate, Stage
 from bot.core.poll_model import Poll
-from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock
+from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics
 from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
 
@@ -106,8 +108,13 @@ class Core:
         catalog: Catalog,
         secret: bytes = b"",
         timezone: tzinfo = UTC,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics: Metrics = metrics or NoMetrics()
+        # what the adapters accepted and have not answered yet; `drain` waits for it
+        self.inflight = InFlight()
+        self.stopping = False  # `drain` began: new requests are refused with error.stopping
         self.ports = ports
         self.clock = clock
         self.library = library
@@ -321,6 +328,47 @@ class Core:
             self._generations = await self.store.generations()
             self._syncer = asyncio.create_task(self._follow(), name="store-sync")
 
+    async def drain(self, timeout: float) -> bool:
+        """Stop taking new work and finish what was taken: every request in flight answered,
+        every queued ballot committed, the tally edits owed sent. True when all of it was done
+        within `timeout` seconds; `stop` closes the store either way."""
+        self.stopping = True
+        try:
+            await asyncio.wait_for(self._finish_in_flight(), timeout)
+        except TimeoutError:
+            log.warning("stopping: %d requests still in flight after %g s", self.inflight.count, timeout)
+            return False
+        return True
+
+    async def _finish_in_flight(self) -> None:
+        await self.inflight.idle()
+        for writer in self.writers().values():
+            await writer.flush()
+        for service in (getattr(self, "debates", None), getattr(self, "polls", None)):
+            if service is not None:
+                await service.tallies.idle()
+        for port in self.ports.values():
+            idle = getattr(port, "idle", None)  # a port that queues edits (Slack) sends them first
+            if idle is not None:
+                await idle()
+
+    def writers(self) -> dict[str, GroupCommitWriter]:
+        """Every group-commit writer by what it writes (GET /metrics reports their batch sizes)."""
+        found: dict[str, GroupCommitWriter] = {"audit": self.audit_writer}
+        if getattr(self, "debates", None) is not None:
+            found["votes"] = self.debates.writer
+        if getattr(self, "polls", None) is not None:
+            found["ballots"] = self.polls.writer
+        if getattr(self, "moderation", None) is not None:
+            found["members"] = self.moderation.member_writer
+            found["vote_flags"] = self.moderation.flag_writer
+        return found
+
+    def open_counts(self) -> dict[str, int]:
+        """How many debates (running or paused) and polls this process holds open."""
+        return {"debates": len(self.debates.debates) if getattr(self, "debates", None) is not None else 0,
+                "polls": len(self.polls.polls) if getattr(self, "polls", None) is not None else 0}
+
     async def stop(self) -> None:
         for task in (self._scheduler, self._syncer):
             if task is not None:
@@ -393,27 +441,48 @@ class Core:
 
     # --- requests ---
 
-    async def seen_before(self, key: str | None) -> bool:
+    async def seen_before(self, key: str | None, platform: str = "") -> bool:
         """Whether this delivery was handled before, by this process or any other on the store
         (before a restart too): the first call for a key claims it in the store. The memory of
         recent keys only saves a store round trip for a retry this process has already seen."""
         if key is None:
             return False
         if key in self._seen:
+            self.metrics.duplicate(platform)
             return True
         fresh = await self.store.claim_delivery(key, self.clock.now())
         self._seen[key] = None
         if len(self._seen) > DEDUPE_MEMORY:
             self._seen.popitem(last=False)
+        if not fresh:
+            self.metrics.duplicate(platform)
         return not fresh
 
     async def handle(self, request: Request) -> list[Reply]:
-        """Run one request; never raises. A repeated delivery (same dedupe key) does nothing."""
+        """Run one request; never raises. A repeated delivery (same dedupe key) does nothing.
+        While the process stops (`drain`), every request is refused, its text handed back."""
+        started = time.perf_counter()
+        replies = await self._answer(request)
+        command = request.command
+        if command is not None and (command.name == "vote" or (command.name, command.sub) == ("poll", "vote")):
+            refused = bool(replies) and replies[0].card.kind == "error"
+            self.metrics.vote(request.channel.platform, "refused" if refused else "confirmed",
+                              time.perf_counter() - started)
+        return replies
+
+    async def _answer(self, request: Request) -> list[Reply]:
         lang = self._languages.get(request.channel) or await self.language(request.channel)
+        if self.stopping:
+            if request.command is None:
+                try:
+                    request.command = parse(request.line, self.words)
+                except ParseError:
+                    pass
+            return [self.error_reply(lang, "error.stopping", None, _text_of(request), {})]
         if request.channel not in self._zones:
             await self.zone(request.channel)
         try:
-            if request.dedupe_key is not None and await self.seen_before(request.dedupe_key):
+            if request.dedupe_key is not None and await self.seen_before(request.dedupe_key, request.channel.platform):
                 log.info("ignoring a repeated delivery %s", request.dedupe_key)
                 return []
             command = request.command

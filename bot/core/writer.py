@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -99,6 +99,7 @@ class GroupCommitWriter(Generic[T]):
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         self.rows = 0
+        self.batch_sizes: Counter[int] = Counter()  # rows in a committed batch -> how many batches
 
     def start(self) -> None:
         if self._task is None:
@@ -230,6 +231,7 @@ class GroupCommitWriter(Generic[T]):
     def _settled(self, batch: Batch[T], error: None = None) -> None:
         self.batches += 1
         self.rows += len(batch.rows)
+        self.batch_sizes[len(batch.rows)] += 1
         self._committed(batch.rows)
         self._release(batch.waiting, 0)
         self._answered += len(batch.rows)

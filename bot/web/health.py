@@ -35,13 +35,15 @@ STORE_TIMEOUT = 5.0  # seconds the store has to answer before the check counts i
 
 
 class Health:
-    def __init__(self, store: Store, platforms: Mapping[str, PlatformCheck] | None = None) -> None:
+    def __init__(self, store: Store, platforms: Mapping[str, PlatformCheck] | None = None,
+                 stopping: Callable[[], bool] = lambda: False) -> None:
         self.store = store
         self.platforms: dict[str, PlatformCheck] = dict(platforms or {})
+        self.stopping = stopping  # a stop is draining the process: send new work elsewhere
 
     async def problems(self) -> list[str]:
         """What is wrong, one line each; empty when all is well."""
-        found = []
+        found = ["bot: stopping"] if self.stopping() else []
         reason = await self._store_reason(self.store.generations)
         if reason:
             found.append(f"store: {reason}")

@@ -95,8 +95,10 @@ def test_the_console_serves_healthz_when_bot_web_port_is_set(tmp_path):
     try:
         line = proc.stderr.readline()
         assert line.startswith("Web: the bot's own listener answers at http://127.0.0.1:"), line
-        url = line.split("(health check: ")[1].rstrip(")\n")
-        assert asyncio.run(get(url)) == (200, "store: ok\n")
+        base_url = line.split("answers at ")[1].split(" ")[0]
+        assert asyncio.run(get(f"{base_url}/healthz")) == (200, "store: ok\n")
+        status, metrics = asyncio.run(get(f"{base_url}/metrics"))
+        assert status == 200 and "debate_bot_open_debates 0.0" in metrics
         _, err = proc.communicate("teacher: /help\n", timeout=60)
     finally:
         proc.kill() if proc.poll() is None else None

@@ -156,12 +156,16 @@ class ConsoleApp:
             return
         channel = room(match["room"] or DEFAULT_ROOM)
         actor = self.actor(match["name"] if match.re is LINE else self.name)
-        replies = await self.core.handle(Request(actor, channel, match["command"]))
-        for reply in replies:
-            if reply.private:
-                await self.port.send_private(channel, actor.name, reply.card)
-            else:
-                await self.port.show(channel, "bot:", reply.card)
+        self.core.inflight.enter()  # a graceful stop waits until the answer is shown
+        try:
+            replies = await self.core.handle(Request(actor, channel, match["command"]))
+            for reply in replies:
+                if reply.private:
+                    await self.port.send_private(channel, actor.name, reply.card)
+                else:
+                    await self.port.show(channel, "bot:", reply.card)
+        finally:
+            self.core.inflight.leave()
 
     def iam(self, name: str) -> None:
         """`/iam teacher`: the lines without `name:` are teacher's from now on."""

@@ -66,7 +66,7 @@ class DebateBotMixin:
             **options,
         )
         self.core = core
-        self.port = DiscordPort(self)
+        self.port = DiscordPort(self, core.metrics)
         self.guild_id = guild_id
         self.sync_commands = sync_commands
         self.told_no_permission: set[ChannelRef] = set()
@@ -123,8 +123,12 @@ class DebateBotMixin:
         """
         if not await self.acknowledge(interaction, ephemeral=not public):
             return
-        replies = await self.core.handle(convert.request(interaction, command, debate_id))
-        await self.deliver(interaction, replies, pending=not public)
+        self.core.inflight.enter()  # a graceful stop waits until the answer is sent
+        try:
+            replies = await self.core.handle(convert.request(interaction, command, debate_id))
+            await self.deliver(interaction, replies, pending=not public)
+        finally:
+            self.core.inflight.leave()
 
     async def refuse(self, interaction: discord.Interaction, exc: RuleError) -> None:
         """Answer with a refusal the core decided without running a command (no state changed)."""
@@ -187,8 +191,12 @@ class DebateBotMixin:
             return
         command, target = parsed
         debate_id = target if custom_id.startswith("debate:") else None
-        replies = await self.core.handle(convert.request(interaction, command, debate_id))
-        await self.deliver(interaction, replies, pending=None)
+        self.core.inflight.enter()
+        try:
+            replies = await self.core.handle(convert.request(interaction, command, debate_id))
+            await self.deliver(interaction, replies, pending=None)
+        finally:
+            self.core.inflight.leave()
 
     async def open_speech(self, interaction: discord.Interaction) -> None:
         """`/speak` without text: a modal as long as the phase allows, if the floor is yours.

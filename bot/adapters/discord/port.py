@@ -14,6 +14,7 @@ from bot.adapters.discord import render
 from bot.adapters.discord.convert import PLATFORM
 from bot.core.cards import Card
 from bot.core.model import ChannelRef
+from bot.core.ports import Metrics, NoMetrics
 
 log = logging.getLogger(__name__)
 THREAD_ARCHIVE_MINUTES = 10080  # a week without messages before Discord hides the thread
@@ -23,8 +24,9 @@ class DiscordPort:
     platform = PLATFORM
     min_edit_interval = 2.0  # a live tally message is edited at most every 2 s
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, metrics: Metrics | None = None) -> None:
         self.client = client
+        self.metrics: Metrics = metrics or NoMetrics()  # edits sent, for GET /metrics
 
     def health(self) -> str | None:
         """None while the gateway connection is up (GET /healthz), else the reason."""
@@ -57,6 +59,7 @@ class DiscordPort:
 
     async def edit(self, channel: ChannelRef, message_id: str, card: Card) -> None:
         await self.messageable(channel).get_partial_message(int(message_id)).edit(**render.edit_kwargs(card))
+        self.metrics.tally_edit(PLATFORM)
 
     async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None:
         """A direct message; if the user does not take DMs from the server, it is only logged."""

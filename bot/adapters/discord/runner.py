@@ -41,6 +41,7 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
     token = settings.discord_token.get_secret_value()
     bot = make_bot(core, settings, **bot_options)
     core.ports[bot.port.platform] = bot.port
+    count_rate_limits(core)
 
     async def login() -> None:
         try:
@@ -54,6 +55,28 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
 
     core.starters.append(login)
     return run(bot)
+
+
+class RateLimitCounter(logging.Handler):
+    """discord.py waits out a 429 by itself and says so only in its log (`discord.http`): each
+    such warning is one 429 for GET /metrics."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__(logging.WARNING)
+        self.core = core
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith("We are being rate limited"):  # the global one says so too
+            self.core.metrics.rate_limited("discord")
+
+
+def count_rate_limits(core: Core) -> None:
+    http_log = logging.getLogger("discord.http")
+    for old in [h for h in http_log.handlers if isinstance(h, RateLimitCounter)]:  # an earlier core's
+        http_log.removeHandler(old)
+    http_log.addHandler(RateLimitCounter(core))
+    if http_log.getEffectiveLevel() > logging.WARNING:  # a quieter BOT_LOG_LEVEL still counts them
+        http_log.setLevel(logging.WARNING)
 
 
 def start_problem(exc: BaseException, settings: Settings) -> str | None:

@@ -94,12 +94,15 @@ class SlackBot:
     async def on_mention(self, body: dict[str, Any]) -> None:
         await self._safely(self.mention(body), body)
 
-    @staticmethod
-    async def _safely(work: Awaitable[None], body: dict[str, Any]) -> None:
+    async def _safely(self, work: Awaitable[None], body: dict[str, Any]) -> None:
+        inflight = self.core.inflight  # a graceful stop waits until every answer is posted
+        inflight.enter()
         try:
             await work
         except Exception:
             log.exception("Slack request failed: %s", body.get("type") or body.get("command"))
+        finally:
+            inflight.leave()
 
     # --- the work ---
 
@@ -114,7 +117,7 @@ class SlackBot:
         key = _key(team, "command", body.get("trigger_id"))
         actor = await self.actor(team, user_id, body.get("user_name", ""))
         if name == "speak" and not text:
-            if await self.core.seen_before(key):
+            if await self.core.seen_before(key, PLATFORM):
                 return
             replies = await self.open_speech_modal(body, ref, actor)
             if replies is not None:
@@ -187,7 +190,7 @@ class SlackBot:
         ref = channel_ref(team, channel, thread)
         private = channel_ref(team, channel, thread if thread and thread != message_ts else None)
         if parsed is None:
-            if not await self.core.seen_before(key):
+            if not await self.core.seen_before(key, PLATFORM):
                 replies = await self.open_ballot_modal(body, custom_id, ref, private)
                 await self.deliver(replies or [], ref, private, user["id"], respond)
             return

@@ -26,7 +26,7 @@ from bot.adapters.slack import blocks
 from bot.core.cards import Card
 from bot.core.errors import RuleError
 from bot.core.model import ChannelRef
-from bot.core.ports import Clock
+from bot.core.ports import Clock, Metrics, NoMetrics
 from bot.core.tally import EditLog
 
 log = logging.getLogger(__name__)
@@ -110,11 +110,13 @@ class SlackPort:
         return self.connection_problem
 
     def __init__(self, client: AsyncWebClient, clock: Clock, *, clients: dict[str, AsyncWebClient] | None = None,
-                 edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None) -> None:
+                 edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None,
+                 metrics: Metrics | None = None) -> None:
         """`edit_log` (the store): each message's last edit as every process sees it, so that
         several processes, or one after a restart, never edit a message sooner than the interval."""
         self.client = client
         self.edit_log = edit_log
+        self.metrics: Metrics = metrics or NoMetrics()  # chat.update calls and 429s, for GET /metrics
         # what GET /healthz says of Slack: the runner clears it once events can arrive
         self.connection_problem: str | None = "not connected to Slack yet"
         self.clients: dict[str, AsyncWebClient] = dict(clients or {})
@@ -246,9 +248,11 @@ class SlackPort:
         self._in_flight += 1
         try:
             await self.client_for(team).chat_update(channel=chan, ts=ts, **blocks.message(card))
+            self.metrics.tally_edit(PLATFORM)
         except SlackApiError as exc:
             wait = retry_after(exc)
             if wait is not None:
+                self.metrics.rate_limited(PLATFORM)
                 log.warning("chat.update rate limited in %s; retrying in %.0f s", team, wait)
                 return wait
             log.warning("chat.update of %s failed: %s", key, exc.response.get("error"))
@@ -290,6 +294,8 @@ class SlackPort:
                 return await method(**args)
             except SlackApiError as exc:
                 wait = retry_after(exc)
+                if wait is not None:
+                    self.metrics.rate_limited(PLATFORM)
                 if wait is not None and attempt + 1 < POST_TRIES:
                     await self.clock.sleep(wait)
                     continue

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.errors import SlackSettingsError
@@ -56,8 +57,12 @@ def prepare(core: Core, settings: Settings) -> Coroutine[Any, Any, None]:
     signing_secret = _secret(settings.slack_signing_secret)
     if not app_token and not signing_secret:
         raise SlackSettingsError(core.t(OPERATOR_LANGUAGE, "slack.error.no_signing_secret"))
-    app = AsyncApp(token=token, signing_secret=signing_secret)  # bolt makes the Web API client
-    port = SlackPort(app.client, core.clock, edit_log=core.store)
+    if settings.slack_api_url:  # another Web API address (GovSlack, a proxy, the tests' fake Slack)
+        app = AsyncApp(client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
+                       signing_secret=signing_secret)
+    else:
+        app = AsyncApp(token=token, signing_secret=signing_secret)  # bolt makes the Web API client
+    port = SlackPort(app.client, core.clock, edit_log=core.store, metrics=core.metrics)
     core.ports[PLATFORM] = port
     core.stoppers.append(port.close)
     SlackBot(core, port, moderators=settings.slack_moderator_ids).register(app)
