@@ -32,11 +32,19 @@ log = logging.getLogger("bot")
 OPERATOR_LANGUAGE = "en"  # the lines the bot prints for whoever runs it
 
 
-async def start_web(settings: Settings, core: Core) -> WebListener | None:
-    """Start the bot's own listener (GET /healthz) when BOT_WEB_PORT is set; say where in one line."""
+def make_web(settings: Settings) -> WebListener | None:
+    """The bot's own listener when BOT_WEB_PORT is set (not started: routes go on it first)."""
     if settings.bot_web_port is None:
         return None
-    listener = WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
+    return WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
+
+
+async def start_web(settings: Settings, core: Core, listener: WebListener | None = None) -> WebListener | None:
+    """Start the bot's own listener (GET /healthz, and Slack's routes when Slack put them on it)
+    when BOT_WEB_PORT is set; say where in one line."""
+    listener = listener or make_web(settings)
+    if listener is None:
+        return None
     Health(core.store, platform_checks(core.ports)).mount(listener.app)
     url = await listener.start()
     print(core.t(OPERATOR_LANGUAGE, "web.listening", url=url), file=sys.stderr, flush=True)
@@ -81,11 +89,14 @@ async def run(settings: Settings, name: str = "") -> int:
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
+    web = make_web(settings)
     try:
         for name in platforms:
-            runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
+            # Slack's HTTP routes go on the shared listener when there is one (BOT_WEB_PORT)
+            extra = {"web": web} if name == "slack" else {}
+            runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings, **extra))
         await core.start()  # logs every platform in: a refused token or no network stops it here
-        web = await start_web(settings, core)
+        web = await start_web(settings, core, web)
         tune_process()
     except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:

@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections import deque
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +37,12 @@ MAX_RATE_LIMITED = 10
 POST_TRIES = 3
 NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 MessageKey = tuple[str, str, str]  # team, channel id, ts
+
+
+class Tokens(Protocol):
+    async def token(self, team: str) -> str | None:
+        """The workspace's bot token; None when it has none."""
+        ...
 
 
 def split_ref(ref: ChannelRef) -> tuple[str, str | None]:
@@ -110,10 +116,14 @@ class SlackPort:
         return self.connection_problem
 
     def __init__(self, client: AsyncWebClient, clock: Clock, *, clients: dict[str, AsyncWebClient] | None = None,
-                 edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None) -> None:
+                 edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None,
+                 tokens: Tokens | None = None) -> None:
         """`edit_log` (the store): each message's last edit as every process sees it, so that
-        several processes, or one after a restart, never edit a message sooner than the interval."""
+        several processes, or one after a restart, never edit a message sooner than the interval.
+        `tokens` (many workspaces): each call carries its workspace's own token from there, and a
+        workspace without one is refused; `client` then only lends its base URL and timeout."""
         self.client = client
+        self.tokens = tokens
         self.edit_log = edit_log
         # what GET /healthz says of Slack: the runner clears it once events can arrive
         self.connection_problem: str | None = "not connected to Slack yet"
@@ -125,9 +135,31 @@ class SlackPort:
         self._last_edit: dict[MessageKey, datetime] = {}
         self._in_flight = 0
 
-    def client_for(self, team: str) -> AsyncWebClient:
-        """The workspace's client (a multi-workspace install registers one per team id)."""
-        return self.clients.get(team, self.client)
+    async def client_for(self, team: str) -> AsyncWebClient:
+        """The workspace's client: with `tokens`, one carrying that workspace's current token.
+
+        Raises:
+            RuleError: `slack.error.not_installed`, the workspace has no installation.
+        """
+        if self.tokens is None:
+            return self.clients.get(team, self.client)
+        token = await self.tokens.token(team)
+        if token is None:
+            raise RuleError("slack.error.not_installed")
+        client = self.clients.get(team)
+        if client is None or client.token != token:  # first call, or the token was rotated
+            client = AsyncWebClient(token=token, base_url=self.client.base_url, timeout=self.client.timeout)
+            self.clients[team] = client
+        return client
+
+    def forget_workspace(self, team: str) -> None:
+        """The workspace uninstalled the app: its queued tally edits are dropped, its client goes."""
+        self.clients.pop(team, None)
+        for key in [k for k in self._latest if k[0] == team]:
+            del self._latest[key]
+        for key, task in list(self._senders.items()):
+            if key[0] == team:
+                task.cancel()
 
     # --- ChatPort ---
 
@@ -144,7 +176,7 @@ class SlackPort:
         comment; a card with fields or buttons is posted as a message, then the file follows.
         """
         chan, thread = split_ref(channel)
-        client = self.client_for(channel.workspace)
+        client = await self.client_for(channel.workspace)
         if card.attachment is not None and not (card.fields or card.buttons):
             return await self._upload(client, chan, thread, card, comment=True)
         args: dict[str, Any] = {"channel": chan, **blocks.message(card)}
@@ -167,7 +199,7 @@ class SlackPort:
     async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None:
         """An ephemeral message (in the thread when `channel` is one); a file goes to the user's DM."""
         chan, thread = split_ref(channel)
-        client = self.client_for(channel.workspace)
+        client = await self.client_for(channel.workspace)
         only_file = card.attachment is not None and not (card.fields or card.buttons)
         if not only_file:
             args: dict[str, Any] = {"channel": chan, "user": user_id, **blocks.message(card)}
@@ -245,7 +277,11 @@ class SlackPort:
         team, chan, ts = key
         self._in_flight += 1
         try:
-            await self.client_for(team).chat_update(channel=chan, ts=ts, **blocks.message(card))
+            await (await self.client_for(team)).chat_update(channel=chan, ts=ts, **blocks.message(card))
+        except RuleError:  # the workspace uninstalled the app meanwhile: nobody to show it to
+            log.info("not editing %s: workspace %s has no installation", key, team)
+            self._latest.pop(key, None)
+            return None
         except SlackApiError as exc:
             wait = retry_after(exc)
             if wait is not None:
