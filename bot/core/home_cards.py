@@ -4,7 +4,7 @@ and the word filter."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.core import engine
@@ -26,7 +26,7 @@ def home_command(custom_id: str) -> str | None:
 
 
 async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, moderator: bool,
-                     place: Callable[[ChannelRef], str]) -> list[Card]:
+                     place: Callable[[ChannelRef], Awaitable[str]]) -> list[Card]:
     """`place` names a channel the way the platform shows it (`#general`)."""
     t = core.t
     now = core.clock.now()
@@ -39,7 +39,7 @@ async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, mo
         phase = engine.current_phase(d, fmt)
         state = t(lang, f"state.{d.state.value}")
         cards.append(Card("status", title=t(lang, "home.debate", id=d.id, title=d.motion_title), fields=(
-            Field(t(lang, "home.channel"), place(d.parent)),
+            Field(t(lang, "home.channel"), await place(d.parent)),
             Field(t(lang, "card.phase"), f"{phase.name(lang)} ({d.phase_index + 1}/{len(fmt.phases)}) · {state}"),
             Field(t(lang, "card.time_left"), duration(engine.remaining(d, now))),
         ), user_text=True))
@@ -48,7 +48,8 @@ async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, mo
     for p in polls:
         left = t(lang, "home.closes_in", left=duration((p.closes_at - now).total_seconds())) if p.closes_at \
             else t(lang, "home.no_deadline")
-        lines.append(t(lang, "home.poll_line", id=p.id, question=p.question, place=place(p.channel), left=left))
+        lines.append(t(lang, "home.poll_line", id=p.id, question=p.question, place=await place(p.channel),
+                       left=left))
     cards.append(Card("list", title=t(lang, "home.polls"), body="\n".join(lines) or t(lang, "home.no_polls"),
                       user_text=True))
     finished = []
@@ -56,7 +57,7 @@ async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, mo
         d = await core.store.load_debate(debate_id)
         if d is not None:
             outcome = verdict(core, lang, core.debates.result(d), final=True)
-            finished.append(t(lang, "home.finished_line", id=d.id, title=d.motion_title, place=place(d.parent),
+            finished.append(t(lang, "home.finished_line", id=d.id, title=d.motion_title, place=await place(d.parent),
                               verdict=outcome))
     cards.append(Card("list", title=t(lang, "home.finished"), body="\n".join(finished) or t(lang, "home.no_finished"),
                       user_text=True))

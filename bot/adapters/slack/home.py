@@ -61,19 +61,19 @@ class Home:
         lang = await self._language(client, user_id)
         actor = await self.bot.actor(team, user_id)
         names: dict[str, str] = {}
-        for ref in self._places(team):
+
+        async def place(ref: ChannelRef) -> str:
             channel, _ = split_ref(ref)
-            names.setdefault(channel, await self._channel_name(client, channel))
+            if channel not in names:
+                names[channel] = await self._channel_name(client, channel)
+            return names[channel]
+
         cards = await home_cards(self.core, PLATFORM, team, lang, moderator=await self.core.is_moderator(actor),
-                                 place=lambda ref: names.get(split_ref(ref)[0]) or "#" + split_ref(ref)[0])
+                                 place=place)
         view_blocks: list[dict[str, Any]] = []
         for card in cards:
             view_blocks += blocks.card_blocks(card) + [{"type": "divider"}]
         await client.views_publish(user_id=user_id, view={"type": "home", "blocks": view_blocks[:MAX_HOME_BLOCKS]})
-
-    def _places(self, team: str) -> list[ChannelRef]:
-        places = [d.parent for d in self.core.open_debates(PLATFORM) if d.space.workspace == team]
-        return places + [p.channel for p in self.core.open_polls(PLATFORM) if p.channel.workspace == team]
 
     async def _language(self, client: AsyncWebClient, user_id: str) -> str:
         try:
