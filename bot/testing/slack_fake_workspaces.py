@@ -81,6 +81,10 @@ class WorkspacesMixin:
         self._codes[code] = _Code(team_id, rotation)
         return code
 
+    def issue_token(self, team_id: str) -> str:
+        """A new bot token for the workspace, as an install would hand out."""
+        return self._new_token(self.add_workspace(team_id))
+
     def revoke(self, team_id: str) -> None:
         """Slack forgets the workspace's tokens (an uninstall)."""
         ws = self.workspaces.get(team_id)

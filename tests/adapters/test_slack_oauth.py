@@ -151,3 +151,56 @@ async def test_the_home_tab_shows_the_workspaces_debates_in_the_users_language(d
         assert r.status == 200
         modal = await env.fake.wait_for("views.open")
         assert env.fake.workspace_of(modal.token) == "T2" and modal.args["view"]["type"] == "modal"
+
+
+async def test_tokens_rotate_before_they_expire_for_requests_and_for_timers(tmp_path):
+    async with oauth_env(str(tmp_path / "o.db")) as env:
+        fake, core = env.fake, env.core
+        fake.expires_in = 3600  # inside bolt's two hours before expiry: the next use rotates it
+        await env.install("T1", "North School", rotation=True)
+        first, = fake.workspaces["T1"].tokens
+        fake.expires_in = 43200
+        await env.driver("T1").slash_command("/debate", "start format:quick", user_id="U1", channel_id="C1")
+        opening = await fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == "C1")
+        refresh = fake.calls("oauth.v2.access")[-1]
+        assert refresh.args["grant_type"] == "refresh_token" and refresh.ok
+        assert opening.token != first and opening.token == refresh.response["access_token"]
+        stored = await env.oauth.installs.async_find_installation(enterprise_id=None, team_id="T1")
+        assert stored.bot_token == opening.token and stored.bot_refresh_token == refresh.response["refresh_token"]
+
+        # a timer, with no request running, rotates by itself too
+        fake.expires_in = 43200
+        stored.bot_token_expires_at = 0  # as if twelve hours went by
+        await env.oauth.installs.async_save(stored)
+        env.clock.advance(121)
+        await core.run_due()
+        phase = await fake.wait_for("chat.postMessage", lambda c: "Pro speech" in texts(c.args["blocks"]))
+        assert phase.token == fake.calls("oauth.v2.access")[-1].response["access_token"] != opening.token
+
+
+async def test_tokens_revoked_removes_the_installation(tmp_path):
+    async with oauth_env(str(tmp_path / "o.db")) as env:
+        await env.install("T1", "North School")
+        bot_id = env.fake.workspaces["T1"].bot_id
+        r = await env.driver("T1").event({"type": "tokens_revoked", "tokens": {"bot": [bot_id]}})
+        assert r.status == 200
+        await env.changed("T1", False)
+        assert await env.core.store.installations.workspaces("slack") == []
+
+
+async def test_the_tally_edit_budget_is_per_workspace(tmp_path):
+    from bot.adapters.slack.port import EDITS_PER_MINUTE, channel_ref
+    from bot.core.cards import Card
+
+    async with oauth_env(str(tmp_path / "o.db")) as env:
+        await env.install("T1", "North School")
+        await env.install("T2", "South School", user="U9")
+        port = env.oauth.port
+        for team, channel in (("T1", "C1"), ("T2", "C2")):
+            for n in range(EDITS_PER_MINUTE + 5):
+                ts = env.fake.seed_message(channel, f"tally {n}")["ts"]
+                await port.edit(channel_ref(team, channel), ts, Card("tally", title=f"{team} {n}"))
+        await env.settle()  # every sender either sent or sleeps on the clock
+        for team in ("T1", "T2"):
+            assert len(env.calls_in(team, "chat.update")) == EDITS_PER_MINUTE == port.budget.used(team)
+        assert port.pending_edits() == 10  # the rest wait for the next minute; none is dropped

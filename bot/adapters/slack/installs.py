@@ -12,6 +12,7 @@ rotation is on and it expires soon, and kept for TOKEN_TTL seconds in this proce
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -83,6 +84,7 @@ class SlackInstallations(AsyncInstallationStore):
         self.rotation_minutes = rotation_minutes
         self.changed = changed
         self._tokens: dict[str, tuple[datetime, str]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @property
     def logger(self) -> logging.Logger:
@@ -152,27 +154,41 @@ class SlackInstallations(AsyncInstallationStore):
     async def token(self, team: str) -> str | None:
         """The workspace's bot token, rotated first if it expires within `rotation_minutes`;
         None when the workspace has no installation (or it cannot be opened or rotated)."""
-        now = self.clock.now()
         hit = self._tokens.get(team)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > self.clock.now():
             return hit[1]
-        installation = await self.async_find_installation(enterprise_id=None, team_id=team)
-        if installation is None or not installation.bot_token:
-            self._tokens.pop(team, None)
-            return None
-        if installation.bot_refresh_token and self.rotator is not None:
-            try:
-                refreshed = await self.rotator.perform_token_rotation(
-                    installation=installation, minutes_before_expiration=self.rotation_minutes)
-            except SlackTokenRotationError as exc:
-                log.error("Slack refused to rotate the token of %s: %s", team, exc)
+        async with self._locks.setdefault(team, asyncio.Lock()):  # one rotation at a time per workspace
+            hit = self._tokens.get(team)
+            if hit is not None and hit[0] > self.clock.now():
+                return hit[1]
+            installation = await self.async_find_installation(enterprise_id=None, team_id=team)
+            if installation is None or not installation.bot_token:
                 return None
-            if refreshed is not None:
-                await self.async_save(refreshed)
-                installation = refreshed
-        token = str(installation.bot_token)
-        self._tokens[team] = (now + timedelta(seconds=TOKEN_TTL), token)
-        return token
+            if installation.bot_refresh_token and self.rotator is not None:
+                installation = await self._rotated(team, installation)
+                if installation is None:
+                    return None
+            token = str(installation.bot_token)
+            self._tokens[team] = (self.clock.now() + timedelta(seconds=TOKEN_TTL), token)
+            return token
+
+    async def _rotated(self, team: str, installation: Installation) -> Installation | None:
+        """The installation with a token good for `rotation_minutes` more (rotated and saved if it
+        was not); None when Slack refuses and no other process rotated it meanwhile."""
+        assert self.rotator is not None
+        try:
+            refreshed = await self.rotator.perform_token_rotation(
+                installation=installation, minutes_before_expiration=self.rotation_minutes)
+        except SlackTokenRotationError as exc:
+            again = await self.async_find_installation(enterprise_id=None, team_id=team)
+            if again is not None and again.bot_token != installation.bot_token:
+                return again  # another process (or bolt, for a request) rotated it first
+            log.error("Slack refused to rotate the token of %s: %s", team, exc)
+            return None
+        if refreshed is None:
+            return installation
+        await self.async_save(refreshed)
+        return refreshed
 
     def forget(self, team: str) -> None:
         """Read the workspace's token from the store again when next asked."""

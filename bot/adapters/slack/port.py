@@ -92,6 +92,12 @@ class EditBudget:
     def record(self, team: str) -> None:
         self._sent.setdefault(team, deque()).append(self.clock.now())
 
+    def release(self, team: str) -> None:
+        """Give back the edit last recorded (it was not sent after all)."""
+        sent = self._sent.get(team)
+        if sent:
+            sent.pop()
+
     def block(self, team: str, seconds: float) -> None:
         """Slack answered 429: nothing more for this workspace for `seconds`."""
         self._blocked[team] = self.clock.now() + timedelta(seconds=seconds)
@@ -254,13 +260,15 @@ class SlackPort:
             wait = 0.0 if last is None else self.min_edit_interval - (now - last).total_seconds()
             if wait <= 0:
                 wait = self.budget.wait(key[0])
-            if wait <= 0 and self.edit_log is not None:
-                taken = await self.edit_log.claim_edit(_log_key(key), now, self.min_edit_interval)
-                if taken is not None:  # another process edited it meanwhile: wait out its interval
-                    self._last_edit[key] = taken
-                    continue
             if wait <= 0:
+                # taken before any await, so that senders running meanwhile see the budget spent
                 self.budget.record(key[0])
+                if self.edit_log is not None:
+                    taken = await self.edit_log.claim_edit(_log_key(key), now, self.min_edit_interval)
+                    if taken is not None:  # another process edited it meanwhile: wait out its interval
+                        self.budget.release(key[0])
+                        self._last_edit[key] = taken
+                        continue
                 return
             await self.clock.sleep(wait)
 
