@@ -110,7 +110,8 @@ class Settings(BaseSettings):
                                 ("SLACK_SIGNING_SECRET", self.slack_signing_secret)):
                 if _secret_set(value):
                     raise ValueError(f"{name} is set but SLACK_BOT_TOKEN is not: Slack needs the bot token "
-                                     "(xoxb-…, from OAuth & Permissions) as well")
+                                     "(xoxb-…, from OAuth & Permissions) as well, or SLACK_CLIENT_ID and "
+                                     "SLACK_CLIENT_SECRET to be installed in many workspaces")
         return self
 
     @property
