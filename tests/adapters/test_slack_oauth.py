@@ -141,10 +141,14 @@ async def test_the_home_tab_shows_the_workspaces_debates_in_the_users_language(d
         assert "No debate is running" in home and "#debate-club" in home and "#1" in home
         assert "#kyoushitsu" not in home and "Audit log" not in home  # U2 is no moderator
 
+        await south.slash_command("/poll", 'create question:"Lunch at noon?" options:"yes|no" closes:10m',
+                                  user_id="U9", channel_id="C2")
+        await env.fake.wait_for("chat.postMessage", lambda c: "Lunch at noon?" in texts(c.args.get("blocks", [])))
         await south.event({"type": "app_home_opened", "user": "U9", "tab": "home", "channel": "D9"})
         await env.fake.wait_for("views.publish", lambda c: c.args["user_id"] == "U9")
         home = texts(env.fake.home_views[("T2", "U9")]["blocks"])
-        assert "進行中のディベート" in home and "#kyoushitsu" in home and "事前投票" in home
+        assert "進行中のディベート" in home and "#kyoushitsu" in home and "事前投票" in home and "2:00" in home
+        assert "投票 #1: Lunch at noon? · #kyoushitsu · 締め切りまで 10:00" in home
         assert "監査ログ" in home and "#debate-club" not in home  # an admin: the moderator buttons
 
         r = await south.block_action("home:mod:filter", user_id="U9", channel_id=None, view_id="VH1")
@@ -204,3 +208,17 @@ async def test_the_tally_edit_budget_is_per_workspace(tmp_path):
         for team in ("T1", "T2"):
             assert len(env.calls_in(team, "chat.update")) == EDITS_PER_MINUTE == port.budget.used(team)
         assert port.pending_edits() == 10  # the rest wait for the next minute; none is dropped
+
+
+async def test_an_uninstall_seen_by_another_process_stops_the_timers_here_too(database):
+    async with oauth_env(database) as env:
+        await env.install("T1", "North School")
+        await env.install("T2", "South School", user="U9")
+        await env.driver("T2").slash_command("/debate", "start format:quick", user_id="U9", channel_id="C2")
+        await env.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == "C2")
+        # another HTTP worker received app_uninstalled and deleted the installation from the store
+        await env.core.store.installations.delete("slack", "", "T2")
+        await env.core.sync()
+        assert env.core.away == {("slack", "T2")}
+        await env.install("T2", "South School", user="U9")
+        assert env.core.away == set()
