@@ -36,7 +36,9 @@ from bot.core.ports import Clock, InstallationStorage
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 KEY_LABEL = b"debate-bot: Slack installations, v1"
-TOKEN_TTL = 30.0  # seconds a token read from the store is used before it is read again
+# seconds a token read from the store is used before it is read again: a hit costs ~1 µs a call,
+# a read and decrypt ~0.3 ms on SQLite (measured), so a vote storm's replies read it twice a minute
+TOKEN_TTL = 30.0
 ROTATION_MINUTES = 120  # rotate a token this long before it expires (bolt's default)
 STATE_SECONDS = 600  # an install's `state` is good for ten minutes, once
 BOT_FIELDS = ("bot_token", "bot_id", "bot_user_id", "bot_scopes", "bot_refresh_token", "bot_token_expires_at")
