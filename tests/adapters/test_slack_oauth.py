@@ -155,6 +155,10 @@ async def test_the_home_tab_shows_the_workspaces_debates_in_the_users_language(d
         assert r.status == 200
         modal = await env.fake.wait_for("views.open")
         assert env.fake.workspace_of(modal.token) == "T2" and modal.args["view"]["type"] == "modal"
+        assert "Word list of this server" in texts(modal.args["view"]["blocks"])
+        await north.block_action("home:mod:log", user_id="U2", channel_id=None, view_id="VH2")
+        refused = await env.fake.wait_for("views.open", count=2)  # not a moderator: the core says so
+        assert env.fake.workspace_of(refused.token) == "T1" and "moderator" in texts(refused.args["view"]["blocks"])
 
 
 async def test_tokens_rotate_before_they_expire_for_requests_and_for_timers(tmp_path):
