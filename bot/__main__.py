@@ -38,12 +38,20 @@ OPERATOR_LANGUAGE = "en"  # the lines the bot prints for whoever runs it
 STOP_SECONDS = 8.0
 
 
-async def start_web(settings: Settings, core: Core, metrics: PrometheusMetrics | None) -> WebListener | None:
-    """Start the bot's own listener (GET /healthz, GET /metrics) when BOT_WEB_PORT is set; say
-    where in one line."""
+def make_web(settings: Settings) -> WebListener | None:
+    """The bot's own listener when BOT_WEB_PORT is set (not started: routes go on it first)."""
     if settings.bot_web_port is None:
         return None
-    listener = WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
+    return WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
+
+
+async def start_web(settings: Settings, core: Core, metrics: PrometheusMetrics | None,
+                    listener: WebListener | None = None) -> WebListener | None:
+    """Start the bot's own listener (GET /healthz, GET /metrics, and Slack's routes when Slack put
+    them on it) when BOT_WEB_PORT is set; say where in one line."""
+    listener = listener or make_web(settings)
+    if listener is None:
+        return None
     Health(core.store, platform_checks(core.ports), stopping=lambda: core.stopping).mount(listener.app)
     if metrics is not None:
         metrics.watch(core.open_counts, core.writers)
@@ -126,11 +134,14 @@ async def run(settings: Settings, name: str = "") -> int:
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
+    web = make_web(settings)
     try:
         for name in platforms:
-            runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
+            # Slack's HTTP routes go on the shared listener when there is one (BOT_WEB_PORT)
+            extra = {"web": web} if name == "slack" else {}
+            runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings, **extra))
         await core.start()  # logs every platform in: a refused token or no network stops it here
-        web = await start_web(settings, core, metrics)
+        web = await start_web(settings, core, metrics, web)
         tune_process()
     except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # the Web API's base URL: Slack's own unless set (GovSlack's https://slack-gov.com/api/, a proxy)
     slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
     slack_moderators: str = Field("", validation_alias="SLACK_MODERATORS")
+    # many workspaces (OAuth install) instead of one SLACK_BOT_TOKEN
+    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(None, validation_alias="SLACK_CLIENT_SECRET", repr=False)
+    slack_install_url_base: str | None = Field(None, validation_alias="SLACK_INSTALL_URL_BASE")
 
     @field_validator("discord_guild_id", mode="before")
     @classmethod
@@ -101,12 +105,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_together(self) -> Settings:
         parse_shards(self.discord_shards, self.discord_shard_count)  # a bad range stops the start
-        if not _secret_set(self.slack_bot_token):
+        if self.slack_client_id or _secret_set(self.slack_client_secret):
+            _check_oauth(self)
+        elif not _secret_set(self.slack_bot_token):
             for name, value in (("SLACK_APP_TOKEN", self.slack_app_token),
                                 ("SLACK_SIGNING_SECRET", self.slack_signing_secret)):
                 if _secret_set(value):
                     raise ValueError(f"{name} is set but SLACK_BOT_TOKEN is not: Slack needs the bot token "
-                                     "(xoxb-…, from OAuth & Permissions) as well")
+                                     "(xoxb-…, from OAuth & Permissions) as well, or SLACK_CLIENT_ID and "
+                                     "SLACK_CLIENT_SECRET to be installed in many workspaces")
         return self
 
     @property
@@ -131,13 +138,45 @@ class Settings(BaseSettings):
         return frozenset(n.strip() for n in self.slack_moderators.split(",") if n.strip())
 
     @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET instead of SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id) and _secret_set(self.slack_client_secret)
+
+    @property
+    def slack_redirect_uri(self) -> str | None:
+        """Where Slack sends the installer back: SLACK_INSTALL_URL_BASE (else BOT_PUBLIC_URL) and
+        /slack/oauth_redirect; None leaves it to the one Redirect URL of the Slack app."""
+        base = (self.slack_install_url_base or self.bot_public_url or "").strip().rstrip("/")
+        return f"{base}/slack/oauth_redirect" if base else None
+
+    @property
     def platforms(self) -> list[str]:
         found = []
         if self.discord_token:
             found.append("discord")
-        if self.slack_bot_token:
+        if self.slack_bot_token or self.slack_oauth:
             found.append("slack")
         return found or ["console"]
+
+
+def _check_oauth(settings: Settings) -> None:
+    """SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (many workspaces) go together, over HTTP, alone."""
+    if not settings.slack_client_id or not _secret_set(settings.slack_client_secret):
+        missing = "SLACK_CLIENT_SECRET" if settings.slack_client_id else "SLACK_CLIENT_ID"
+        raise ValueError(f"{missing} is not set: installing in many workspaces needs both SLACK_CLIENT_ID and "
+                         "SLACK_CLIENT_SECRET (Basic Information → App Credentials of the Slack app)")
+    if _secret_set(settings.slack_bot_token):
+        raise ValueError("SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: keep SLACK_BOT_TOKEN for one workspace, "
+                         "or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for many, not both")
+    if _secret_set(settings.slack_app_token):
+        raise ValueError("SLACK_APP_TOKEN is set with SLACK_CLIENT_ID: installing in many workspaces runs over HTTP "
+                         "(SLACK_SIGNING_SECRET), not Socket Mode; unset SLACK_APP_TOKEN")
+    if not _secret_set(settings.slack_signing_secret):
+        raise ValueError("SLACK_CLIENT_ID is set but SLACK_SIGNING_SECRET is not: Slack's requests to a bot in many "
+                         "workspaces are checked with the Signing Secret (Basic Information → App Credentials)")
+    base = (settings.slack_install_url_base or "").strip()
+    if base and not base.startswith(("https://", "http://")):
+        raise ValueError(f"SLACK_INSTALL_URL_BASE={base} is not a web address: write it like https://debate-bot.example.org")
 
 
 def _secret_set(value: SecretStr | None) -> bool:

@@ -22,7 +22,8 @@ def _clean_env(monkeypatch):
     for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_SHARD_COUNT", "DISCORD_SHARDS",
                  "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_MODERATORS",
                  "BOT_DATABASE", "BOT_EXPORT_DIR", "BOT_MODERATORS", "BOT_SECRET", "BOT_PROMPTS",
-                 "BOT_LOG_LEVEL", "BOT_TIMEZONE", "SLACK_PORT", "SLACK_HOST"):
+                 "BOT_LOG_LEVEL", "BOT_TIMEZONE", "SLACK_PORT", "SLACK_HOST", "SLACK_CLIENT_ID",
+                 "SLACK_CLIENT_SECRET", "SLACK_INSTALL_URL_BASE"):
         monkeypatch.delenv(name, raising=False)
 
 

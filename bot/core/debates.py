@@ -128,11 +128,12 @@ class DebateService:
         return sorted((d for d in self.debates.values() if d.space.platform == platform), key=lambda d: d.id)
 
     def next_deadline(self) -> datetime | None:
-        deadlines = [d.deadline for d in self.debates.values() if d.state is DebateState.RUNNING and d.deadline]
+        deadlines = [d.deadline for d in self.debates.values()
+                     if d.state is DebateState.RUNNING and d.deadline and self.core.due_in(d.space)]
         return min(deadlines) if deadlines else None
 
     async def run_due(self, now: datetime) -> None:
-        for d in [d for d in self.debates.values() if engine.is_due(d, now)]:
+        for d in [d for d in self.debates.values() if engine.is_due(d, now) and self.core.due_in(d.space)]:
             try:
                 async with self.changing(d):
                     if d.id in self.debates and engine.is_due(d, now):  # nobody moved it on meanwhile

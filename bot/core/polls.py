@@ -113,11 +113,12 @@ class PollService:
         return sorted((p for p in self.polls.values() if p.channel.platform == platform), key=lambda p: p.id)
 
     def next_deadline(self) -> datetime | None:
-        deadlines = [p.closes_at for p in self.polls.values() if p.closes_at is not None]
+        deadlines = [p.closes_at for p in self.polls.values() if p.closes_at is not None and self.core.due_in(p.channel)]
         return min(deadlines) if deadlines else None
 
     async def run_due(self, now: datetime) -> None:
-        for p in [p for p in self.polls.values() if p.closes_at is not None and p.closes_at <= now]:
+        for p in [p for p in self.polls.values()
+                  if p.closes_at is not None and p.closes_at <= now and self.core.due_in(p.channel)]:
             self.core.metrics.deadline_fired("poll")
             await self._close(p, "deadline", None)
 

@@ -197,12 +197,44 @@ class ModerationStorage(Protocol):
     async def drain_members(self, writer: GroupCommitWriter) -> None: ...
 
 
+class InstallationStorage(Protocol):
+    """Installations of an app in many workspaces (Slack's OAuth install), one per workspace, and
+    the one-time `state` values of installs under way. An installation arrives sealed (encrypted
+    by the adapter): the store never sees a token."""
+
+    async def save(self, platform: str, enterprise: str, workspace: str, user_id: str, sealed: bytes,
+                   at: datetime) -> None:
+        """Keep this as the workspace's installation (a re-install replaces the one before)."""
+        ...
+
+    async def find(self, platform: str, enterprise: str, workspace: str) -> tuple[str, bytes] | None:
+        """(installer's user id, sealed installation), or None when the workspace has none."""
+        ...
+
+    async def delete(self, platform: str, enterprise: str, workspace: str) -> bool:
+        """Forget the workspace's installation; True if there was one."""
+        ...
+
+    async def workspaces(self, platform: str) -> list[str]:
+        """Every workspace with an installation."""
+        ...
+
+    async def issue_state(self, state: str, expires: datetime, now: datetime) -> None:
+        """Remember a new `state` until `expires` (and forget those expired by `now`)."""
+        ...
+
+    async def consume_state(self, state: str, now: datetime) -> bool:
+        """True once for a state issued and not expired by `now`; it is gone afterwards."""
+        ...
+
+
 class Store(Protocol):
     """The single source of truth: everything the services keep, on one engine (SQLite or
     PostgreSQL). Nothing here names an engine; `bot/app.py` picks the implementation."""
 
     polls: PollStorage
     moderation: ModerationStorage
+    installations: InstallationStorage
     shared: bool  # other processes use this store too: count from it, and follow their changes
     # `write_votes` leaves out ballots cast against an older version of their debate; a shared
     # store without it has the debate read again before every ballot
@@ -242,6 +274,10 @@ class Store(Protocol):
         ...
 
     async def last_debate_in(self, ref: ChannelRef) -> int | None: ...
+
+    async def ended_debates(self, platform: str, workspace: str, limit: int = 10) -> list[int]:
+        """Ids of the workspace's last `limit` ended debates, newest first."""
+        ...
 
     async def save_participant(self, debate_id: int, participant: Participant) -> None: ...
 

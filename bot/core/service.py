@@ -153,11 +153,18 @@ class Core:
         self._generations: dict[str, int] = {}
         self._syncer: asyncio.Task[None] | None = None
         self.refreshers[CHANNEL_GENERATION] = self._forget_channel_settings
+        # (platform, workspace) the bot cannot reach now (a Slack workspace that uninstalled the
+        # app): the deadlines of its debates and polls wait, and run once it is back (see `due_in`)
+        self.away: set[tuple[str, str]] = set()
 
     async def _forget_channel_settings(self) -> None:
         """Another process set a channel's language or zone: read each again when next asked."""
         self._languages.clear()
         self._zones.clear()
+
+    def due_in(self, ref: ChannelRef) -> bool:
+        """Whether deadlines in `ref`'s workspace may run now (it is not `away`)."""
+        return (ref.platform, ref.workspace) not in self.away
 
     # --- wiring ---
 

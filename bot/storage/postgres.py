@@ -38,7 +38,13 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
+from bot.core.ports import (
+    CHANNEL_GENERATION,
+    InstallationStorage,
+    ModerationStorage,
+    PollStorage,
+    StaleDebate,
+)
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
@@ -109,6 +115,9 @@ select_debate = "SELECT * FROM debates WHERE id = $1"
 select_last_debate_in = """
 SELECT id FROM debates WHERE platform = $1 AND workspace = $2 AND (channel = $3 OR parent_channel = $3)
 ORDER BY id DESC LIMIT 1
+"""
+select_ended_debates = """
+SELECT id FROM debates WHERE platform = $1 AND workspace = $2 AND state = 'ended' ORDER BY id DESC LIMIT $3
 """
 upsert_participant = """
 INSERT INTO participants (debate_id, user_id, name, role, joined_at) VALUES ($1, $2, $3, $4, $5)
@@ -209,7 +218,8 @@ class PostgresStore:
     """The store on PostgreSQL. Open it with `await PostgresStore.open("postgresql://…")`."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
-        from bot.storage.postgres_moderation import PgModerationStore  # both build on this module
+        from bot.storage.postgres_installs import PgInstallStore  # these build on this module
+        from bot.storage.postgres_moderation import PgModerationStore
         from bot.storage.postgres_polls import PgPollStore
 
         self.pool = pool
@@ -218,6 +228,7 @@ class PostgresStore:
         # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
         self.polls: PollStorage = PgPollStore(self)
         self.moderation: ModerationStorage = PgModerationStore(self)
+        self.installations: InstallationStorage = PgInstallStore(self)
         self._claims = 0
 
     @classmethod
@@ -364,6 +375,9 @@ class PostgresStore:
 
     async def last_debate_in(self, ref: ChannelRef) -> int | None:
         return await self.pool.fetchval(select_last_debate_in, ref.platform, ref.workspace, ref.channel)
+
+    async def ended_debates(self, platform: str, workspace: str, limit: int = 10) -> list[int]:
+        return [r["id"] for r in await self.pool.fetch(select_ended_debates, platform, workspace, limit)]
 
     @staticmethod
     def _participant(p: asyncpg.Record) -> Participant:

@@ -35,7 +35,13 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
+from bot.core.ports import (
+    CHANNEL_GENERATION,
+    InstallationStorage,
+    ModerationStorage,
+    PollStorage,
+    StaleDebate,
+)
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 
@@ -112,6 +118,9 @@ select_debate = "SELECT * FROM debates WHERE id = ?"
 select_last_debate_in = """
 SELECT id FROM debates WHERE platform = ? AND workspace = ? AND (channel = ? OR parent_channel = ?)
 ORDER BY id DESC LIMIT 1
+"""
+select_ended_debates = """
+SELECT id FROM debates WHERE platform = ? AND workspace = ? AND state = 'ended' ORDER BY id DESC LIMIT ?
 """
 upsert_participant = """
 INSERT INTO participants (debate_id, user_id, name, role, joined_at) VALUES (?, ?, ?, ?, ?)
@@ -348,7 +357,8 @@ class SqliteStore:
     versioned_ballots = False  # ballots are stored whatever the debate's version
 
     def __init__(self, db: aiosqlite.Connection) -> None:
-        from bot.storage.moderation_store import ModerationStore  # both build on this module
+        from bot.storage.install_store import InstallStore  # these build on this module
+        from bot.storage.moderation_store import ModerationStore
         from bot.storage.poll_store import PollStore
 
         self.db = db
@@ -356,6 +366,7 @@ class SqliteStore:
         # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
         self.polls: PollStorage = PollStore(self)
         self.moderation: ModerationStorage = ModerationStore(self)
+        self.installations: InstallationStorage = InstallStore(self)
         self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
         self._drains_waiting = 0
         self._claims = 0
@@ -558,6 +569,10 @@ class SqliteStore:
             select_last_debate_in, (ref.platform, ref.workspace, ref.channel, ref.channel)
         ))
         return rows[0]["id"] if rows else None
+
+    async def ended_debates(self, platform: str, workspace: str, limit: int = 10) -> list[int]:
+        rows = await self.db.execute_fetchall(select_ended_debates, (platform, workspace, limit))
+        return [r["id"] for r in rows]
 
     async def _hydrate(self, row: aiosqlite.Row) -> Debate:
         d = self._debate(row)

@@ -20,7 +20,8 @@ string, a form body (urlencoded or multipart) and a JSON body; JSON-string value
 Answered methods: ``auth.test``, ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``,
 ``chat.delete``, ``views.open``, ``views.update``, ``users.info``, ``conversations.info``,
 ``conversations.open``, ``files.getUploadURLExternal`` (+ ``POST /upload/<file_id>``),
-``files.completeUploadExternal`` (together: what ``files_upload_v2`` does) and ``team.info``.
+``files.completeUploadExternal`` (together: what ``files_upload_v2`` does), ``team.info``, and
+for many workspaces ``oauth.v2.access`` and ``views.publish`` (``auth.test`` per token).
 Anything else answers ``{"ok": false, "error": "unknown_method"}`` (and is recorded), unless
 given a canned answer with ``fake.stub(method, dict_or_callable)``.
 
@@ -92,6 +93,8 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.testing.slack_fake_workspaces import FakeWorkspace, WorkspacesMixin
+
 log = logging.getLogger(__name__)
 
 SIGNING_SECRET = "test-signing-secret"
@@ -134,6 +137,7 @@ class FakeUser:
     is_bot: bool = False
     deleted: bool = False
     tz: str = "UTC"
+    locale: str = "en-US"
 
     def to_slack(self, team_id: str) -> dict[str, Any]:
         try:
@@ -156,6 +160,7 @@ class FakeUser:
             "is_primary_owner": self.is_primary_owner,
             "is_bot": self.is_bot,
             "is_app_user": False,
+            "locale": self.locale,
             "profile": {"real_name": real_name, "display_name": self.name, "team": team_id},
         }
 
@@ -204,8 +209,9 @@ class _Failure:
 Stub = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class FakeSlackApi:
-    """The mock Slack Web API server (see the module docstring)."""
+class FakeSlackApi(WorkspacesMixin):
+    """The mock Slack Web API server (see the module docstring; many workspaces and the OAuth
+    install: bot.testing.slack_fake_workspaces)."""
 
     def __init__(
         self,
@@ -249,6 +255,7 @@ class FakeSlackApi:
         self.views: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.add_user(bot_user_id, bot_name, is_bot=True)
+        self._init_workspaces()
 
         self._calls: list[ApiCall] = []
         self._changed = asyncio.Event()
@@ -487,10 +494,17 @@ class FakeSlackApi:
         )
         headers: dict[str, str] = {}
         status = 200
-        if token is None:
-            body: dict[str, Any] = {"ok": False, "error": "not_authed"}
-        elif token != self.token:
+        if method == "oauth.v2.access":  # the app's client id and secret, not a token
+            call.token = None
+            body: dict[str, Any] = self._oauth_v2_access(request, args)
+        elif token is None:
+            body = {"ok": False, "error": "not_authed"}
+        elif not self._token_known(token):
             body = {"ok": False, "error": "invalid_auth"}
+        elif method == "auth.test" and (mine := self._auth_test_for(token)) is not None:
+            body = {"ok": True, **mine}
+        elif method == "views.publish":
+            body = self._views_publish(args, token)
         elif self._failures[method]:
             failure = self._failures[method].popleft()
             status, body = failure.status, {"ok": False, "error": failure.error}
@@ -498,7 +512,7 @@ class FakeSlackApi:
                 headers["Retry-After"] = str(failure.retry_after)
             if status == 429:
                 self.count_429 += 1
-        elif (retry_after := self._rate_limited(method, args)) is not None:
+        elif (retry_after := self._rate_limited(method, args, self.workspace_of(token))) is not None:
             status, body = 429, {"ok": False, "error": "ratelimited"}
             headers["Retry-After"] = str(retry_after)
             self.count_429 += 1
@@ -543,8 +557,9 @@ class FakeSlackApi:
         self._record(call)
         return web.json_response({"ok": True})
 
-    def _rate_limited(self, method: str, args: dict[str, Any]) -> int | None:
-        """Return a Retry-After in seconds if the call goes over a limit, else count it."""
+    def _rate_limited(self, method: str, args: dict[str, Any], team: str | None = None) -> int | None:
+        """Return a Retry-After in seconds if the call goes over a limit, else count it (tier 3
+        limits count per workspace, as Slack's do)."""
         if not self.rate_limits:
             return None
         now = self.now()
@@ -553,7 +568,7 @@ class FakeSlackApi:
             key = ("message", args.get("channel"), args.get("ts"))
             checks.append((key, self.update_per_message, self.update_window))
         if method in self.tier3_methods:
-            checks.append((("tier3", method), self.tier3_limit, self.tier3_window))
+            checks.append((("tier3", method, team), self.tier3_limit, self.tier3_window))
         for key, limit, window in checks:
             stamps = self._windows[key]
             while stamps and now - stamps[0] >= window:
@@ -1175,6 +1190,7 @@ __all__ = [
     "FakeChannel",
     "FakeSlackApi",
     "FakeUser",
+    "FakeWorkspace",
     "SlackApiFailure",
     "SlackDriver",
     "make_app",

@@ -165,7 +165,7 @@ class SlackBot:
 
     async def _open(self, team: str, body: dict[str, Any], view: dict[str, Any]) -> list[Reply] | None:
         try:
-            await self.port.client_for(team).views_open(trigger_id=body["trigger_id"], view=view)
+            await (await self.port.client_for(team)).views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError as exc:
             log.warning("Slack would not open a modal: %s", error_of(exc))
             return None

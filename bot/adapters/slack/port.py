@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections import deque
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -37,6 +37,12 @@ MAX_RATE_LIMITED = 10
 POST_TRIES = 3
 NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 MessageKey = tuple[str, str, str]  # team, channel id, ts
+
+
+class Tokens(Protocol):
+    async def token(self, team: str) -> str | None:
+        """The workspace's bot token; None when it has none."""
+        ...
 
 
 def split_ref(ref: ChannelRef) -> tuple[str, str | None]:
@@ -86,6 +92,12 @@ class EditBudget:
     def record(self, team: str) -> None:
         self._sent.setdefault(team, deque()).append(self.clock.now())
 
+    def release(self, team: str) -> None:
+        """Give back the edit last recorded (it was not sent after all)."""
+        sent = self._sent.get(team)
+        if sent:
+            sent.pop()
+
     def block(self, team: str, seconds: float) -> None:
         """Slack answered 429: nothing more for this workspace for `seconds`."""
         self._blocked[team] = self.clock.now() + timedelta(seconds=seconds)
@@ -111,10 +123,13 @@ class SlackPort:
 
     def __init__(self, client: AsyncWebClient, clock: Clock, *, clients: dict[str, AsyncWebClient] | None = None,
                  edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None,
-                 metrics: Metrics | None = None) -> None:
+                 tokens: Tokens | None = None, metrics: Metrics | None = None) -> None:
         """`edit_log` (the store): each message's last edit as every process sees it, so that
-        several processes, or one after a restart, never edit a message sooner than the interval."""
+        several processes, or one after a restart, never edit a message sooner than the interval.
+        `tokens` (many workspaces): each call carries its workspace's own token from there, and a
+        workspace without one is refused; `client` then only lends its base URL and timeout."""
         self.client = client
+        self.tokens = tokens
         self.edit_log = edit_log
         self.metrics: Metrics = metrics or NoMetrics()  # chat.update calls and 429s, for GET /metrics
         # what GET /healthz says of Slack: the runner clears it once events can arrive
@@ -127,9 +142,31 @@ class SlackPort:
         self._last_edit: dict[MessageKey, datetime] = {}
         self._in_flight = 0
 
-    def client_for(self, team: str) -> AsyncWebClient:
-        """The workspace's client (a multi-workspace install registers one per team id)."""
-        return self.clients.get(team, self.client)
+    async def client_for(self, team: str) -> AsyncWebClient:
+        """The workspace's client: with `tokens`, one carrying that workspace's current token.
+
+        Raises:
+            RuleError: `slack.error.not_installed`, the workspace has no installation.
+        """
+        if self.tokens is None:
+            return self.clients.get(team, self.client)
+        token = await self.tokens.token(team)
+        if token is None:
+            raise RuleError("slack.error.not_installed")
+        client = self.clients.get(team)
+        if client is None or client.token != token:  # first call, or the token was rotated
+            client = AsyncWebClient(token=token, base_url=self.client.base_url, timeout=self.client.timeout)
+            self.clients[team] = client
+        return client
+
+    def forget_workspace(self, team: str) -> None:
+        """The workspace uninstalled the app: its queued tally edits are dropped, its client goes."""
+        self.clients.pop(team, None)
+        for key in [k for k in self._latest if k[0] == team]:
+            del self._latest[key]
+        for key, task in list(self._senders.items()):
+            if key[0] == team:
+                task.cancel()
 
     # --- ChatPort ---
 
@@ -146,7 +183,7 @@ class SlackPort:
         comment; a card with fields or buttons is posted as a message, then the file follows.
         """
         chan, thread = split_ref(channel)
-        client = self.client_for(channel.workspace)
+        client = await self.client_for(channel.workspace)
         if card.attachment is not None and not (card.fields or card.buttons):
             return await self._upload(client, chan, thread, card, comment=True)
         args: dict[str, Any] = {"channel": chan, **blocks.message(card)}
@@ -169,7 +206,7 @@ class SlackPort:
     async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None:
         """An ephemeral message (in the thread when `channel` is one); a file goes to the user's DM."""
         chan, thread = split_ref(channel)
-        client = self.client_for(channel.workspace)
+        client = await self.client_for(channel.workspace)
         only_file = card.attachment is not None and not (card.fields or card.buttons)
         if not only_file:
             args: dict[str, Any] = {"channel": chan, "user": user_id, **blocks.message(card)}
@@ -224,13 +261,15 @@ class SlackPort:
             wait = 0.0 if last is None else self.min_edit_interval - (now - last).total_seconds()
             if wait <= 0:
                 wait = self.budget.wait(key[0])
-            if wait <= 0 and self.edit_log is not None:
-                taken = await self.edit_log.claim_edit(_log_key(key), now, self.min_edit_interval)
-                if taken is not None:  # another process edited it meanwhile: wait out its interval
-                    self._last_edit[key] = taken
-                    continue
             if wait <= 0:
+                # taken before any await, so that senders running meanwhile see the budget spent
                 self.budget.record(key[0])
+                if self.edit_log is not None:
+                    taken = await self.edit_log.claim_edit(_log_key(key), now, self.min_edit_interval)
+                    if taken is not None:  # another process edited it meanwhile: wait out its interval
+                        self.budget.release(key[0])
+                        self._last_edit[key] = taken
+                        continue
                 return
             await self.clock.sleep(wait)
 
@@ -247,8 +286,12 @@ class SlackPort:
         team, chan, ts = key
         self._in_flight += 1
         try:
-            await self.client_for(team).chat_update(channel=chan, ts=ts, **blocks.message(card))
+            await (await self.client_for(team)).chat_update(channel=chan, ts=ts, **blocks.message(card))
             self.metrics.tally_edit(PLATFORM)
+        except RuleError:  # the workspace uninstalled the app meanwhile: nobody to show it to
+            log.info("not editing %s: workspace %s has no installation", key, team)
+            self._latest.pop(key, None)
+            return None
         except SlackApiError as exc:
             wait = retry_after(exc)
             if wait is not None:

@@ -1,4 +1,7 @@
-"""Start Slack from the settings: Socket Mode with SLACK_APP_TOKEN, else HTTP at /slack/events.
+"""Start Slack from the settings: Socket Mode with SLACK_APP_TOKEN, else HTTP at /slack/events;
+with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, many workspaces (bot.adapters.slack.oauth) and the
+install pages /slack/install and /slack/oauth_redirect beside it. With BOT_WEB_PORT set, these
+routes are served on the bot's shared web listener and SLACK_HOST/SLACK_PORT are not used.
 
 `prepare(core, settings)` registers the SlackPort on `core.ports["slack"]` at once and returns
 the coroutine that runs Slack; `python -m bot` gathers it with the other platforms' runners.
@@ -12,22 +15,26 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.errors import SlackSettingsError
+from bot.adapters.slack.oauth import build_oauth_app, failure_page, page_language
 from bot.adapters.slack.port import PLATFORM, SlackPort
 from bot.core.service import Core
 from bot.settings import Settings, SettingsError
+from bot.web.listener import WebListener
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -46,8 +53,11 @@ def _secret(value: SecretStr | None) -> str:
     return value.get_secret_value().strip() if value is not None else ""
 
 
-def prepare(core: Core, settings: Settings) -> Coroutine[Any, Any, None]:
+def prepare(core: Core, settings: Settings, web: WebListener | None = None) -> Coroutine[Any, Any, None]:
     """Register the Slack port on the core and return the coroutine that serves Slack.
+
+    With `web` (BOT_WEB_PORT is set) Slack's routes go on the bot's shared listener, which
+    `python -m bot` starts; else HTTP mode listens on SLACK_HOST:SLACK_PORT as it always did.
 
     Raises:
         SlackSettingsError: HTTP mode (no SLACK_APP_TOKEN) without SLACK_SIGNING_SECRET.
@@ -57,15 +67,25 @@ def prepare(core: Core, settings: Settings) -> Coroutine[Any, Any, None]:
     signing_secret = _secret(settings.slack_signing_secret)
     if not app_token and not signing_secret:
         raise SlackSettingsError(core.t(OPERATOR_LANGUAGE, "slack.error.no_signing_secret"))
-    if settings.slack_api_url:  # another Web API address (GovSlack, a proxy, the tests' fake Slack)
-        app = AsyncApp(client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
-                       signing_secret=signing_secret)
+    if settings.slack_oauth:  # many workspaces: each one's token comes from its installation
+        assert settings.slack_client_id is not None
+        # a client without a token: it lends every call its base URL (SLACK_API_URL)
+        lender = AsyncWebClient(base_url=settings.slack_api_url) if settings.slack_api_url else None
+        oauth = build_oauth_app(core, client_id=settings.slack_client_id.strip(),
+                                client_secret=_secret(settings.slack_client_secret), signing_secret=signing_secret,
+                                redirect_uri=settings.slack_redirect_uri, moderators=settings.slack_moderator_ids,
+                                client=lender)
+        app, port = oauth.app, oauth.port
     else:
-        app = AsyncApp(token=token, signing_secret=signing_secret)  # bolt makes the Web API client
-    port = SlackPort(app.client, core.clock, edit_log=core.store, metrics=core.metrics)
-    core.ports[PLATFORM] = port
-    core.stoppers.append(port.close)
-    SlackBot(core, port, moderators=settings.slack_moderator_ids).register(app)
+        if settings.slack_api_url:  # another Web API address (GovSlack, a proxy, the tests' fake Slack)
+            app = AsyncApp(client=AsyncWebClient(token=token, base_url=settings.slack_api_url),
+                           signing_secret=signing_secret)
+        else:
+            app = AsyncApp(token=token, signing_secret=signing_secret)  # bolt makes the Web API client
+        port = SlackPort(app.client, core.clock, edit_log=core.store, metrics=core.metrics)
+        core.ports[PLATFORM] = port
+        core.stoppers.append(port.close)
+        SlackBot(core, port, moderators=settings.slack_moderator_ids).register(app)
 
     def announce(key: str, **params: object) -> None:
         port.connection_problem = None
@@ -73,14 +93,58 @@ def prepare(core: Core, settings: Settings) -> Coroutine[Any, Any, None]:
 
     if app_token:
         return run_socket_mode(app, app_token, lambda: announce("slack.socket_mode"))
+    if web is not None:
+        mount(app, web.app, core)
+        return serve_on(web, lambda url: announce("slack.listening", url=url))
     return serve_http(app, settings.slack_host, settings.slack_port,
-                      lambda url: announce("slack.listening", url=url))
+                      lambda url: announce("slack.listening", url=url), core=core)
 
 
-async def serve_http(app: AsyncApp, host: str, port: int, on_ready: Callable[[str], None] | None = None) -> None:
-    """Serve the app's events URL on `host:port` (port 0: any free port) until cancelled."""
-    server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=app, host=host)
-    runner = web.AppRunner(server.web_app, access_log=None, shutdown_timeout=2.0)
+def mount(app: AsyncApp, web_app: web.Application, core: Core | None = None) -> None:
+    """Slack's routes on an aiohttp application: POST /slack/events, and with OAuth the install
+    page and the redirect. An error in the install flow is a page saying so, never a traceback."""
+    web_app.router.add_post(EVENTS_PATH, _events(app))
+    flow = app.oauth_flow
+    if flow is not None:
+        web_app.router.add_get(flow.install_path, _oauth_page(flow.handle_installation, core))
+        web_app.router.add_get(flow.redirect_uri_path, _oauth_page(flow.handle_callback, core))
+
+
+def _events(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    return events
+
+
+def _oauth_page(step: Callable[[AsyncBoltRequest], Awaitable[BoltResponse]],
+                core: Core | None) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        try:
+            return await to_aiohttp_response(await step(bolt_request))
+        except Exception:
+            log.exception("the Slack install flow failed at %s", request.path)
+            if core is None:
+                return web.Response(status=503, text="The install could not finish; try again in a moment.")
+            return await to_aiohttp_response(failure_page(core, page_language(bolt_request), "storage_error", 503))
+
+    return handle
+
+
+async def serve_on(listener: WebListener, on_ready: Callable[[str], None] | None = None) -> None:
+    """Slack on the bot's shared listener (started by `python -m bot`): say where, then wait."""
+    if on_ready is not None:
+        on_ready(f"{listener.public_url}{EVENTS_PATH}")
+    await asyncio.Event().wait()
+
+
+async def serve_http(app: AsyncApp, host: str, port: int, on_ready: Callable[[str], None] | None = None,
+                     core: Core | None = None) -> None:
+    """Serve the app's events URL (and install pages) on `host:port` (port 0: any free port) until cancelled."""
+    web_app = web.Application()
+    mount(app, web_app, core)
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     try:
         try:

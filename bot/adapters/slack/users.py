@@ -52,7 +52,7 @@ class Directory:
         return await asyncio.shield(pending)
 
     async def _fetch(self, team: str, user_id: str, fallback: str) -> SlackUser:
-        client = self.port.client_for(team)
+        client = await self.port.client_for(team)
         ttl = self.ttl
         try:
             user = (await client.users_info(user=user_id))["user"]
