@@ -27,17 +27,22 @@ from bot.storage import describe
 from bot.storage.errors import StoreError
 from bot.web.health import Health, platform_checks
 from bot.web.listener import WebListener, WebListenerError
+from bot.web.screen_page import ScreenPages
+from bot.web.screen_site import ScreenSite
 
 log = logging.getLogger("bot")
 OPERATOR_LANGUAGE = "en"  # the lines the bot prints for whoever runs it
 
 
-async def start_web(settings: Settings, core: Core) -> WebListener | None:
-    """Start the bot's own listener (GET /healthz) when BOT_WEB_PORT is set; say where in one line."""
-    if settings.bot_web_port is None:
-        return None
-    listener = WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
+def web_listener(settings: Settings) -> WebListener:
+    """The bot's own listener, not started yet: the core hands out links to it (the classroom screen)."""
+    return WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
+
+
+async def start_web(settings: Settings, core: Core, listener: WebListener) -> WebListener:
+    """Start the bot's own listener (the classroom screen, GET /healthz); say where in one line."""
     Health(core.store, platform_checks(core.ports)).mount(listener.app)
+    ScreenSite(core, pages=ScreenPages(settings.bot_prompts / "screen", core.catalog)).mount(listener.app)
     url = await listener.start()
     print(core.t(OPERATOR_LANGUAGE, "web.listening", url=url), file=sys.stderr, flush=True)
     return listener
@@ -60,14 +65,16 @@ async def run(settings: Settings, name: str = "") -> int:
         catalog = Catalog.load(settings.bot_prompts / "locales")
         print(catalog.t("en", "console.starting", database=describe(settings.bot_database)), flush=True)
         clock = SystemClock()
+        listener = web_listener(settings)
         core = await build_core(settings.bot_database, {}, clock=clock, secret=secret,
-                                prompts=settings.bot_prompts, timezone=settings.timezone)
+                                prompts=settings.bot_prompts, timezone=settings.timezone,
+                                screen_url=lambda: listener.public_url)
         # out None: the port prints to sys.stdout as it is then (above the prompt on a terminal)
         port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
         core.ports["console"] = port
         terminal = sys.stdin.isatty() and sys.stdout.isatty()
         try:
-            web = await start_web(settings, core)
+            web = await start_web(settings, core, listener)
         except WebListenerError:
             await core.stop()
             raise
@@ -76,8 +83,9 @@ async def run(settings: Settings, name: str = "") -> int:
         finally:
             await stop_web(web)
         return 0
+    listener = web_listener(settings)
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
-                            timezone=settings.timezone)
+                            timezone=settings.timezone, screen_url=lambda: listener.public_url)
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
@@ -85,7 +93,7 @@ async def run(settings: Settings, name: str = "") -> int:
         for name in platforms:
             runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings))
         await core.start()  # logs every platform in: a refused token or no network stops it here
-        web = await start_web(settings, core)
+        web = await start_web(settings, core, listener)
         tune_process()
     except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:

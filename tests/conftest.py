@@ -22,8 +22,9 @@ def _clean_env(monkeypatch):
     for name in ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_SHARD_COUNT", "DISCORD_SHARDS",
                  "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_MODERATORS",
                  "BOT_DATABASE", "BOT_EXPORT_DIR", "BOT_MODERATORS", "BOT_SECRET", "BOT_PROMPTS",
-                 "BOT_LOG_LEVEL", "BOT_TIMEZONE", "SLACK_PORT", "SLACK_HOST"):
+                 "BOT_LOG_LEVEL", "BOT_TIMEZONE", "SLACK_PORT", "SLACK_HOST", "BOT_WEB_HOST", "BOT_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_WEB_PORT", "0")  # the bot's web listener starts with every adapter: on any free port
 
 
 _postgres_skipped: list[str] = []  # why the PostgreSQL tests were skipped, for the one summary line

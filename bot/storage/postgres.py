@@ -38,7 +38,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, ScreenStorage, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
@@ -211,6 +211,7 @@ class PostgresStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         from bot.storage.postgres_moderation import PgModerationStore  # both build on this module
         from bot.storage.postgres_polls import PgPollStore
+        from bot.storage.postgres_screens import PgScreenStore
 
         self.pool = pool
         self.shared = True  # several processes may use one database: the services follow each other
@@ -218,6 +219,7 @@ class PostgresStore:
         # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
         self.polls: PollStorage = PgPollStore(self)
         self.moderation: ModerationStorage = PgModerationStore(self)
+        self.screens: ScreenStorage = PgScreenStore(self)
         self._claims = 0
 
     @classmethod

@@ -35,7 +35,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, ScreenStorage, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 
@@ -350,12 +350,14 @@ class SqliteStore:
     def __init__(self, db: aiosqlite.Connection) -> None:
         from bot.storage.moderation_store import ModerationStore  # both build on this module
         from bot.storage.poll_store import PollStore
+        from bot.storage.screen_store import ScreenStore
 
         self.db = db
         self.lock = StoreLock()
         # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
         self.polls: PollStorage = PollStore(self)
         self.moderation: ModerationStorage = ModerationStore(self)
+        self.screens: ScreenStorage = ScreenStore(self)
         self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
         self._drains_waiting = 0
         self._claims = 0
