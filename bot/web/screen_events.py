@@ -5,7 +5,7 @@ counts down from the server's deadline, corrected by it), and the newest version
 unless the page has it already (`Last-Event-ID`, or `?last=` from a page that made a new
 connection itself). Then each new version as it comes (the hub coalesces them), the server's time
 again every HEARTBEAT_SECONDS (which also keeps proxies from closing an idle stream), and `gone`
-when the link is revoked or expires, or the bot stops.
+when the link is revoked or expires. When the bot stops, the stream just ends.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ async def stream(request: web.Request, board: Board, link: ScreenLink, now: Call
     try:
         await response.write(f"retry: {RETRY_MS}\n\n".encode() + clock_event(now()))
         while True:
-            if board.closed or board.generation != link.generation or link.expires <= now():
+            if board.closed:  # the bot is stopping: the page reconnects to the next one
+                break
+            if board.generation != link.generation or link.expires <= now():
                 await response.write(b"event: gone\ndata: \n\n")
                 break
             if board.event_id != sent:
