@@ -62,7 +62,7 @@ class ScreenService:
         if req.cmd.get("revoke") == "yes":
             return [await self._revoke(req, "debate", d.id, d.space, d.language, f"debate:{d.id}", d.id)]
         link = await self._link(req, "debate", d.id, usage, tally_live=req.cmd.get("tally") == "live")
-        return [self._link_reply(d.language, d.space, link, "screen.link_debate", usage)]
+        return [self._link_reply(d.language, d.space, link, "screen.link_debate")]
 
     async def cmd_poll_screen(self, req: Request) -> list[Reply]:
         """`/poll screen id:N [hours:N]`: a link to the poll's classroom screen (its tally shows
@@ -76,7 +76,7 @@ class ScreenService:
         if req.cmd.get("revoke") == "yes":
             return [await self._revoke(req, "poll", p.id, p.channel, p.language, f"poll:{p.id}", None)]
         link = await self._link(req, "poll", p.id, usage)
-        return [self._link_reply(p.language, p.channel, link, "screen.link_poll", usage)]
+        return [self._link_reply(p.language, p.channel, link, "screen.link_poll")]
 
     async def _link(self, req: Request, kind: str, target: int, usage: str, tally_live: bool = False) -> ScreenLink:
         hours = req.cmd.number("hours", DEFAULT_HOURS)
@@ -87,11 +87,12 @@ class ScreenService:
         expires = self.core.clock.now() + timedelta(hours=hours)
         return ScreenLink(kind, target, await self.generation(kind, target), expires, tally_live)
 
-    def _link_reply(self, lang: str, place: ChannelRef, link: ScreenLink, key: str, usage: str) -> Reply:
+    def _link_reply(self, lang: str, place: ChannelRef, link: ScreenLink, key: str) -> Reply:
         url = self.url(make_token(self.core.secret, link))
         until = clock_time(link.expires, self.core.zone_known(place))
         body = self.core.t(lang, key, id=link.target, url=url, until=until)
-        revoke = self.core.t(lang, "screen.revoke_hint", usage=self.core.t(lang, usage))
+        command = "/debate screen revoke:yes" if link.kind == "debate" else f"/poll screen id:{link.target} revoke:yes"
+        revoke = self.core.t(lang, "screen.revoke_hint", command=command)
         return Reply(Card("notice", body=f"{body}\n{revoke}"))
 
     async def _revoke(self, req: Request, kind: str, target: int, place: ChannelRef, lang: str, what: str,
