@@ -1,5 +1,5 @@
 """The classroom screen's routes: `GET /screen/{token}` (the page) and `GET /screen/{token}/events`
-(its event stream). Only GET (and HEAD) are routed; any other method is a 405.
+(its event stream). Only GET (and HEAD for the page) is routed; any other method is a 405.
 
 Each request checks its token (signature in constant time, expiry, and the generation a
 revocation counted up): a link that grants nothing gets a plain 403 page in the language of the
@@ -27,7 +27,7 @@ class ScreenSite:
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/screen/{token}", self.page)
-        app.router.add_get("/screen/{token}/events", self.events)
+        app.router.add_get("/screen/{token}/events", self.events, allow_head=False)  # a stream has no head
         app.on_shutdown.append(self._close)
 
     async def _close(self, app: web.Application) -> None:

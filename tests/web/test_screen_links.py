@@ -79,6 +79,8 @@ async def test_the_page_sends_strict_headers_and_answers_only_get(bot, http):
     for method in ("POST", "PUT", "DELETE"):
         async with http.request(method, url) as response:
             assert response.status == 405
+    async with http.head(url + "/events") as response:
+        assert response.status == 405
 
 
 async def test_an_expired_link_is_refused_in_the_channels_language(bot, http):
