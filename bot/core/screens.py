@@ -7,9 +7,8 @@ are (`link_base`, None when the process serves none) and the generation of each 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.cards import Card, Reply
 from bot.core.errors import RuleError
@@ -27,7 +26,7 @@ class ScreenService:
     def __init__(self, core: Core, link_base: Callable[[], str] | None = None) -> None:
         self.core = core
         self.link_base = link_base
-        self._generations: dict[tuple[str, int], tuple[int, float]] = {}  # -> (generation, read at)
+        self._generations: dict[tuple[str, int], tuple[int, datetime]] = {}  # -> (generation, read at)
         core.route("debate", "screen", self.cmd_debate_screen)
         core.route("poll", "screen", self.cmd_poll_screen)
 
@@ -36,16 +35,12 @@ class ScreenService:
     async def generation(self, kind: str, target: int) -> int:
         """The generation a link of (kind, target) must carry to be valid now."""
         known = self._generations.get((kind, target))
-        if known is not None and time.monotonic() - known[1] < GENERATION_SECONDS:
+        now = self.core.clock.now()
+        if known is not None and (now - known[1]).total_seconds() < GENERATION_SECONDS:
             return known[0]
         value = await self.core.store.screens.link_generation(kind, target)
-        self._generations[(kind, target)] = (value, time.monotonic())
+        self._generations[(kind, target)] = (value, now)
         return value
-
-    def known_generation(self, kind: str, target: int) -> int | None:
-        """`generation` as last read, without I/O (None: never read)."""
-        known = self._generations.get((kind, target))
-        return known[0] if known is not None else None
 
     def url(self, token: str) -> str:
         if self.link_base is None:
@@ -99,7 +94,7 @@ class ScreenService:
                       debate_id: int | None) -> Reply:
         now = self.core.clock.now()
         value = await self.core.store.screens.revoke_links(kind, target, now)
-        self._generations[(kind, target)] = (value, time.monotonic())
+        self._generations[(kind, target)] = (value, now)
         await self.core.audit(AuditEntry(platform=place.platform, workspace=place.workspace, at=now,
                                          actor=req.actor.user_id, action="screen.revoke", target=what,
                                          debate_id=debate_id))

@@ -6,7 +6,8 @@ and wakes the pages' streams; each stream then sends that version, encoded once 
 So however fast votes come, a page gets at most one event a tick, a page that fell behind skips
 straight to the newest version, and 500 pages cost one view per change, not a store query each.
 The store is read only for what is not in memory: an ended debate (once), one another process
-runs (until this one follows it), and the generation of the links (see `ScreenService.generation`).
+runs (until this one follows it), the generation of the links (see `ScreenService.generation`),
+and on a shared store (several processes) the open stage's ballots, once a tick per debate.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from bot.core.model import Debate
+from bot.core import engine
+from bot.core.model import Choice, Debate
 from bot.core.poll_model import Poll
 from bot.core.service import Core
 from bot.web.screen_state import View, debate_view, poll_view, public
@@ -135,11 +137,22 @@ class ScreenHub:
         source = await self._source(board)
         if source is None:
             return
-        board.publish(debate_view(self.core, source) if isinstance(source, Debate) else poll_view(self.core, source))
+        if isinstance(source, Debate):
+            board.publish(debate_view(self.core, source, await self._counted(source)))
+        else:
+            board.publish(poll_view(self.core, source))
         generation = await self.core.screens.generation(board.kind, board.target)
         if generation != board.generation:
             board.generation = generation
             board.wake()  # streams of older links end
+
+    async def _counted(self, d: Debate) -> dict[str, Choice] | None:
+        """On a shared store, the open stage's ballots of every process: one query a tick for the
+        board, whatever the number of pages (alone on the store, this process's memory has them all)."""
+        if not self.core.store.shared or not d.running:
+            return None
+        stage = engine.open_stage(d, self.core.library.formats[d.format_id])
+        return await self.core.store.stage_votes(d.id, stage) if stage is not None else None
 
     async def _source(self, board: Board) -> Debate | Poll | None:
         """The debate or poll as the core holds it; what the store holds when the core does not."""

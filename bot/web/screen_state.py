@@ -8,10 +8,11 @@ debaters, never who voted or how, and in an anonymous debate no name of anyone b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.core import debate_cards, engine, poll_cards
-from bot.core.model import Debate, DebateState, PhaseKind, Role
+from bot.core.model import Choice, Debate, DebateState, PhaseKind, Role
 from bot.core.poll_model import Poll
 from bot.core.service import Core
 from bot.core.voting import shares, signed_points
@@ -27,7 +28,9 @@ def epoch_ms(value) -> int | None:
     return int(value.timestamp() * 1000) if value is not None else None
 
 
-def debate_view(core: Core, d: Debate) -> View:
+def debate_view(core: Core, d: Debate, counted: Mapping[str, Choice] | None = None) -> View:
+    """`counted`: the open stage's ballots as the store holds them (several processes take
+    ballots on a shared store); None: as this process holds them."""
     lang = d.language
     t = core.t
     fmt = core.library.formats[d.format_id]
@@ -53,7 +56,7 @@ def debate_view(core: Core, d: Debate) -> View:
         "result": _result(core, d) if ended else None,
     }
     if stage is not None:
-        counts = count_ballots(d.votes[stage])
+        counts = count_ballots(d.votes[stage] if counted is None else counted)
         turnout = sum(counts.values())
         view["vote"] = {
             "title": t(lang, f"tally.title.{stage.value}", id=d.id),
