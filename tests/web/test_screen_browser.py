@@ -169,3 +169,13 @@ async def test_the_page_speaks_the_channels_language(browser, bot):
     await expect(page.locator("html")).to_have_attribute("lang", "ja")
     await expect(page.locator("#phase")).to_have_text("フェーズ 1/4: 事前投票")
     await expect(page.locator("#turnout")).to_have_text("0 票")
+
+
+async def test_the_page_fits_a_phone(browser, bot):
+    await bot.type("teacher: /debate start format:quick")
+    page = await browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    await page.clock.set_fixed_time(bot.clock.now())
+    await page.goto(await bot.link())
+    await expect(page.locator("#countdown")).to_have_text("2:00")
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    await expect(page.locator(".qr")).to_be_hidden()  # the phone is where the link already is
