@@ -107,7 +107,7 @@ async def test_a_revoked_link_is_refused_and_its_open_stream_told(bot, http):
         rest = (await stream.content.read()).decode()  # the stream ends after telling the page
     assert "event: gone" in rest
     status, body = await get(http, old)
-    assert status == 403 and "A moderator has revoked this link." in body
+    assert status == 403 and "A moderator has revoked this link;" in body
     assert (await get(http, await bot.link()))[0] == 200  # a link made after works
 
 
