@@ -15,7 +15,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --extra dev --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
 
-.PHONY: run reset test demo bench lint pictures lock clean
+.PHONY: run reset test demo bench lint pictures lock clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,17 @@ run: $(STAMP)
 reset: $(STAMP)
 	$(PY) -m bot.reset
 
-test: $(STAMP)
+# The browser tests (tests/web/test_screen_browser.py) and `make pictures` drive Debian's Chromium
+# through Playwright; Playwright never downloads a browser of its own. Root installs the package
+# (a CI runner, a container); anyone else is told the one command to run.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { if [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }; \
+		else echo "the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: $(STAMP) browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -50,7 +60,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-pictures: $(STAMP)
+pictures: $(STAMP) browser
 	$(PY) docs/pictures.py
 
 lint: $(STAMP)

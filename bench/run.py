@@ -8,7 +8,9 @@
 3. Tally edits under a 5,000 votes/s storm, through the real ports, against fakes that answer 429.
 4. RSS with 1,000 and 10,000 live debates (100 ballots each, one subprocess per size) and the
    restart time with 1,000 running debates.
-5. With a PostgreSQL server given (`BOT_BENCH_POSTGRES=postgresql://…` or `--postgres`): the vote
+5. The classroom screen: 500 open pages during a 1,000-vote burst, against each page querying the
+   store itself (`bench/screen.py`).
+6. With a PostgreSQL server given (`BOT_BENCH_POSTGRES=postgresql://…` or `--postgres`): the vote
    path on PostgreSQL with one process and with three, against the naive path and a raw asyncpg
    `executemany`, and deadlines fired a second across three processes (`bench/postgres.py`).
 
@@ -289,7 +291,7 @@ def main() -> None:
     parser.add_argument("--pg-deadlines", type=int, default=300, help="debates falling due at once, PostgreSQL section")
     parser.add_argument("--pg-lead", type=float, default=15.0,
                         help="seconds from starting those debates to their first deadline (time to start the processes)")
-    parser.add_argument("--skip", action="append", default=[], choices=("votes", "platform", "memory", "postgres"))
+    parser.add_argument("--skip", action="append", default=[], choices=("votes", "platform", "memory", "screen", "postgres"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     header = f"debate-bot bench — {machine()}"
@@ -304,6 +306,10 @@ def main() -> None:
             rows += asyncio.run(platform_rows(folder, args, notes))
         if "memory" not in args.skip:
             rows += memory_rows(folder, args, notes)
+        if "screen" not in args.skip:
+            from bench.screen import screen_rows
+
+            rows += asyncio.run(screen_rows(folder))
         if "postgres" in args.skip:
             pass
         elif args.postgres:

@@ -28,6 +28,8 @@ from bot.storage.errors import StoreError
 from bot.web.health import Health, platform_checks
 from bot.web.listener import WebListener, WebListenerError
 from bot.web.metrics import PrometheusMetrics
+from bot.web.screen_page import ScreenPages
+from bot.web.screen_site import ScreenSite
 
 log = logging.getLogger("bot")
 OPERATOR_LANGUAGE = "en"  # the lines the bot prints for whoever runs it
@@ -38,21 +40,18 @@ OPERATOR_LANGUAGE = "en"  # the lines the bot prints for whoever runs it
 STOP_SECONDS = 8.0
 
 
-def make_web(settings: Settings) -> WebListener | None:
-    """The bot's own listener when BOT_WEB_PORT is set (not started: routes go on it first)."""
-    if settings.bot_web_port is None:
-        return None
+def web_listener(settings: Settings) -> WebListener:
+    """The bot's own listener, not started yet: the core hands out links to it (the classroom
+    screen), and Slack's HTTP routes go on it first when SLACK_PORT is not set."""
     return WebListener(settings.bot_web_host, settings.bot_web_port, settings.bot_public_url)
 
 
-async def start_web(settings: Settings, core: Core, metrics: PrometheusMetrics | None,
-                    listener: WebListener | None = None) -> WebListener | None:
-    """Start the bot's own listener (GET /healthz, GET /metrics, and Slack's routes when Slack put
-    them on it) when BOT_WEB_PORT is set; say where in one line."""
-    listener = listener or make_web(settings)
-    if listener is None:
-        return None
+async def start_web(settings: Settings, core: Core, listener: WebListener,
+                    metrics: PrometheusMetrics | None = None) -> WebListener:
+    """Start the bot's own listener (the classroom screen, GET /healthz, GET /metrics, and Slack's
+    routes when Slack put them on it); say where in one line."""
     Health(core.store, platform_checks(core.ports), stopping=lambda: core.stopping).mount(listener.app)
+    ScreenSite(core, pages=ScreenPages(settings.bot_prompts / "screen", core.catalog)).mount(listener.app)
     if metrics is not None:
         metrics.watch(core.open_counts, core.writers)
         metrics.mount(listener.app)
@@ -105,21 +104,23 @@ async def run(settings: Settings, name: str = "") -> int:
     assert main_task is not None
     stop = GracefulStop(main_task)
     secret = load_secret(settings)
-    metrics = PrometheusMetrics() if settings.bot_web_port is not None else None
+    metrics = PrometheusMetrics()
     platforms = settings.platforms
     if platforms == ["console"]:
         catalog = Catalog.load(settings.bot_prompts / "locales")
         print(catalog.t("en", "console.starting", database=describe(settings.bot_database)), flush=True)
         clock = SystemClock()
+        listener = web_listener(settings)
         core = await build_core(settings.bot_database, {}, clock=clock, secret=secret,
-                                prompts=settings.bot_prompts, timezone=settings.timezone, metrics=metrics)
+                                prompts=settings.bot_prompts, timezone=settings.timezone, metrics=metrics,
+                                screen_url=lambda: listener.public_url)
         stop.core = core
         # out None: the port prints to sys.stdout as it is then (above the prompt on a terminal)
         port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
         core.ports["console"] = port
         terminal = sys.stdin.isatty() and sys.stdout.isatty()
         try:
-            web = await start_web(settings, core, metrics)
+            web = await start_web(settings, core, listener, metrics)
         except WebListenerError:
             await core.stop()
             raise
@@ -128,20 +129,21 @@ async def run(settings: Settings, name: str = "") -> int:
         finally:
             await stop_web(web)
         return 0
+    listener = web_listener(settings)
     core = await build_core(settings.bot_database, {}, secret=secret, prompts=settings.bot_prompts,
-                            timezone=settings.timezone, metrics=metrics)
+                            timezone=settings.timezone, metrics=metrics, screen_url=lambda: listener.public_url)
     stop.core = core
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
-    web = make_web(settings)
+    web: WebListener | None = None
     try:
         for name in platforms:
-            # Slack's HTTP routes go on the shared listener when there is one (BOT_WEB_PORT)
-            extra = {"web": web} if name == "slack" else {}
+            # Slack's HTTP routes go on the shared listener unless SLACK_PORT gives them their own
+            extra = {"web": listener if settings.slack_port is None else None} if name == "slack" else {}
             runners.append(importlib.import_module(f"bot.adapters.{name}.runner").prepare(core, settings, **extra))
         await core.start()  # logs every platform in: a refused token or no network stops it here
-        web = await start_web(settings, core, metrics, web)
+        web = await start_web(settings, core, listener, metrics)
         tune_process()
     except BaseException:  # close the store (its thread keeps the process alive) so the process can exit
         for runner in runners:

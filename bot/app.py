@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, tzinfo
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from bot.core.library import PROMPTS_DIR, load_library
 from bot.core.moderation_service import ModerationService
 from bot.core.polls import PollService
 from bot.core.ports import ChatPort, Clock, Metrics, Store, SystemClock
+from bot.core.screens import ScreenService
 from bot.core.service import Core
 from bot.storage import open_store
 
@@ -25,9 +27,12 @@ async def build_core(
     prompts: Path = PROMPTS_DIR,
     timezone: tzinfo = UTC,
     metrics: Metrics | None = None,
+    screen_url: Callable[[], str] | None = None,
 ) -> Core:
     """Open the store (or take the one given) and wire every service; call `await core.start()`
-    once the ports are ready. `timezone` is where times are shown unless a channel chose its own."""
+    once the ports are ready. `timezone` is where times are shown unless a channel chose its own;
+    `screen_url` gives the base URL of the bot's web pages for the classroom screen's links (None:
+    this process serves none, and `/debate screen` says so)."""
     library = load_library(prompts)  # refuse a broken library before anything is opened
     catalog = Catalog.load(prompts / "locales")
     store = await open_store(database) if isinstance(database, str | Path) else database
@@ -44,5 +49,6 @@ async def build_core(
     core.debates = DebateService(core)
     core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)
+    core.screens = ScreenService(core, screen_url)
     core.stoppers += [core.audit_writer.stop, store.close]  # last: what the services wrote on the way out
     return core

@@ -24,6 +24,7 @@ class SettingsError(Exception):
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+WEB_PORT = 8000  # BOT_WEB_PORT unless set: the classroom screen and /healthz
 
 
 def _port_text(name: str, value: object, example: str) -> str:
@@ -46,9 +47,9 @@ class Settings(BaseSettings):
     bot_log_level: str = Field("WARNING", validation_alias="BOT_LOG_LEVEL")
     bot_timezone: str = Field("UTC", validation_alias="BOT_TIMEZONE")
 
-    # the bot's own web listener (GET /healthz); off unless BOT_WEB_PORT is set (0: any free port)
+    # the bot's own web listener (the classroom screen, GET /healthz), with every adapter; 0: any free port
     bot_web_host: str = Field("127.0.0.1", validation_alias="BOT_WEB_HOST")
-    bot_web_port: int | None = Field(None, validation_alias="BOT_WEB_PORT")
+    bot_web_port: int = Field(WEB_PORT, validation_alias="BOT_WEB_PORT")
     bot_public_url: str | None = Field(None, validation_alias="BOT_PUBLIC_URL")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN", repr=False)
@@ -59,7 +60,8 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN", repr=False)
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET", repr=False)
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN", repr=False)
-    slack_port: int = Field(3000, validation_alias="SLACK_PORT")
+    # Slack's HTTP routes on a listener of their own; unset: on the bot's web listener (BOT_WEB_PORT)
+    slack_port: int | None = Field(None, validation_alias="SLACK_PORT")
     slack_host: str = Field("127.0.0.1", validation_alias="SLACK_HOST")
     # the Web API's base URL: Slack's own unless set (GovSlack's https://slack-gov.com/api/, a proxy)
     slack_api_url: str | None = Field(None, validation_alias="SLACK_API_URL")
@@ -80,12 +82,12 @@ class Settings(BaseSettings):
     @field_validator("slack_port", mode="before")
     @classmethod
     def _check_port(cls, value: object) -> object:
-        return _port_text("SLACK_PORT", value, "3000")
+        return None if value is None else _port_text("SLACK_PORT", value, "3000")
 
     @field_validator("bot_web_port", mode="before")
     @classmethod
     def _check_web_port(cls, value: object) -> object:
-        return None if value is None else _port_text("BOT_WEB_PORT", value, "8000")
+        return _port_text("BOT_WEB_PORT", value, str(WEB_PORT))
 
     @field_validator("bot_log_level")
     @classmethod

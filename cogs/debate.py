@@ -12,6 +12,7 @@ from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
 from bot.core.commands import Command
 from bot.core.engine import MAX_EXTEND_SECONDS
+from bot.core.screen_tokens import MAX_HOURS
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
@@ -104,6 +105,15 @@ class Debates(commands.Cog):
     @timezone.autocomplete("zone")
     async def zone_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return options.zones(current)
+
+    @debate.command(name="screen", description=text("discord.cmd.debate_screen"))
+    @app_commands.describe(hours=text("discord.opt.screen_hours"), tally=text("discord.opt.screen_tally"),
+                           revoke=text("discord.opt.screen_revoke"))
+    @app_commands.choices(tally=options.fixed("tally"))
+    async def screen(self, interaction: discord.Interaction,
+                     hours: app_commands.Range[int, 1, MAX_HOURS] | None = None,
+                     tally: app_commands.Choice[str] | None = None, revoke: bool | None = None) -> None:
+        await self.run(interaction, "screen", hours=hours, tally=tally, revoke=revoke)
 
     @app_commands.command(name="speak", description=text("discord.cmd.speak"))
     @app_commands.describe(text=text("discord.opt.speech"))

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
 from bot.core.poll_model import MAX_OPTIONS
+from bot.core.screen_tokens import MAX_HOURS
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
@@ -66,6 +67,13 @@ class Polls(commands.Cog):
     @poll.command(name="list", description=text("discord.cmd.poll_list"))
     async def list(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "list", public=True)
+
+    @poll.command(name="screen", description=text("discord.cmd.poll_screen"))
+    @app_commands.describe(id=text("discord.opt.poll_id"), hours=text("discord.opt.screen_hours"),
+                           revoke=text("discord.opt.screen_revoke"))
+    async def screen(self, interaction: discord.Interaction, id: PollId,
+                     hours: app_commands.Range[int, 1, MAX_HOURS] | None = None, revoke: bool | None = None) -> None:
+        await self.run(interaction, "screen", id=id, hours=hours, revoke=revoke)
 
 
 async def setup(bot: DebateBot) -> None:

@@ -1,8 +1,11 @@
-"""`make pictures`: redraw the README's chart pictures in docs/ from the real bot.
+"""`make pictures`: redraw the README's pictures in docs/ from the real bot.
 
 The debate picture is the chart of `make demo`'s classroom debate on the default motion; the
-poll picture is a ranked poll run through the console adapter, decided in three rounds. Both
-run on a throw-away database and export folder; only the two PNG files are kept.
+poll picture is a ranked poll run through the console adapter, decided in three rounds. The
+classroom screen's two pictures are its page in Debian's Chromium (headless, through Playwright)
+at 1280x720, during a speech and after the result, of a debate driven through the console
+adapter on a fake clock. All run on a throw-away database and export folder; only the PNG files
+are kept.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from bot import demo
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.testing.clock import FakeClock
+from bot.web.listener import WebListener
+from bot.web.screen_site import ScreenSite
 
 DOCS = Path(__file__).resolve().parent
 
@@ -49,6 +54,57 @@ async def run_poll(export_dir: Path) -> Path:
     return export_dir / "poll-1.png"
 
 
+SPEECH = ("A realistic mask lets anyone walk past a camera as somebody else. Shops already check ID for "
+          "knives and spray paint; a mask that can fool a bank teller deserves the same care.")
+PRE = ["pro"] * 6 + ["con"] * 7 + ["undecided"] * 9
+POST = ["pro"] * 11 + ["con"] * 8 + ["undecided"] * 3
+
+
+async def run_screen(folder: Path) -> tuple[Path, Path]:
+    """The classroom screen during Pro's speech, and after the result."""
+    from playwright.async_api import async_playwright, expect  # a dev dependency, like the browser
+
+    clock = FakeClock()
+    listener = WebListener("127.0.0.1", 0)
+    core = await build_core(folder / "screen.db", {}, clock=clock, screen_url=lambda: listener.public_url)
+    out = io.StringIO()
+    port = ConsolePort(out, clock, core.catalog, folder)
+    core.ports["console"] = port
+    await core.start()
+    ScreenSite(core).mount(listener.app)
+    await listener.start()
+    app = ConsoleApp(core, port, frozenset({"teacher"}))
+    speaking, result = folder / "classroom-screen.png", folder / "classroom-screen-result.png"
+    try:
+        for line in ["teacher: /debate start format:quick", "aiko: /debate join side:pro", "ben: /debate join side:con",
+                     *(f"pupil{n:02d}: /vote {choice}" for n, choice in enumerate(PRE, 1)),
+                     "teacher: /debate next", f"aiko: /speak {SPEECH}",
+                     "pupil03: /ask Who would check the age of a buyer online?", "teacher: /mod approve id:1"]:
+            await app.handle_line(line)
+        clock.advance(75)
+        start = out.tell()
+        await app.handle_line("teacher: /debate screen")
+        out.seek(start)
+        url = next(word for word in out.read().split() if "/screen/" in word)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium")
+            page = await browser.new_page(viewport={"width": 1280, "height": 720})
+            await page.clock.set_fixed_time(clock.now())
+            await page.goto(url)
+            await expect(page.locator("#countdown")).to_have_text("1:45")
+            await page.screenshot(path=str(speaking))
+            for line in ["teacher: /debate next", "teacher: /debate next",
+                         *(f"pupil{n:02d}: /vote {choice}" for n, choice in enumerate(POST, 1)), "teacher: /debate next"]:
+                await app.handle_line(line)
+            await expect(page.locator("#result")).to_be_visible()
+            await page.screenshot(path=str(result))
+            await browser.close()
+    finally:
+        await listener.stop()
+        await core.stop()
+    return speaking, result
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         debates, polls = Path(tmp) / "debate", Path(tmp) / "poll"
@@ -56,7 +112,10 @@ def main() -> int:
             asyncio.run(demo.run(debates))
         shutil.copyfile(debates / "debate-1.png", DOCS / "results-chart.png")
         shutil.copyfile(asyncio.run(run_poll(polls)), DOCS / "poll-ranked-chart.png")
-    print("wrote docs/results-chart.png and docs/poll-ranked-chart.png")
+        for shot in asyncio.run(run_screen(Path(tmp))):
+            shutil.copyfile(shot, DOCS / shot.name)
+    print("wrote docs/results-chart.png, docs/poll-ranked-chart.png, docs/classroom-screen.png and "
+          "docs/classroom-screen-result.png")
     return 0
 
 

@@ -23,8 +23,9 @@ def _clean_env(monkeypatch):
                  "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_MODERATORS",
                  "BOT_DATABASE", "BOT_EXPORT_DIR", "BOT_MODERATORS", "BOT_SECRET", "BOT_PROMPTS",
                  "BOT_LOG_LEVEL", "BOT_TIMEZONE", "SLACK_PORT", "SLACK_HOST", "SLACK_CLIENT_ID",
-                 "SLACK_CLIENT_SECRET", "SLACK_INSTALL_URL_BASE"):
+                 "SLACK_CLIENT_SECRET", "SLACK_INSTALL_URL_BASE", "SLACK_API_URL", "BOT_WEB_HOST", "BOT_PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_WEB_PORT", "0")  # the bot's web listener starts with every adapter: on any free port
 
 
 _postgres_skipped: list[str] = []  # why the PostgreSQL tests were skipped, for the one summary line

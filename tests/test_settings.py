@@ -138,7 +138,7 @@ def test_an_empty_value_is_the_default(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("DISCORD_GUILD_ID=      # a comment\nBOT_PROMPTS=\nSLACK_PORT=\nBOT_TIMEZONE=\n", encoding="utf-8")
     s = Settings(_env_file=env)
-    assert (s.discord_guild_id, s.bot_prompts, s.slack_port, s.timezone) == (None, PROMPTS_DIR, 3000, ZoneInfo("UTC"))
+    assert (s.discord_guild_id, s.bot_prompts, s.slack_port, s.timezone) == (None, PROMPTS_DIR, None, ZoneInfo("UTC"))
 
 
 @pytest.mark.parametrize(("values", "line"), [
@@ -170,3 +170,14 @@ def test_load_settings_turns_a_refusal_into_one_settings_error(monkeypatch) -> N
     assert str(refused.value) == ("BOT_TIMEZONE=Mars/Olympus is not a time zone: write a name like Asia/Tokyo, "
                                   "Europe/London or UTC; SLACK_PORT=x is not a port number: write one from 0 "
                                   "(any free port) to 65535, like 3000")
+
+
+def test_the_web_listener_has_a_documented_default_port(monkeypatch):
+    """The bot's web listener (the classroom screen, /healthz) starts with every adapter: on 8000
+    unless BOT_WEB_PORT says otherwise (0: any free port)."""
+    from bot.settings import Settings
+
+    monkeypatch.delenv("BOT_WEB_PORT", raising=False)
+    assert Settings(_env_file=None).bot_web_port == 8000
+    monkeypatch.setenv("BOT_WEB_PORT", "0")
+    assert Settings(_env_file=None).bot_web_port == 0

@@ -44,6 +44,12 @@ OPTION_TEXT: dict[tuple[str, str | None, str], str] = {
     ("mod", "log", "limit"): "log_limit",
     ("mod", "logchannel", "channel"): "log_channel",
     ("mod", "logchannel", "off"): "log_off",
+    ("debate", "screen", "hours"): "screen_hours",
+    ("debate", "screen", "revoke"): "screen_revoke",
+    ("debate", "screen", "tally"): "screen_tally",
+    ("poll", "screen", "id"): "poll_id",
+    ("poll", "screen", "hours"): "screen_hours",
+    ("poll", "screen", "revoke"): "screen_revoke",
 }
 TEXT_OPTION = {"speak": "speech", "ask": "question"}  # the free text of these commands
 VARIADIC_OPTION: dict[tuple[str, str | None], str] = {("poll", "vote"): "poll_choices"}  # the bare words of these

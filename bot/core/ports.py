@@ -228,6 +228,18 @@ class InstallationStorage(Protocol):
         ...
 
 
+class ScreenStorage(Protocol):
+    """The generation of each debate's and poll's classroom-screen links (`bot.core.screen_tokens`)."""
+
+    async def link_generation(self, kind: str, target: int) -> int:
+        """0 until the links of (kind, target) were first revoked."""
+        ...
+
+    async def revoke_links(self, kind: str, target: int, at: datetime) -> int:
+        """Count the generation up (every older link stops working); returns the new one."""
+        ...
+
+
 class Store(Protocol):
     """The single source of truth: everything the services keep, on one engine (SQLite or
     PostgreSQL). Nothing here names an engine; `bot/app.py` picks the implementation."""
@@ -235,6 +247,7 @@ class Store(Protocol):
     polls: PollStorage
     moderation: ModerationStorage
     installations: InstallationStorage
+    screens: ScreenStorage
     shared: bool  # other processes use this store too: count from it, and follow their changes
     # `write_votes` leaves out ballots cast against an older version of their debate; a shared
     # store without it has the debate read again before every ballot

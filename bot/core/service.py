@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the services import this module
     from bot.core.debates import DebateService
     from bot.core.moderation_service import ModerationService
     from bot.core.polls import PollService
+    from bot.core.screens import ScreenService
 
 log = logging.getLogger(__name__)
 Handler = Callable[["Request"], Awaitable[list[Reply]]]
@@ -97,6 +98,7 @@ class Core:
     debates: DebateService
     polls: PollService
     moderation: ModerationService
+    screens: ScreenService
 
     def __init__(
         self,

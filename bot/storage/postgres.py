@@ -43,6 +43,7 @@ from bot.core.ports import (
     InstallationStorage,
     ModerationStorage,
     PollStorage,
+    ScreenStorage,
     StaleDebate,
 )
 from bot.core.writer import GroupCommitWriter
@@ -221,6 +222,7 @@ class PostgresStore:
         from bot.storage.postgres_installs import PgInstallStore  # these build on this module
         from bot.storage.postgres_moderation import PgModerationStore
         from bot.storage.postgres_polls import PgPollStore
+        from bot.storage.postgres_screens import PgScreenStore
 
         self.pool = pool
         self.shared = True  # several processes may use one database: the services follow each other
@@ -229,6 +231,7 @@ class PostgresStore:
         self.polls: PollStorage = PgPollStore(self)
         self.moderation: ModerationStorage = PgModerationStore(self)
         self.installations: InstallationStorage = PgInstallStore(self)
+        self.screens: ScreenStorage = PgScreenStore(self)
         self._claims = 0
 
     @classmethod

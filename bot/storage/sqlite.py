@@ -40,6 +40,7 @@ from bot.core.ports import (
     InstallationStorage,
     ModerationStorage,
     PollStorage,
+    ScreenStorage,
     StaleDebate,
 )
 from bot.core.writer import GroupCommitWriter
@@ -360,6 +361,7 @@ class SqliteStore:
         from bot.storage.install_store import InstallStore  # these build on this module
         from bot.storage.moderation_store import ModerationStore
         from bot.storage.poll_store import PollStore
+        from bot.storage.screen_store import ScreenStore
 
         self.db = db
         self.lock = StoreLock()
@@ -367,6 +369,7 @@ class SqliteStore:
         self.polls: PollStorage = PollStore(self)
         self.moderation: ModerationStorage = ModerationStore(self)
         self.installations: InstallationStorage = InstallStore(self)
+        self.screens: ScreenStorage = ScreenStore(self)
         self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
         self._drains_waiting = 0
         self._claims = 0

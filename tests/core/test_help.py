@@ -21,7 +21,8 @@ async def test_help_for_one_command_lists_its_options_and_an_example(core, line)
     text = shown(card)
     assert card.title == "/poll: options and an example"
     assert [f.name.split()[:2] for f in card.fields] == [["/poll", sub] for sub in
-                                                          ("create", "vote", "withdraw", "close", "results", "list")]
+                                                          ("create", "vote", "withdraw", "close", "results", "list",
+                                                                     "screen")]
     create = card.fields[0].value.splitlines()
     assert create[0] == "Create a poll in this channel (moderators)"
     assert "• question, required: The question" in create

@@ -1,7 +1,8 @@
 """Start Slack from the settings: Socket Mode with SLACK_APP_TOKEN, else HTTP at /slack/events;
 with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, many workspaces (bot.adapters.slack.oauth) and the
-install pages /slack/install and /slack/oauth_redirect beside it. With BOT_WEB_PORT set, these
-routes are served on the bot's shared web listener and SLACK_HOST/SLACK_PORT are not used.
+install pages /slack/install and /slack/oauth_redirect beside it. Given the bot's shared web
+listener (`python -m bot` passes it unless SLACK_PORT is set), these routes are served there;
+else on a listener of their own, SLACK_HOST:SLACK_PORT (3000 when unset).
 
 `prepare(core, settings)` registers the SlackPort on `core.ports["slack"]` at once and returns
 the coroutine that runs Slack; `python -m bot` gathers it with the other platforms' runners.
@@ -38,6 +39,7 @@ from bot.web.listener import WebListener
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+DEFAULT_PORT = 3000  # a listener of its own, when `prepare` is given no shared one
 OPERATOR_LANGUAGE = "en"
 
 
@@ -96,7 +98,8 @@ def prepare(core: Core, settings: Settings, web: WebListener | None = None) -> C
     if web is not None:
         mount(app, web.app, core)
         return serve_on(web, lambda url: announce("slack.listening", url=url))
-    return serve_http(app, settings.slack_host, settings.slack_port,
+    port_number = DEFAULT_PORT if settings.slack_port is None else settings.slack_port
+    return serve_http(app, settings.slack_host, port_number,
                       lambda url: announce("slack.listening", url=url), core=core)
 
 
