@@ -6,6 +6,7 @@ import secrets
 from datetime import UTC, tzinfo
 from pathlib import Path
 
+from bot.core.claim_service import ClaimService
 from bot.core.debates import DebateService
 from bot.core.i18n import Catalog
 from bot.core.library import PROMPTS_DIR, load_library
@@ -42,5 +43,6 @@ async def build_core(
     core.debates = DebateService(core)
     core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)
+    core.claims = ClaimService(core)
     core.stoppers += [core.audit_writer.stop, store.close]  # last: what the services wrote on the way out
     return core

@@ -370,6 +370,8 @@ class ModerationService:
         """
         d = target if isinstance(target, Debate) else None
         scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
+        if isinstance(target, Discussion):  # a claim in a discussion thread: its removals and slow mode
+            scope = target.scope
         if action == "join":
             if d is not None and scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)

@@ -27,6 +27,7 @@ from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
 
 if TYPE_CHECKING:  # the services import this module
+    from bot.core.claim_service import ClaimService
     from bot.core.debates import DebateService
     from bot.core.moderation_service import ModerationService
     from bot.core.polls import PollService
@@ -95,6 +96,7 @@ class Core:
     debates: DebateService
     polls: PollService
     moderation: ModerationService
+    claims: ClaimService
 
     def __init__(
         self,

@@ -38,7 +38,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, ClaimStorage, ModerationStorage, PollStorage, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
@@ -209,7 +209,8 @@ class PostgresStore:
     """The store on PostgreSQL. Open it with `await PostgresStore.open("postgresql://…")`."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
-        from bot.storage.postgres_moderation import PgModerationStore  # both build on this module
+        from bot.storage.postgres_claims import PgClaimStore  # these build on this module
+        from bot.storage.postgres_moderation import PgModerationStore
         from bot.storage.postgres_polls import PgPollStore
 
         self.pool = pool
@@ -218,6 +219,7 @@ class PostgresStore:
         # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
         self.polls: PollStorage = PgPollStore(self)
         self.moderation: ModerationStorage = PgModerationStore(self)
+        self.claims: ClaimStorage = PgClaimStore(self)
         self._claims = 0
 
     @classmethod

@@ -35,7 +35,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, ModerationStorage, PollStorage, StaleDebate
+from bot.core.ports import CHANNEL_GENERATION, ClaimStorage, ModerationStorage, PollStorage, StaleDebate
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 
@@ -348,7 +348,8 @@ class SqliteStore:
     versioned_ballots = False  # ballots are stored whatever the debate's version
 
     def __init__(self, db: aiosqlite.Connection) -> None:
-        from bot.storage.moderation_store import ModerationStore  # both build on this module
+        from bot.storage.claim_store import ClaimStore  # these build on this module
+        from bot.storage.moderation_store import ModerationStore
         from bot.storage.poll_store import PollStore
 
         self.db = db
@@ -356,6 +357,7 @@ class SqliteStore:
         # typed as the ports: the `Store` protocol declares them as attributes, which are invariant
         self.polls: PollStorage = PollStore(self)
         self.moderation: ModerationStorage = ModerationStore(self)
+        self.claims: ClaimStorage = ClaimStore(self)
         self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
         self._drains_waiting = 0
         self._claims = 0
