@@ -38,7 +38,13 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.ports import CHANNEL_GENERATION, ClaimStorage, ModerationStorage, PollStorage, StaleDebate
+from bot.core.ports import (
+    CHANNEL_GENERATION,
+    ClaimStorage,
+    ModerationStorage,
+    PollStorage,
+    StaleDebate,
+)
 from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
