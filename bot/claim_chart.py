@@ -22,6 +22,7 @@ MAX_NODES = 24
 BOX_W, BOX_H = 300, 150  # pixels
 GAP_X, GAP_Y = 40, 70
 MARGIN = 40
+MIN_WIDTH = 800  # a narrow tree is centred on a picture no narrower, so a phone shows it at a readable size
 TEXT_COLUMNS, TEXT_LINES = 30, 3
 BUS = "#777777"  # the lines joining siblings; each drop to a claim takes the claim's colour
 COLOURS = {"pro": PRO, "con": CON, "thesis": UNDECIDED}
@@ -45,7 +46,7 @@ def size_of(nodes: Sequence[Node]) -> tuple[int, int]:
     places = _places(nodes)
     columns = max(x for x, _ in places.values()) + 1
     rows = max(d for _, d in places.values()) + 1
-    return (int(columns * (BOX_W + GAP_X) - GAP_X + 2 * MARGIN),
+    return (max(MIN_WIDTH, int(columns * (BOX_W + GAP_X) - GAP_X + 2 * MARGIN)),
             int(rows * (BOX_H + GAP_Y) - GAP_Y + 2 * MARGIN + 40))
 
 
@@ -62,10 +63,12 @@ def draw_map(path: Path, nodes: Sequence[Node], note: str = "") -> None:
     places = _places(nodes)
     width, height = size_of(nodes)
     by_id = {n.id: n for n in nodes}
+    content = (max(x for x, _ in places.values()) + 1) * (BOX_W + GAP_X) - GAP_X
+    left = (width - content) / 2
 
     def centre(i: int) -> tuple[float, float]:
         x, depth = places[i]
-        return (MARGIN + x * (BOX_W + GAP_X) + BOX_W / 2, MARGIN + depth * (BOX_H + GAP_Y) + BOX_H / 2)
+        return (left + x * (BOX_W + GAP_X) + BOX_W / 2, MARGIN + depth * (BOX_H + GAP_Y) + BOX_H / 2)
 
     with _figure(path, (width, height)) as fig:
         ax = fig.add_axes((0, 0, 1, 1))
