@@ -53,8 +53,8 @@ def impact_text(core: Core, lang: str, i: Impact, shown: bool) -> str:
 def posted(core: Core, lang: str, c: Claim) -> Card:
     """A claim where it is posted: its text, its side and parent, and the rating buttons."""
     buttons = tuple(Button(rate_button(c.id, v), str(v)) for v in range(MIN_IMPACT, MAX_IMPACT + 1))
-    return Card("speech", title=core.t(lang, "claim.posted_title", id=c.id, side=side_name(core, lang, c.side),
-                                       on=on_what(core, lang, c.parent_id)),
+    return Card("claim", title=core.t(lang, "claim.posted_title", id=c.id, side=side_name(core, lang, c.side),
+                                       on=on_what(core, lang, c.parent_id), author=c.author_name),
                 body=c.text, author=c.author_name, side=c.side, user_text=True, buttons=buttons,
                 footer=core.t(lang, "claim.posted_footer", id=c.id))
 

@@ -50,8 +50,8 @@ async def test_claims_and_answers_are_posted_with_rating_buttons(core, chat):
     posts = claim_posts(chat)
     assert [p.channel for p in posts] == [space] * 3
     assert [b.custom_id for b in posts[0].card.buttons] == [f"claim:1:rate:{v}" for v in range(5)]
-    assert posts[1].card.title == "Claim #2 · Con on #1" and posts[1].card.side == "con"
-    assert posts[0].card.title == "Claim #1 · Pro on the motion" and posts[0].card.user_text
+    assert posts[1].card.title == "Claim #2 · Con on #1 · Ben" and posts[1].card.side == "con"
+    assert posts[0].card.title == "Claim #1 · Pro on the motion · Amy" and posts[0].card.user_text
     stored = await core.store.claims.in_space("debate:1", "test", "w1")
     assert [(c.id, c.parent_id, c.side, c.author_id) for c in stored] == [
         (1, None, "pro", "amy"), (2, 1, "con", "ben"), (3, 2, "pro", "cat")]
