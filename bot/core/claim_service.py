@@ -149,10 +149,10 @@ class ClaimService:
 
     async def _add(self, req: Request, side: str) -> list[Reply]:
         assert side in SIDES
-        space = await self._here(req, open_only=True)
         text = self._text(req)
-        _, tree, _ = await self._map(space)
         try:
+            space = await self._here(req, open_only=True)
+            _, tree, _ = await self._map(space)
             parent = parent_of(tree, req.cmd.number("parent", None), req.cmd.spec.usage_key)
         except RuleError as exc:
             exc.handback = text
@@ -171,10 +171,10 @@ class ClaimService:
                                                  side=claim_cards.side_name(self.core, space.language, side))))]
 
     async def cmd_edit(self, req: Request) -> list[Reply]:
-        space = await self._here(req, open_only=True)
         text = self._text(req)
-        _, tree, ratings = await self._map(space)
         try:
+            space = await self._here(req, open_only=True)
+            _, tree, ratings = await self._map(space)
             c = await self._claim(req, space, tree)
             check_edit(tree, c, req.actor.user_id, bool(ratings.get(c.id)))
         except RuleError as exc:
