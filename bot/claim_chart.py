@@ -89,9 +89,11 @@ def draw_map(path: Path, nodes: Sequence[Node], note: str = "") -> None:
                                         edgecolor=COLOURS[n.side], linewidth=3, zorder=2))
             ax.text(cx - BOX_W / 2 + 12, cy - BOX_H / 2 + 10, _plain(n.heading), ha="left", va="top",
                     fontsize=15, fontweight="bold", color=INK, zorder=3)
-            ax.text(cx - BOX_W / 2 + 12, cy - BOX_H / 2 + 36, _plain(_wrap(n.detail, TEXT_COLUMNS + 4, 1)),
-                    ha="left", va="top", fontsize=12, color=INK, zorder=3)
-            ax.text(cx - BOX_W / 2 + 12, cy - BOX_H / 2 + 62, _plain(_wrap(n.text, TEXT_COLUMNS, TEXT_LINES)),
+            if n.detail:
+                ax.text(cx - BOX_W / 2 + 12, cy - BOX_H / 2 + 36, _plain(_wrap(n.detail, TEXT_COLUMNS + 4, 1)),
+                        ha="left", va="top", fontsize=12, color=INK, zorder=3)
+            top, lines = (62, TEXT_LINES) if n.detail else (40, TEXT_LINES + 1)
+            ax.text(cx - BOX_W / 2 + 12, cy - BOX_H / 2 + top, _plain(_wrap(n.text, TEXT_COLUMNS, lines)),
                     ha="left", va="top", fontsize=13, color=INK, zorder=3, linespacing=1.25)
         if note:
             ax.text(MARGIN, height - 14, _plain(note), ha="left", va="bottom", fontsize=13, color=INK)

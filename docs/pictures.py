@@ -1,8 +1,10 @@
 """`make pictures`: redraw the README's chart pictures in docs/ from the real bot.
 
 The debate picture is the chart of `make demo`'s classroom debate on the default motion; the
-poll picture is a ranked poll run through the console adapter, decided in three rounds. Both
-run on a throw-away database and export folder; only the two PNG files are kept.
+poll picture is a ranked poll run through the console adapter, decided in three rounds; the
+argument map picture is a class's claim tree on the default motion, built, rated and revealed
+through the console (docs/claims.md). All run on a throw-away database and export folder; only
+the PNG files are kept.
 """
 
 from __future__ import annotations
@@ -49,6 +51,44 @@ async def run_poll(export_dir: Path) -> Path:
     return export_dir / "poll-1.png"
 
 
+CLAIMS = [  # (who, parent or None, side, text)
+    ("aiko", None, "pro", "Masks let criminals pass as someone else at banks and shops."),
+    ("ben", 1, "con", "Face recognition already flags most silicone masks."),
+    ("chika", 2, "pro", "Not the cheap cameras most small shops use."),
+    ("dan", 1, "pro", "Victims of impersonation lose money and trust."),
+    ("emi", None, "con", "ID checks burden film crews and burn survivors who need masks."),
+    ("fumi", 5, "pro", "A studio licence could cover a whole crew at once."),
+    ("goro", None, "con", "Sellers abroad will not check, so buyers simply order online."),
+]
+# impact ratings per claim: one line of five pupils' ratings
+CLAIM_RATINGS = {1: (4, 3, 4, 3, 4), 2: (2, 1, 2, 2, 1), 3: (3, 2, 3), 4: (2, 3, 2), 5: (3, 3, 2, 4),
+                 6: (2, 1, 2), 7: (3, 2, 2, 3)}
+
+
+def claims_script() -> list[str]:
+    lines = ["teacher: /debate start format:classroom"]
+    for who, parent, side, text in CLAIMS:
+        lines.append(f"{who}: /claim {side}" + (f" parent:{parent}" if parent else "") + f" {text}")
+    for claim_id, ratings in CLAIM_RATINGS.items():
+        lines += [f"pupil{n}: /claim rate id:{claim_id} impact:{value}" for n, value in enumerate(ratings, 1)]
+    return [*lines, "teacher: /claim reveal", "teacher: /claim map"]
+
+
+async def run_claims(export_dir: Path) -> Path:
+    clock = FakeClock()
+    with tempfile.TemporaryDirectory() as tmp:
+        core = await build_core(Path(tmp) / "pictures.db", {}, clock=clock)
+        port = ConsolePort(io.StringIO(), clock, core.catalog, export_dir)
+        core.ports["console"] = port
+        await core.start()
+        app = ConsoleApp(core, port, frozenset({"teacher"}))
+        for line in claims_script():
+            clock.advance(30)  # within the claim rate limit (3 a minute) of every pupil
+            await app.handle_line(line)
+        await core.stop()
+    return export_dir / "debate-1-map.png"
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         debates, polls = Path(tmp) / "debate", Path(tmp) / "poll"
@@ -56,7 +96,8 @@ def main() -> int:
             asyncio.run(demo.run(debates))
         shutil.copyfile(debates / "debate-1.png", DOCS / "results-chart.png")
         shutil.copyfile(asyncio.run(run_poll(polls)), DOCS / "poll-ranked-chart.png")
-    print("wrote docs/results-chart.png and docs/poll-ranked-chart.png")
+        shutil.copyfile(asyncio.run(run_claims(Path(tmp) / "claims")), DOCS / "claim-map.png")
+    print("wrote docs/results-chart.png, docs/poll-ranked-chart.png and docs/claim-map.png")
     return 0
 
 
