@@ -174,6 +174,13 @@ async def test_moderation_applies_to_claims(core, chat, clock):
     assert "You are muted" in cards[0].body and "Muted words." in cards[0].body
     assert "You are muted" in body(await say(core, "ben", "/claim rate id:1 impact:2", channel=space))
     assert len(await core.store.claims.in_space("debate:1", "test", "w1")) == 3
+    await say(core, "ben", "/claim pro parent:99 Not a moderation matter.", channel=space)
+    await core.audit_writer.flush()
+    logged = [(e.action, e.target, e.reason) for e in await core.store.audit_entries("test", "w1", limit=50)
+              if e.action in ("refuse.claim", "filter.block")]
+    assert sorted(logged) == [("filter.block", "amy", "moderation.error.filtered"),
+                              ("refuse.claim", "amy", "moderation.error.rate_limited"),
+                              ("refuse.claim", "ben", "moderation.error.muted")]  # a bad parent is not logged
 
 
 async def test_a_long_map_pages_and_sorts_by_impact(core, chat, clock):
