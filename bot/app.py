@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, tzinfo
 from pathlib import Path
 
+from bot.core.claim_service import ClaimService
 from bot.core.debates import DebateService
 from bot.core.i18n import Catalog
 from bot.core.library import PROMPTS_DIR, load_library
@@ -50,5 +51,6 @@ async def build_core(
     core.moderation = ModerationService(core, prompts=prompts)
     core.polls = PollService(core)
     core.screens = ScreenService(core, screen_url)
+    core.claims = ClaimService(core)
     core.stoppers += [core.audit_writer.stop, store.close]  # last: what the services wrote on the way out
     return core

@@ -113,6 +113,13 @@ class Moderation(commands.Cog):
     async def discuss_close(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "discuss", "close")
 
+    @discuss.command(name="export", description=text("discord.cmd.discuss_export"))
+    @app_commands.describe(format=text("discord.opt.map_format"))
+    @app_commands.choices(format=options.fixed("map_export"))
+    async def discuss_export(self, interaction: discord.Interaction,
+                             format: app_commands.Choice[str] | None = None) -> None:
+        await self.bot.answer(interaction, convert.command("discuss", "export", format=format), public=True)
+
 
 async def setup(bot: DebateBot) -> None:
     await bot.add_cog(Moderation(bot))

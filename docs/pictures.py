@@ -1,11 +1,12 @@
 """`make pictures`: redraw the README's pictures in docs/ from the real bot.
 
 The debate picture is the chart of `make demo`'s classroom debate on the default motion; the
-poll picture is a ranked poll run through the console adapter, decided in three rounds. The
-classroom screen's two pictures are its page in Debian's Chromium (headless, through Playwright)
-at 1280x720, during a speech and after the result, of a debate driven through the console
-adapter on a fake clock. All run on a throw-away database and export folder; only the PNG files
-are kept.
+poll picture is a ranked poll run through the console adapter, decided in three rounds; the
+argument map picture is a class's claim tree on the default motion, built, rated and revealed
+through the console (docs/claims.md). The classroom screen's two pictures are its page in Debian's
+Chromium (headless, through Playwright) at 1280x720, during a speech and after the result, of a
+debate driven through the console adapter on a fake clock. All run on a throw-away database and
+export folder; only the PNG files are kept.
 """
 
 from __future__ import annotations
@@ -105,6 +106,44 @@ async def run_screen(folder: Path) -> tuple[Path, Path]:
     return speaking, result
 
 
+CLAIMS = [  # (who, parent or None, side, text)
+    ("aiko", None, "pro", "Masks let criminals pass as someone else at banks and shops."),
+    ("ben", 1, "con", "Face recognition already flags most silicone masks."),
+    ("chika", 2, "pro", "Not the cheap cameras most small shops use."),
+    ("dan", 1, "pro", "Victims of impersonation lose money and trust."),
+    ("emi", None, "con", "ID checks burden film crews and burn survivors who need masks."),
+    ("fumi", 5, "pro", "A studio licence could cover a whole crew at once."),
+    ("goro", None, "con", "Sellers abroad will not check, so buyers simply order online."),
+]
+# impact ratings per claim: one line of five pupils' ratings
+CLAIM_RATINGS = {1: (4, 3, 4, 3, 4), 2: (2, 1, 2, 2, 1), 3: (3, 2, 3), 4: (2, 3, 2), 5: (3, 3, 2, 4),
+                 6: (2, 1, 2), 7: (3, 2, 2, 3)}
+
+
+def claims_script() -> list[str]:
+    lines = ["teacher: /debate start format:classroom"]
+    for who, parent, side, text in CLAIMS:
+        lines.append(f"{who}: /claim {side}" + (f" parent:{parent}" if parent else "") + f" {text}")
+    for claim_id, ratings in CLAIM_RATINGS.items():
+        lines += [f"pupil{n}: /claim rate id:{claim_id} impact:{value}" for n, value in enumerate(ratings, 1)]
+    return [*lines, "teacher: /claim reveal", "teacher: /claim map"]
+
+
+async def run_claims(export_dir: Path) -> Path:
+    clock = FakeClock()
+    with tempfile.TemporaryDirectory() as tmp:
+        core = await build_core(Path(tmp) / "pictures.db", {}, clock=clock)
+        port = ConsolePort(io.StringIO(), clock, core.catalog, export_dir)
+        core.ports["console"] = port
+        await core.start()
+        app = ConsoleApp(core, port, frozenset({"teacher"}))
+        for line in claims_script():
+            clock.advance(30)  # within the claim rate limit (3 a minute) of every pupil
+            await app.handle_line(line)
+        await core.stop()
+    return export_dir / "debate-1-map.png"
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         debates, polls = Path(tmp) / "debate", Path(tmp) / "poll"
@@ -114,8 +153,9 @@ def main() -> int:
         shutil.copyfile(asyncio.run(run_poll(polls)), DOCS / "poll-ranked-chart.png")
         for shot in asyncio.run(run_screen(Path(tmp))):
             shutil.copyfile(shot, DOCS / shot.name)
-    print("wrote docs/results-chart.png, docs/poll-ranked-chart.png, docs/classroom-screen.png and "
-          "docs/classroom-screen-result.png")
+        shutil.copyfile(asyncio.run(run_claims(Path(tmp) / "claims")), DOCS / "claim-map.png")
+    print("wrote docs/results-chart.png, docs/poll-ranked-chart.png, docs/claim-map.png, "
+          "docs/classroom-screen.png and docs/classroom-screen-result.png")
     return 0
 
 

@@ -114,3 +114,32 @@ async def test_votes_are_refused_while_the_server_takes_no_connections_and_store
         await postgres.execute(postgres_server, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     assert "Your vote: Con" in (await say(core, "v2", "/vote con"))[0].body
     assert (await core.store.load_debate(d.id)).votes[Stage.PRE] == {"v1": "pro", "v2": "con"}
+
+
+async def test_an_argument_map_on_two_processes_and_over_a_restart(postgres_url, clock):
+    """Two processes on one database build and rate one map; a third, started later, shows it."""
+    first = await build_core(postgres_url, {"test": FakeChat()}, clock=clock, secret=b"s" * 32)
+    second = await build_core(postgres_url, {"test": FakeChat()}, clock=clock, secret=b"s" * 32)
+    for core in (first, second):
+        core.claims.charts = False
+        await core.start()
+    try:
+        await say(first, "teacher", "/debate start format:quick anonymous:yes")
+        space = next(iter(first.debates.debates.values())).space
+        assert "#1 (Pro)" in (await say(first, "amy", "/claim pro Masks fool cameras.", channel=space))[0].body
+        assert "#2 (Con)" in (await say(second, "ben", "/claim con parent:1 Cameras learn.", channel=space))[0].body
+        await say(first, "cat", "/claim rate id:1 impact:4", channel=space)
+        assert "changed from 4 to 2" in (await say(second, "cat", "/claim rate id:1 impact:2", channel=space))[0].body
+        [rater] = (await second.store.claims.ratings("debate:1", "test", "w1"))[1]
+        assert rater.startswith("h:")  # one keyed hash for cat, whichever process took the rating
+    finally:
+        for core in (first, second):
+            await core.stop()
+    third = await build_core(postgres_url, {"test": FakeChat()}, clock=clock, secret=b"s" * 32)
+    third.claims.charts = False
+    await third.start()
+    try:
+        mapped = (await say(third, "cat", "/claim map", channel=space))[0].body
+        assert "#1 Pro · Amy · impact 2.0 (1 rating)" in mapped and "#2 Con · Ben" in mapped
+    finally:
+        await third.stop()

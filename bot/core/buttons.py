@@ -3,6 +3,8 @@
 Button ids are plain strings that survive a restart: Discord persistent views and Slack action
 ids carry them, and both adapters turn a click back into a command with this module.
 
+Claims: `claim:<id>:rate:<n>` rates claim <id> with impact n (0–4).
+
 Polls: `poll:<id>:vote:<n>` (option n, from 1) sets a single-choice ballot and, in a multi or
 ranked poll, adds option n to the voter's ballot or takes it out again (ranked: appended as the
 next preference). `poll:<id>:withdraw` withdraws the ballot. `poll:<id>:rank` opens a modal or
@@ -48,6 +50,8 @@ def button_command(custom_id: str) -> tuple[Command, int] | None:
         return Command("poll", "vote", {"id": target, "toggle": "yes"}, (value,)), target
     if kind == "poll" and action == "withdraw" and value is None:
         return Command("poll", "withdraw", {"id": target}), target
+    if kind == "claim" and action == "rate" and value is not None and whole_number(value) is not None:
+        return Command("claim", "rate", {"id": target, "impact": int(value)}), target
     return None
 
 

@@ -33,7 +33,7 @@ class Attachment:
 class Card:
     """A message to post. `user_text` marks a body written by a user: it must never ping anyone."""
 
-    kind: str  # notice | speech | question | status | tally | result | error | list | poll | help
+    kind: str  # notice | speech | question | status | tally | result | error | list | poll | help | claim
     title: str = ""
     body: str = ""
     fields: tuple[Field, ...] = ()

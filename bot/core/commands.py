@@ -104,7 +104,8 @@ class ParseError(Exception):
 
 SIDES = ("pro", "con", "audience")
 CHOICES = ("pro", "con", "undecided")
-EXPORT_FORMATS = ("md", "json", "html")
+EXPORT_FORMATS = ("md", "json", "html", "argdown")
+MAP_FORMATS = ("md", "json", "html", "argdown")  # a discussion's export: its argument map
 FLAGGED = ("include", "exclude")
 LANGS = ("en", "ja")
 
@@ -173,6 +174,15 @@ _SPEC_LIST = [
     Spec("mod", "logchannel", {"channel": TEXT, "off": ("yes", "no")}, moderator=True),
     Spec("discuss", "start", {"topic": TEXT}, required=("topic",), moderator=True),
     Spec("discuss", "close", moderator=True),
+    Spec("discuss", "export", {"format": MAP_FORMATS}, positional=("format",)),
+    Spec("claim", "pro", {"parent": INT}, text=True, text_required=True),
+    Spec("claim", "con", {"parent": INT}, text=True, text_required=True),
+    Spec("claim", "edit", {"id": INT}, required=("id",), text=True, text_required=True),
+    Spec("claim", "remove", {"id": INT}, positional=("id",), required=("id",), moderator=True),
+    Spec("claim", "move", {"id": INT, "parent": INT}, required=("id", "parent"), moderator=True),
+    Spec("claim", "rate", {"id": INT, "impact": INT}, positional=("id", "impact"), required=("id", "impact")),
+    Spec("claim", "reveal", moderator=True),
+    Spec("claim", "map", {"id": INT, "depth": INT, "page": INT, "picture": ("yes", "no")}, positional=("id",)),
 ]
 
 SPECS: dict[tuple[str, str | None], Spec] = {(s.name, s.sub): s for s in _SPEC_LIST}

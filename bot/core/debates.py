@@ -445,7 +445,19 @@ class DebateService:
         result = self.result(d, exclude)
         chart = await export.debate_chart(self.core, d, result) if req.cmd.get("chart") != "no" else None
         card = debate_cards.result(self.core, d, result, final=not d.running, note=note, flagged=flagged)
+        card = await self._with_strongest_claims(d, card)
         return [Reply(replace(card, attachment=chart), private=False)]
+
+    async def _with_strongest_claims(self, d: Debate, card: Card) -> Card:
+        """An ended debate's result card names its strongest pro and con claim (issue #19)."""
+        claims = getattr(self.core, "claims", None)
+        if claims is None or d.running:
+            return card
+        try:
+            return replace(card, fields=(*card.fields, *await claims.result_fields(d)))
+        except Exception:
+            log.exception("could not add the strongest claims to the result of debate %s", d.id)
+            return card
 
     async def cmd_export(self, req: Request) -> list[Reply]:
         d = await self.latest(req)
@@ -453,13 +465,18 @@ class DebateService:
         await self.core.zone(d.space)  # read now: the export shows its times in the zone of the debate
         fmt = self.fmt(d)
         result = self.result(d)
+        claims = getattr(self.core, "claims", None)
+        argmap = await claims.debate_map(d) if claims is not None else None  # its argument map (issue #19)
+        if kind == "argdown" and claims is not None and argmap is not None:
+            return [claims.file_reply(argmap, kind, d.motion_title, f"debate-{d.id}")]
         if kind == "json":
-            data, mime = export.to_json(d, fmt, result).encode(), "application/json"
+            data, mime = export.to_json(d, fmt, result, argmap).encode(), "application/json"
         elif kind == "html":
             chart = await export.debate_chart(self.core, d, result)
-            data, mime = export.to_html(self.core, d, fmt, result, chart.data if chart else None).encode(), "text/html"
+            data = export.to_html(self.core, d, fmt, result, chart.data if chart else None, argmap).encode()
+            mime = "text/html"
         else:
-            data, mime = export.to_markdown(self.core, d, fmt, result).encode(), "text/markdown"
+            data, mime = export.to_markdown(self.core, d, fmt, result, argmap).encode(), "text/markdown"
         name = f"debate-{d.id}.{kind}"
         card = Card("notice", body=self.t(d.language, "debate.exported", id=d.id, format=kind),
                     attachment=Attachment(name, data, mime))
@@ -754,7 +771,7 @@ class DebateService:
         flagged = await self._flagged_count(d)
         port = self.core.port(d.space)
         chart = await export.debate_chart(self.core, d, result)
-        card = debate_cards.result(self.core, d, result, final=True, flagged=flagged)
+        card = await self._with_strongest_claims(d, debate_cards.result(self.core, d, result, final=True, flagged=flagged))
         await port.post(d.space, replace(card, attachment=chart))
         d.announced = d.phase_index + 1
         await self.core.store.save_debate(d)

@@ -5,6 +5,8 @@ The JSON layout (`debate-bot/debate`, version 2) is documented in the README and
 `docs/schemas/debate-v2.schema.json`; a change to it bumps `VERSION`. Version 2: a debate
 without a post-vote ballot has no winner (`result.winner` null, `result.reason` says why,
 `result.swing` null), and `result.indicative` marks a winner that stands on few voters.
+Version 3 (`docs/schemas/debate-v3.schema.json`): `claims`, the debate's argument map, nested
+as in `claim_export` (`docs/claims.md`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.core import debate_cards
+from bot.core import claim_export, debate_cards
 from bot.core.cards import Attachment
 from bot.core.model import Debate, Format, Stage
 from bot.core.timefmt import clock_time, duration
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SCHEMA = "debate-bot/debate"
-VERSION = 2
+VERSION = 3
 QUESTION_LIMIT = 500
 
 
@@ -51,7 +53,7 @@ def ballots(d: Debate) -> list[dict]:
     return out
 
 
-def to_dict(d: Debate, fmt: Format, r: Result) -> dict:
+def to_dict(d: Debate, fmt: Format, r: Result, argmap: claim_export.MapData | None = None) -> dict:
     return {
         "schema": SCHEMA,
         "version": VERSION,
@@ -88,11 +90,12 @@ def to_dict(d: Debate, fmt: Format, r: Result) -> dict:
             "post_share": {k: round(v, 2) for k, v in r.post_share.items()},
             "turnout": r.turnout,
         },
+        "claims": claim_export.nested(argmap) if argmap is not None else [],
     }
 
 
-def to_json(d: Debate, fmt: Format, r: Result) -> str:
-    return json.dumps(to_dict(d, fmt, r), ensure_ascii=False, indent=2)
+def to_json(d: Debate, fmt: Format, r: Result, argmap: claim_export.MapData | None = None) -> str:
+    return json.dumps(to_dict(d, fmt, r, argmap), ensure_ascii=False, indent=2)
 
 
 def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> dict:
@@ -111,7 +114,7 @@ def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> dict:
     }
 
 
-def to_markdown(core: Core, d: Debate, fmt: Format, r: Result) -> str:
+def to_markdown(core: Core, d: Debate, fmt: Format, r: Result, argmap: claim_export.MapData | None = None) -> str:
     lang = d.language
     t = core.t
     s = _sections(core, d, fmt, r)
@@ -140,6 +143,8 @@ def to_markdown(core: Core, d: Debate, fmt: Format, r: Result) -> str:
         out += [f"### {t(lang, 'result.movement')}", ""]
         out += [f"- {line}" for line in s["moves"]]
         out.append("")
+    if argmap is not None and argmap.tree:
+        out.append(claim_export.markdown_outline(core, argmap))
     return "\n".join(out)
 
 
@@ -176,14 +181,15 @@ figure img{max-height:120mm;width:auto}
 """
 
 
-def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None = None) -> str:
+def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None = None,
+            argmap: claim_export.MapData | None = None) -> str:
     """One self-contained page; `chart` (a PNG) is embedded as a data URI when given."""
     lang = d.language
     t = core.t
     e = html.escape
     s = _sections(core, d, fmt, r)
     parts = [f'<!doctype html><html lang="{e(lang)}"><head><meta charset="utf-8">',
-             f"<title>{e(s['title'])}</title><style>{HTML_STYLE}</style></head><body>",
+             f"<title>{e(s['title'])}</title><style>{HTML_STYLE}{claim_export.HTML_STYLE}</style></head><body>",
              f"<h1>{e(s['title'])}</h1><blockquote>{e(d.motion_text)}</blockquote>",
              f'<p class="meta">{e(s["meta"])}</p>', f"<h2>{e(t(lang, 'export.phases'))}</h2><ol>"]
     parts += [f"<li>{e(p.name(lang))} — {e(duration(p.seconds))}</li>" for p in fmt.phases]
@@ -218,6 +224,8 @@ def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None =
         parts.append(f"<h3>{e(t(lang, 'result.movement'))}</h3><ul>")
         parts += [f"<li>{e(line)}</li>" for line in s["moves"]]
         parts.append("</ul>")
+    if argmap is not None and argmap.tree:
+        parts.append(claim_export.html_section(core, argmap))
     parts.append("</body></html>\n")
     return "".join(parts)
 

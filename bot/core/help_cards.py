@@ -50,8 +50,11 @@ OPTION_TEXT: dict[tuple[str, str | None, str], str] = {
     ("poll", "screen", "id"): "poll_id",
     ("poll", "screen", "hours"): "screen_hours",
     ("poll", "screen", "revoke"): "screen_revoke",
+    ("discuss", "export", "format"): "map_format",
+    **{("claim", sub, "id"): "claim_id" for sub in ("edit", "remove", "move", "rate")},
+    ("claim", "map", "id"): "map_root",
 }
-TEXT_OPTION = {"speak": "speech", "ask": "question"}  # the free text of these commands
+TEXT_OPTION = {"speak": "speech", "ask": "question", "claim": "claim_text"}  # the free text of these commands
 VARIADIC_OPTION: dict[tuple[str, str | None], str] = {("poll", "vote"): "poll_choices"}  # the bare words of these
 
 

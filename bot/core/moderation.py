@@ -20,6 +20,7 @@ from bot.core.model import ChannelRef
 
 # Actions a rate limit applies to (the guard's action names, plus plain chat messages).
 SPEAK, ASK, VOTE, MESSAGE = "speak", "ask", "vote", "message"
+CLAIM = "claim"  # a claim of an argument map (/claim pro|con|edit)
 MAX_MUTE_MINUTES = 30 * 24 * 60  # a month
 MAX_SLOWMODE_SECONDS = 6 * 3600  # six hours
 
@@ -49,6 +50,7 @@ class ModerationConfig:
         ASK: RateLimit(1, 30),
         VOTE: RateLimit(10, 10),
         MESSAGE: RateLimit(5, 10),  # plain messages and posts in debate and discussion threads
+        CLAIM: RateLimit(3, 60),
     })
     slowmode_seconds: int = 0  # slow mode is off until a moderator sets it
     message_max_chars: int = 2000  # one post in a discussion thread

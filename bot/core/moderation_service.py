@@ -31,6 +31,7 @@ from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate, Phase
 from bot.core.moderation import (
     ASK,
     BOOKKEEPING_CHUNK,
+    CLAIM,
     MAX_MUTE_MINUTES,
     MAX_SLOWMODE_SECONDS,
     MESSAGE,
@@ -73,6 +74,7 @@ Key = tuple[str, str, str]  # platform, workspace, user
 _PLAIN: dict[str, str] = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
 _BURST = _PLAIN[FlagReason.BURST]
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
+_CLAIM_WRITES = frozenset((("claim", "pro"), ("claim", "con"), ("claim", "edit")))
 _SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a debater
 
 
@@ -371,6 +373,8 @@ class ModerationService:
         """
         d = target if isinstance(target, Debate) else None
         scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
+        if isinstance(target, Discussion):  # a claim in a discussion thread: its removals and slow mode
+            scope = target.scope
         if action == "join":
             if d is not None and scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
@@ -447,6 +451,8 @@ class ModerationService:
         """The core's refusal listener: a refused speech, question or ballot goes in the audit log."""
         command = req.command
         action = _AUDITED_REFUSALS.get(command.name) if command is not None and command.sub is None else None
+        if command is not None and (command.name, command.sub) in _CLAIM_WRITES and exc.key.startswith("moderation."):
+            action = CLAIM  # a claim moderation refused (filter, mute, rate limit); not a mistyped parent
         if action is None or exc.key in UNAUDITED:
             return
         d = self.debate_at(req.channel)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from bot.core.cards import Card
+from bot.core.claims import Claim
 from bot.core.model import (
     AuditEntry,
     ChannelRef,
@@ -240,6 +241,33 @@ class ScreenStorage(Protocol):
         ...
 
 
+class ClaimStorage(Protocol):
+    """What argument maps need from storage: claims by their space (`debate:<id>`, `discuss:<id>`),
+    one impact rating per (claim, rater), and which maps a moderator revealed."""
+
+    async def add(self, claim: Claim) -> int: ...
+
+    async def save(self, claim: Claim) -> None:
+        """Store its parent, text, removal and message (the rest never changes)."""
+        ...
+
+    async def load(self, claim_id: int) -> Claim | None: ...
+
+    async def in_space(self, space: str, platform: str, workspace: str) -> list[Claim]:
+        """Every claim of the map, removed ones too, oldest first."""
+        ...
+
+    async def rate(self, claim_id: int, rater: str, impact: int, at: datetime) -> int | None:
+        """Store the rater's impact for the claim; the one it replaced, None for a first rating."""
+        ...
+
+    async def ratings(self, space: str, platform: str, workspace: str) -> dict[int, dict[str, int]]: ...
+
+    async def reveal(self, space: str, by: str, at: datetime) -> None: ...
+
+    async def revealed(self, space: str) -> bool: ...
+
+
 class Store(Protocol):
     """The single source of truth: everything the services keep, on one engine (SQLite or
     PostgreSQL). Nothing here names an engine; `bot/app.py` picks the implementation."""
@@ -248,6 +276,7 @@ class Store(Protocol):
     moderation: ModerationStorage
     installations: InstallationStorage
     screens: ScreenStorage
+    claims: ClaimStorage
     shared: bool  # other processes use this store too: count from it, and follow their changes
     # `write_votes` leaves out ballots cast against an older version of their debate; a shared
     # store without it has the debate read again before every ballot

@@ -29,6 +29,7 @@ from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
 
 if TYPE_CHECKING:  # the services import this module
+    from bot.core.claim_service import ClaimService
     from bot.core.debates import DebateService
     from bot.core.moderation_service import ModerationService
     from bot.core.polls import PollService
@@ -99,6 +100,7 @@ class Core:
     polls: PollService
     moderation: ModerationService
     screens: ScreenService
+    claims: ClaimService
 
     def __init__(
         self,

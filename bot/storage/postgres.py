@@ -40,6 +40,7 @@ from bot.core.model import (
 )
 from bot.core.ports import (
     CHANNEL_GENERATION,
+    ClaimStorage,
     InstallationStorage,
     ModerationStorage,
     PollStorage,
@@ -219,6 +220,7 @@ class PostgresStore:
     """The store on PostgreSQL. Open it with `await PostgresStore.open("postgresql://…")`."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
+        from bot.storage.postgres_claims import PgClaimStore  # these build on this module
         from bot.storage.postgres_installs import PgInstallStore  # these build on this module
         from bot.storage.postgres_moderation import PgModerationStore
         from bot.storage.postgres_polls import PgPollStore
@@ -232,6 +234,7 @@ class PostgresStore:
         self.moderation: ModerationStorage = PgModerationStore(self)
         self.installations: InstallationStorage = PgInstallStore(self)
         self.screens: ScreenStorage = PgScreenStore(self)
+        self.claims: ClaimStorage = PgClaimStore(self)
         self._claims = 0
 
     @classmethod

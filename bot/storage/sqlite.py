@@ -37,6 +37,7 @@ from bot.core.model import (
 )
 from bot.core.ports import (
     CHANNEL_GENERATION,
+    ClaimStorage,
     InstallationStorage,
     ModerationStorage,
     PollStorage,
@@ -358,6 +359,7 @@ class SqliteStore:
     versioned_ballots = False  # ballots are stored whatever the debate's version
 
     def __init__(self, db: aiosqlite.Connection) -> None:
+        from bot.storage.claim_store import ClaimStore  # these build on this module
         from bot.storage.install_store import InstallStore  # these build on this module
         from bot.storage.moderation_store import ModerationStore
         from bot.storage.poll_store import PollStore
@@ -370,6 +372,7 @@ class SqliteStore:
         self.moderation: ModerationStorage = ModerationStore(self)
         self.installations: InstallationStorage = InstallStore(self)
         self.screens: ScreenStorage = ScreenStore(self)
+        self.claims: ClaimStorage = ClaimStore(self)
         self._drained: list[tuple[int, GroupCommitWriter, WriteHere]] = []  # see `drain`
         self._drains_waiting = 0
         self._claims = 0

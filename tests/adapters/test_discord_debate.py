@@ -339,7 +339,7 @@ async def test_descriptions_are_localised(tmp_path: Path, lang: str) -> None:
     async with fake, debate_bot(fake, tmp_path / "d.db", FakeClock()):
         synced = {c["name"]: c for c in fake.app_commands(fake.guild.id)}
         assert set(synced) == {"debate", "speak", "ask", "vote", "poll", "mod", "discuss", "motions",
-                               "formats", "help"}
+                               "formats", "help", "claim"}
         assert synced["vote"]["description_localizations"][lang]
         start = next(o for o in synced["debate"]["options"] if o["name"] == "start")
         assert start["description_localizations"][lang]

@@ -245,7 +245,7 @@ async def test_debate_json_validates_against_its_schema(core, anonymous):
     assert data["questions"][0]["text"] == f"Who checks? {NASTY}"
     assert data["votes"] == {"pre": {"pro": 1, "con": 1, "undecided": 1}, "post": {"pro": 2, "con": 1, "undecided": 0}}
     assert data["result"]["winner"] == "pro"
-    assert data["version"] == 2 and data["result"]["reason"] is None
+    assert data["version"] == 3 and data["result"]["reason"] is None
     assert data["result"]["indicative"] is True  # 3 voters in both votes: fewer than MIN_PAIRED
     voters = sorted(b["voter"] for b in data["ballots"])
     assert voters == (["voter-1", "voter-2", "voter-3"] if anonymous else ["v1", "v2", "v3"])
@@ -271,7 +271,7 @@ async def test_a_debate_ended_before_its_post_vote_exports_no_winner(core):
 
 def test_the_checker_knows_a_null_winner_needs_the_new_version():
     old, new = schema_version("debate", 1), schema("debate")
-    assert new["properties"]["version"] == {"const": 2}
+    assert new["properties"]["version"] == {"const": 3}
     assert old["properties"]["result"]["properties"]["winner"] == {"enum": ["pro", "con", "tie"]}
     assert check(None, new["properties"]["result"]["properties"]["winner"]) == []
     assert check(None, old["properties"]["result"]["properties"]["winner"])

@@ -30,7 +30,7 @@ from bot.core.model import ChannelRef
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)
-COGS = ("cogs.debate", "cogs.voting", "cogs.polls", "cogs.moderation", "cogs.library")
+COGS = ("cogs.debate", "cogs.voting", "cogs.polls", "cogs.moderation", "cogs.library", "cogs.claims")
 ALREADY_ACKNOWLEDGED = 40060
 UNKNOWN_INTERACTION = 10062
 

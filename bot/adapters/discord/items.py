@@ -14,8 +14,9 @@ import discord
 
 from bot.adapters.discord.render import cut
 
-# Every stable id a debate or poll draws: `debate:<id>:<action>:<value>`, `poll:<id>:<action>[:<value>]`.
-TEMPLATE = r"(?:debate|poll):\d+:[a-z_]+(?::\w+)?"
+# Every stable id a debate, poll or claim draws: `debate:<id>:<action>:<value>`, `poll:<id>:<action>[:<value>]`,
+# `claim:<id>:rate:<n>`.
+TEMPLATE = r"(?:debate|poll|claim):\d+:[a-z_]+(?::\w+)?"
 MODAL_TITLE_LIMIT = 45
 LABEL_LIMIT = 45
 PLACEHOLDER_LIMIT = 100

@@ -13,6 +13,7 @@ from bot.core.commands import (
     EXPORT_FORMATS,
     FLAGGED,
     LANGS,
+    MAP_FORMATS,
     SIDES,
     SPECS,
 )
@@ -38,6 +39,7 @@ FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
     "tally": ("discord.choice", _choices(SPECS[("poll", "create")].options["tally"])),
     "poll_export": ("discord.choice", _choices(SPECS[("poll", "results")].options["format"])),
     "filter": ("discord.choice", _choices(SPECS[("mod", "filter")].options["action"])),
+    "map_export": ("discord.choice", tuple(MAP_FORMATS)),
 }
 # Command words are the same in every language, so their names are not translated.
 HELP_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in COMMAND_NAMES]

@@ -33,8 +33,8 @@ from bot.core.model import Actor, ChannelRef
 from bot.core.service import Core, Request
 
 log = logging.getLogger(__name__)
-SLASH_COMMANDS = ("debate", "vote", "speak", "ask", "poll", "mod", "motions", "formats", "discuss", "help")
-BUTTON_IDS = re.compile(r"^(debate|poll):\d+:")  # the stable ids of bot.core.buttons
+SLASH_COMMANDS = ("debate", "vote", "speak", "ask", "poll", "mod", "motions", "formats", "discuss", "claim", "help")
+BUTTON_IDS = re.compile(r"^(debate|poll|claim):\d+:")  # the stable ids of bot.core.buttons
 
 
 def _key(team: str, kind: str, *parts: object) -> str | None:
