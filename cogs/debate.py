@@ -11,10 +11,11 @@ from discord.ext import commands
 from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
 from bot.core.commands import Command
-from bot.core.engine import MAX_EXTEND_SECONDS
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
+
+ExtendSeconds = options.number("debate", "extend", "seconds")
 
 
 class Debates(commands.Cog):
@@ -43,7 +44,7 @@ class Debates(commands.Cog):
 
     @debate.command(name="join", description=text("discord.cmd.debate_join"))
     @app_commands.describe(side=text("discord.opt.side"))
-    @app_commands.choices(side=options.fixed("side"))
+    @app_commands.choices(side=options.fixed("debate", "join", "side", prefix="side"))
     async def join(self, interaction: discord.Interaction, side: app_commands.Choice[str]) -> None:
         await self.run(interaction, "join", side=side)
 
@@ -66,7 +67,7 @@ class Debates(commands.Cog):
     @debate.command(name="extend", description=text("discord.cmd.debate_extend"))
     @app_commands.describe(seconds=text("discord.opt.extend_seconds"))
     async def extend(self, interaction: discord.Interaction,
-                     seconds: app_commands.Range[int, 1, MAX_EXTEND_SECONDS]) -> None:
+                     seconds: ExtendSeconds) -> None:
         await self.run(interaction, "extend", seconds=seconds)
 
     @debate.command(name="end", description=text("discord.cmd.debate_end"))
@@ -79,20 +80,20 @@ class Debates(commands.Cog):
 
     @debate.command(name="results", description=text("discord.cmd.debate_results"))
     @app_commands.describe(flagged=text("discord.opt.flagged"), chart=text("discord.opt.chart"))
-    @app_commands.choices(flagged=options.fixed("flagged"))
+    @app_commands.choices(flagged=options.fixed("debate", "results", "flagged"))
     async def results(self, interaction: discord.Interaction, flagged: app_commands.Choice[str] | None = None,
                       chart: bool | None = None) -> None:
         await self.run(interaction, "results", public=True, flagged=flagged, chart=chart)
 
     @debate.command(name="export", description=text("discord.cmd.debate_export"))
     @app_commands.describe(format=text("discord.opt.export_format"))
-    @app_commands.choices(format=options.fixed("export"))
+    @app_commands.choices(format=options.fixed("debate", "export", "format"))
     async def export(self, interaction: discord.Interaction, format: app_commands.Choice[str] | None = None) -> None:
         await self.run(interaction, "export", public=True, format=format)
 
     @debate.command(name="language", description=text("discord.cmd.debate_language"))
     @app_commands.describe(lang=text("discord.opt.lang"))
-    @app_commands.choices(lang=options.fixed("lang"))
+    @app_commands.choices(lang=options.fixed("debate", "language", "lang"))
     async def language(self, interaction: discord.Interaction, lang: app_commands.Choice[str]) -> None:
         await self.run(interaction, "language", public=True, lang=lang)
 

@@ -14,13 +14,15 @@ from discord.ext import commands
 
 from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
-from bot.core.moderation import MAX_MUTE_MINUTES, MAX_SLOWMODE_SECONDS
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
 
 MODERATORS = discord.Permissions(manage_messages=True)
-QuestionId = app_commands.Range[int, 1, 10**9]
+QuestionId = options.number("mod", "approve", "id")
+MuteMinutes = options.number("mod", "mute", "minutes")
+SlowmodeSeconds = options.number("mod", "slowmode", "seconds")
+LogLimit = options.number("mod", "log", "limit")
 
 
 class Moderation(commands.Cog):
@@ -44,7 +46,7 @@ class Moderation(commands.Cog):
     @app_commands.describe(user=text("discord.opt.user"), minutes=text("discord.opt.minutes"),
                            reason=text("discord.opt.reason"))
     async def mute(self, interaction: discord.Interaction, user: discord.Member,
-                   minutes: app_commands.Range[int, 1, MAX_MUTE_MINUTES] | None = None,
+                   minutes: MuteMinutes | None = None,
                    reason: str | None = None) -> None:
         await self.run(interaction, "mod", "mute", user=user, minutes=minutes, reason=reason)
 
@@ -75,7 +77,7 @@ class Moderation(commands.Cog):
     @mod.command(name="filter", description=text("discord.cmd.mod_filter"))
     @app_commands.describe(action=text("discord.opt.filter_action"), word=text("discord.opt.word"),
                            allow=text("discord.opt.allow"))
-    @app_commands.choices(action=options.fixed("filter"))
+    @app_commands.choices(action=options.fixed("mod", "filter", "action"))
     async def filter(self, interaction: discord.Interaction, action: app_commands.Choice[str],
                      word: str | None = None, allow: bool | None = None) -> None:
         await self.run(interaction, "mod", "filter", action=action, word=word, allow=allow)
@@ -83,7 +85,7 @@ class Moderation(commands.Cog):
     @mod.command(name="slowmode", description=text("discord.cmd.mod_slowmode"))
     @app_commands.describe(seconds=text("discord.opt.slowmode_seconds"))
     async def slowmode(self, interaction: discord.Interaction,
-                       seconds: app_commands.Range[int, 0, MAX_SLOWMODE_SECONDS]) -> None:
+                       seconds: SlowmodeSeconds) -> None:
         await self.run(interaction, "mod", "slowmode", seconds=seconds)
 
     @mod.command(name="role", description=text("discord.cmd.mod_role"))
@@ -95,7 +97,7 @@ class Moderation(commands.Cog):
     @mod.command(name="log", description=text("discord.cmd.mod_log"))
     @app_commands.describe(user=text("discord.opt.log_user"), limit=text("discord.opt.log_limit"))
     async def log(self, interaction: discord.Interaction, user: discord.Member | None = None,
-                  limit: app_commands.Range[int, 1, 100] | None = None) -> None:
+                  limit: LogLimit | None = None) -> None:
         await self.run(interaction, "mod", "log", user=user, limit=limit)
 
     @mod.command(name="logchannel", description=text("discord.cmd.mod_logchannel"))

@@ -10,12 +10,12 @@ from discord.ext import commands
 
 from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
-from bot.core.poll_model import MAX_OPTIONS
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
 
-PollId = app_commands.Range[int, 1, 10**9]
+PollId = options.number("poll", "close", "id")
+MaxChoices = options.number("poll", "create", "max")
 
 
 class Polls(commands.Cog):
@@ -32,10 +32,10 @@ class Polls(commands.Cog):
                            mode=text("discord.opt.poll_mode"), max=text("discord.opt.poll_max"),
                            anonymous=text("discord.opt.poll_anonymous"), closes=text("discord.opt.poll_closes"),
                            tally=text("discord.opt.poll_tally"))
-    @app_commands.choices(mode=options.fixed("poll_mode"), tally=options.fixed("tally"))
+    @app_commands.choices(mode=options.fixed("poll", "create", "mode"), tally=options.fixed("poll", "create", "tally"))
     async def create(self, interaction: discord.Interaction, question: str, options: str,
                      mode: app_commands.Choice[str] | None = None,
-                     max: app_commands.Range[int, 1, MAX_OPTIONS] | None = None,
+                     max: MaxChoices | None = None,
                      anonymous: bool | None = None, closes: str | None = None,
                      tally: app_commands.Choice[str] | None = None) -> None:
         await self.run(interaction, "create", question=question, options=options, mode=mode, max=max,
@@ -58,7 +58,7 @@ class Polls(commands.Cog):
 
     @poll.command(name="results", description=text("discord.cmd.poll_results"))
     @app_commands.describe(id=text("discord.opt.poll_id"), format=text("discord.opt.poll_format"))
-    @app_commands.choices(format=options.fixed("poll_export"))
+    @app_commands.choices(format=options.fixed("poll", "results", "format"))
     async def results(self, interaction: discord.Interaction, id: PollId,
                       format: app_commands.Choice[str] | None = None) -> None:
         await self.run(interaction, "results", public=True, id=id, format=format)

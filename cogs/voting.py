@@ -21,7 +21,7 @@ class Voting(commands.Cog):
 
     @app_commands.command(name="vote", description=text("discord.cmd.vote"))
     @app_commands.describe(choice=text("discord.opt.choice"))
-    @app_commands.choices(choice=options.fixed("vote"))
+    @app_commands.choices(choice=options.fixed("vote", None, "choice", prefix="choice"))
     @app_commands.guild_only()
     async def vote(self, interaction: discord.Interaction, choice: app_commands.Choice[str]) -> None:
         await self.bot.answer(interaction, convert.command("vote", choice=choice))

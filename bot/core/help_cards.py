@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core.cards import Card, Field
-from bot.core.commands import COMMAND_NAMES, INT, SPECS, SUBCOMMANDS, USER, Spec, summary_usage_key
+from bot.core.commands import (
+    COMMAND_NAMES,
+    SPECS,
+    SUBCOMMANDS,
+    Choice,
+    Int,
+    Spec,
+    User,
+    summary_usage_key,
+)
 from bot.core.errors import RuleError
 
 if TYPE_CHECKING:
@@ -106,11 +115,11 @@ def specs_for(words: str) -> list[Spec]:
 
 def option_line(core: Core, lang: str, spec: Spec, name: str, key: str) -> str:
     kind = spec.options.get(name)
-    if isinstance(kind, tuple):
-        kind_text = core.t(lang, "help.kind.choice", choices="|".join(kind))
-    elif kind == INT:
+    if isinstance(kind, Choice):
+        kind_text = core.t(lang, "help.kind.choice", choices="|".join(kind.values))
+    elif isinstance(kind, Int):
         kind_text = core.t(lang, "help.kind.number")
-    elif kind == USER:
+    elif isinstance(kind, User):
         kind_text = core.t(lang, "help.kind.user")
     else:
         kind_text = ""

@@ -22,6 +22,7 @@ from bot.core.model import ChannelRef
 SPEAK, ASK, VOTE, MESSAGE = "speak", "ask", "vote", "message"
 MAX_MUTE_MINUTES = 30 * 24 * 60  # a month
 MAX_SLOWMODE_SECONDS = 6 * 3600  # six hours
+LOG_MAX = 100  # audit entries one `/mod log` shows at most
 
 
 @dataclass(frozen=True)

@@ -2,52 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import available_timezones
 
 from discord import app_commands
 
 from bot.adapters.discord.texts import choice
-from bot.core.commands import (
-    CHOICES,
-    COMMAND_NAMES,
-    EXPORT_FORMATS,
-    FLAGGED,
-    LANGS,
-    SIDES,
-    SPECS,
-)
+from bot.core.commands import COMMAND_NAMES, SPECS, Choice, Int
 from bot.core.service import Core
 
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 suggestions
 NAME_LIMIT = 100
-
-def _choices(kind: object) -> tuple[str, ...]:
-    """A spec option's choices (`CommandSpec.options` holds a kind or a tuple of choices)."""
-    assert isinstance(kind, tuple)
-    return tuple(kind)
-
-
-# Each fixed option's choices: the catalog key prefix of their names and their values.
-FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "side": ("side", tuple(SIDES)),
-    "vote": ("choice", tuple(CHOICES)),
-    "export": ("discord.choice", tuple(EXPORT_FORMATS)),
-    "lang": ("discord.choice", tuple(LANGS)),
-    "flagged": ("discord.choice", tuple(FLAGGED)),
-    "poll_mode": ("discord.choice", _choices(SPECS[("poll", "create")].options["mode"])),
-    "tally": ("discord.choice", _choices(SPECS[("poll", "create")].options["tally"])),
-    "poll_export": ("discord.choice", _choices(SPECS[("poll", "results")].options["format"])),
-    "filter": ("discord.choice", _choices(SPECS[("mod", "filter")].options["action"])),
-}
 # Command words are the same in every language, so their names are not translated.
 HELP_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in COMMAND_NAMES]
 
 
-def fixed(kind: str) -> list[app_commands.Choice[str]]:
-    """The choices of a fixed option (a key of FIXED), named from the catalog of the cogs being
-    loaded (see `texts.reading`)."""
-    prefix, values = FIXED[kind]
-    return [choice(f"{prefix}.{v}", v) for v in values]
+def number(name: str, sub: str | None, option: str) -> Any:
+    """The app-command type of an Int option: a whole number in the range its spec declares."""
+    kind = SPECS[(name, sub)].options[option]
+    if not isinstance(kind, Int):
+        raise TypeError(f"/{name} {sub or ''} {option} is not a number")
+    return app_commands.Range[int, kind.low, kind.high]
+
+
+def fixed(name: str, sub: str | None, option: str, prefix: str = "discord.choice") -> list[app_commands.Choice[str]]:
+    """The choices of an option its spec gives a fixed set of values, each named from the catalog
+    (`{prefix}.{value}`) of the cogs being loaded (see `texts.reading`)."""
+    kind = SPECS[(name, sub)].options[option]
+    if not isinstance(kind, Choice):
+        raise TypeError(f"/{name} {sub or ''} {option} has no fixed choices")
+    return [choice(f"{prefix}.{v}", v) for v in kind.values]
 
 
 def _matches(current: str, *texts: str) -> bool:

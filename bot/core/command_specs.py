@@ -1,0 +1,238 @@
+"""The command vocabulary (DESIGN.md §2): each command's values, declared once.
+
+A command's values are a frozen dataclass; each field says its kind and range in ``Annotated``
+(:mod:`bot.core.command_types`). A field without a default is a required option. The parser,
+the typed values a handler reads (``req.cmd.read(Extend)``), the Discord app-command options and
+the help all take the kinds and ranges from here. See docs/commands-spec.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from bot.core.command_types import MAX_NUMBER, Choice, Flag, FreeText, Int, Rest, Spec, Text, User
+from bot.core.engine import MAX_EXTEND_SECONDS
+from bot.core.moderation import LOG_MAX, MAX_MUTE_MINUTES, MAX_SLOWMODE_SECONDS
+from bot.core.poll_model import MAX_OPTIONS
+
+SIDES = ("pro", "con", "audience")
+CHOICES = ("pro", "con", "undecided")
+EXPORT_FORMATS = ("md", "json", "html")
+FLAGGED = ("include", "exclude")
+LANGS = ("en", "ja")
+POLL_MODES = ("single", "multi", "ranked")
+TALLIES = ("live", "hidden")
+POLL_EXPORTS = ("csv", "json")
+FILTER_ACTIONS = ("add", "remove", "list")
+
+Id = Annotated[int, Int(1, MAX_NUMBER)]  # a poll's or a question's number
+OptionalText = Annotated[str, Text()]
+Member = Annotated[str, User()]
+Yes = Annotated[bool, Flag()]
+
+
+# --- /debate ---
+
+@dataclass(frozen=True)
+class DebateStart:
+    motion: OptionalText = ""
+    format: OptionalText = ""
+    anonymous: Yes = False
+
+
+@dataclass(frozen=True)
+class Join:
+    side: Annotated[str, Choice(SIDES)]
+
+
+@dataclass(frozen=True)
+class Extend:
+    seconds: Annotated[int, Int(1, MAX_EXTEND_SECONDS, refusal="debate.error.extend_range")]
+
+
+@dataclass(frozen=True)
+class Results:
+    flagged: Annotated[str, Choice(FLAGGED)] = "include"
+    chart: Yes = True
+
+
+@dataclass(frozen=True)
+class Export:
+    format: Annotated[str, Choice(EXPORT_FORMATS)] = "md"
+
+
+@dataclass(frozen=True)
+class Language:
+    lang: Annotated[str, Choice(LANGS)]
+
+
+@dataclass(frozen=True)
+class Timezone:
+    zone: OptionalText = ""
+
+
+@dataclass(frozen=True)
+class SpeechText:
+    text: Annotated[str, FreeText()] = ""
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    text: Annotated[str, FreeText()]
+
+
+@dataclass(frozen=True)
+class Vote:
+    choice: Annotated[str, Choice(CHOICES)]
+
+
+@dataclass(frozen=True)
+class Motions:
+    id: Annotated[str | None, Text()] = None
+
+
+@dataclass(frozen=True)
+class Help:
+    command: OptionalText = ""
+    text: Annotated[str, FreeText()] = ""  # `/help poll create`: the rest names a command
+
+
+# --- /poll ---
+
+@dataclass(frozen=True)
+class PollCreate:
+    question: Annotated[str, Text()]
+    options: Annotated[str, Text()]
+    mode: Annotated[str, Choice(POLL_MODES)] = "single"
+    max: Annotated[int | None, Int(1, MAX_OPTIONS, refusal="poll.error.max_range")] = None
+    anonymous: Yes = False
+    closes: Annotated[str | None, Text()] = None
+    tally: Annotated[str, Choice(TALLIES)] = "live"
+
+
+@dataclass(frozen=True)
+class PollBallot:
+    id: Id
+    toggle: Yes = False
+    choices: Annotated[tuple[str, ...], Rest()] = ()
+
+
+@dataclass(frozen=True)
+class PollId:
+    id: Id
+
+
+@dataclass(frozen=True)
+class PollResults:
+    id: Id
+    format: Annotated[str | None, Choice(POLL_EXPORTS)] = None
+
+
+# --- /mod and /discuss ---
+
+@dataclass(frozen=True)
+class Warn:
+    user: Member
+    reason: OptionalText = ""
+
+
+@dataclass(frozen=True)
+class MuteUser:
+    user: Member
+    minutes: Annotated[int | None, Int(1, MAX_MUTE_MINUTES, refusal="moderation.error.mute_range")] = None
+    reason: OptionalText = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    user: Member
+
+
+@dataclass(frozen=True)
+class QuestionId:
+    id: Id
+
+
+@dataclass(frozen=True)
+class Reject:
+    id: Id
+    reason: OptionalText = ""
+
+
+@dataclass(frozen=True)
+class FilterChange:
+    action: Annotated[str, Choice(FILTER_ACTIONS)]
+    word: OptionalText = ""
+    allow: Yes = False
+
+
+@dataclass(frozen=True)
+class Slowmode:
+    seconds: Annotated[int, Int(0, MAX_SLOWMODE_SECONDS, refusal="moderation.error.slowmode_range")]
+
+
+@dataclass(frozen=True)
+class ModRole:
+    role: OptionalText = ""
+    remove: Yes = False
+
+
+@dataclass(frozen=True)
+class Log:
+    user: Annotated[str, User()] = ""
+    limit: Annotated[int | None, Int(1, LOG_MAX)] = None
+
+
+@dataclass(frozen=True)
+class LogChannel:
+    channel: OptionalText = ""
+    off: Yes = False
+
+
+@dataclass(frozen=True)
+class DiscussStart:
+    topic: Annotated[str, Text()]
+
+
+SPEC_LIST = [
+    Spec("debate", "start", DebateStart, moderator=True),
+    Spec("debate", "join", Join, positional=("side",)),
+    Spec("debate", "leave"),
+    Spec("debate", "next", moderator=True),
+    Spec("debate", "pause", moderator=True),
+    Spec("debate", "resume", moderator=True),
+    Spec("debate", "extend", Extend, positional=("seconds",), moderator=True),
+    Spec("debate", "end", moderator=True),
+    Spec("debate", "status"),
+    Spec("debate", "results", Results),
+    Spec("debate", "export", Export, positional=("format",)),
+    Spec("debate", "language", Language, positional=("lang",), moderator=True),
+    Spec("debate", "timezone", Timezone, positional=("zone",), moderator=True),
+    Spec("speak", None, SpeechText),
+    Spec("ask", None, QuestionText),
+    Spec("vote", None, Vote, positional=("choice",)),
+    Spec("motions", None, Motions, positional=("id",)),
+    Spec("formats", None),
+    Spec("help", None, Help),
+    Spec("poll", "create", PollCreate, moderator=True),
+    Spec("poll", "vote", PollBallot),
+    Spec("poll", "withdraw", PollId, positional=("id",)),
+    Spec("poll", "close", PollId, positional=("id",), moderator=True),
+    Spec("poll", "results", PollResults, positional=("id",)),
+    Spec("poll", "list"),
+    Spec("mod", "warn", Warn, positional=("user",), moderator=True),
+    Spec("mod", "mute", MuteUser, positional=("user", "minutes"), moderator=True),
+    Spec("mod", "unmute", Target, positional=("user",), moderator=True),
+    Spec("mod", "strikes", Target, positional=("user",), moderator=True),
+    Spec("mod", "queue", moderator=True),
+    Spec("mod", "approve", QuestionId, positional=("id",), moderator=True),
+    Spec("mod", "reject", Reject, moderator=True),
+    Spec("mod", "filter", FilterChange, positional=("action", "word"), moderator=True),
+    Spec("mod", "slowmode", Slowmode, positional=("seconds",), moderator=True),
+    Spec("mod", "role", ModRole, positional=("role",), moderator=True),
+    Spec("mod", "log", Log, positional=("user",), moderator=True),
+    Spec("mod", "logchannel", LogChannel, moderator=True),
+    Spec("discuss", "start", DiscussStart, moderator=True),
+    Spec("discuss", "close", moderator=True),
+]
