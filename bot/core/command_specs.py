@@ -43,7 +43,7 @@ class DebateStart:
 
 @dataclass(frozen=True)
 class Join:
-    side: Annotated[str, Choice(SIDES)]
+    side: Annotated[str, Choice(SIDES, names="side")]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class QuestionText:
 
 @dataclass(frozen=True)
 class Vote:
-    choice: Annotated[str, Choice(CHOICES)]
+    choice: Annotated[str, Choice(CHOICES, names="choice")]
 
 
 @dataclass(frozen=True)

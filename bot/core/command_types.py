@@ -102,9 +102,13 @@ class User(Text):
 
 @dataclass(frozen=True)
 class Choice:
-    """One of `values`, in any case, or a word the bot shows for one of them (`賛成` for `pro`)."""
+    """One of `values`, in any case, or a word the bot shows for one of them (`賛成` for `pro`).
+
+    `names` is the catalog section naming each value where a platform offers the choices
+    (`side.pro`, `discord.choice.md`)."""
 
     values: tuple[str, ...]
+    names: str = "discord.choice"
 
     def parse(self, option: str, raw: str, usage: str, words: Words = NO_WORDS) -> str:
         low = raw.lower()
@@ -127,6 +131,7 @@ class Flag(Choice):
     """`yes` or `no`; a handler reads it as a bool."""
 
     values: tuple[str, ...] = ("yes", "no")
+    names: str = ""  # a platform shows a yes/no option as its own true/false
 
     def check(self, option: str, value: Raw, usage: str) -> bool:  # type: ignore[override]
         return super().check(option, value, usage) == "yes"
