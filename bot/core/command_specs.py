@@ -11,7 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from bot.core.command_types import MAX_NUMBER, Choice, Flag, FreeText, Int, Rest, Spec, Text, User
+from bot.core.command_types import (
+    MAX_NUMBER,
+    About,
+    Choice,
+    Flag,
+    FreeText,
+    Int,
+    Rest,
+    Spec,
+    Text,
+    User,
+)
 from bot.core.engine import MAX_EXTEND_SECONDS
 from bot.core.moderation import LOG_MAX, MAX_MUTE_MINUTES, MAX_SLOWMODE_SECONDS
 from bot.core.poll_model import MAX_OPTIONS
@@ -27,6 +38,8 @@ POLL_EXPORTS = ("csv", "json")
 FILTER_ACTIONS = ("add", "remove", "list")
 
 Id = Annotated[int, Int(1, MAX_NUMBER)]  # a poll's or a question's number
+PollNumber = Annotated[Id, About("poll_id")]
+QuestionNumber = Annotated[Id, About("question_id")]
 OptionalText = Annotated[str, Text()]
 Member = Annotated[str, User()]
 Yes = Annotated[bool, Flag()]
@@ -48,7 +61,7 @@ class Join:
 
 @dataclass(frozen=True)
 class Extend:
-    seconds: Annotated[int, Int(1, MAX_EXTEND_SECONDS, refusal="debate.error.extend_range")]
+    seconds: Annotated[int, Int(1, MAX_EXTEND_SECONDS, refusal="debate.error.extend_range"), About("extend_seconds")]
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,7 @@ class Results:
 
 @dataclass(frozen=True)
 class Export:
-    format: Annotated[str, Choice(EXPORT_FORMATS)] = "md"
+    format: Annotated[str, Choice(EXPORT_FORMATS), About("export_format")] = "md"
 
 
 @dataclass(frozen=True)
@@ -74,12 +87,12 @@ class Timezone:
 
 @dataclass(frozen=True)
 class SpeechText:
-    text: Annotated[str, FreeText()] = ""
+    text: Annotated[str, FreeText(), About("speech")] = ""
 
 
 @dataclass(frozen=True)
 class QuestionText:
-    text: Annotated[str, FreeText()]
+    text: Annotated[str, FreeText(), About("question")]
 
 
 @dataclass(frozen=True)
@@ -89,12 +102,12 @@ class Vote:
 
 @dataclass(frozen=True)
 class Motions:
-    id: Annotated[str | None, Text()] = None
+    id: Annotated[str | None, Text(), About("motion_id")] = None
 
 
 @dataclass(frozen=True)
 class Help:
-    command: OptionalText = ""
+    command: Annotated[str, Text(), About("help_command")] = ""
     text: Annotated[str, FreeText()] = ""  # `/help poll create`: the rest names a command
 
 
@@ -102,31 +115,32 @@ class Help:
 
 @dataclass(frozen=True)
 class PollCreate:
-    question: Annotated[str, Text()]
-    options: Annotated[str, Text()]
-    mode: Annotated[str, Choice(POLL_MODES)] = "single"
-    max: Annotated[int | None, Int(1, MAX_OPTIONS, refusal="poll.error.max_range")] = None
-    anonymous: Yes = False
-    closes: Annotated[str | None, Text()] = None
-    tally: Annotated[str, Choice(TALLIES)] = "live"
+    question: Annotated[str, Text(), About("poll_question")]
+    options: Annotated[str, Text(), About("poll_options")]
+    mode: Annotated[str, Choice(POLL_MODES), About("poll_mode")] = "single"
+    max: Annotated[int | None, Int(1, MAX_OPTIONS, refusal="poll.error.max_range", narrowed=True),
+                   About("poll_max")] = None  # the handler refuses more than the poll's options
+    anonymous: Annotated[bool, Flag(), About("poll_anonymous")] = False
+    closes: Annotated[str | None, Text(), About("poll_closes")] = None
+    tally: Annotated[str, Choice(TALLIES), About("poll_tally")] = "live"
 
 
 @dataclass(frozen=True)
 class PollBallot:
-    id: Id
-    toggle: Yes = False
-    choices: Annotated[tuple[str, ...], Rest()] = ()
+    id: PollNumber
+    toggle: Annotated[bool, Flag(), About("poll_toggle")] = False
+    choices: Annotated[tuple[str, ...], Rest(), About("poll_choices")] = ()
 
 
 @dataclass(frozen=True)
 class PollId:
-    id: Id
+    id: PollNumber
 
 
 @dataclass(frozen=True)
 class PollResults:
-    id: Id
-    format: Annotated[str | None, Choice(POLL_EXPORTS)] = None
+    id: PollNumber
+    format: Annotated[str | None, Choice(POLL_EXPORTS), About("poll_format")] = None
 
 
 # --- /mod and /discuss ---
@@ -151,43 +165,44 @@ class Target:
 
 @dataclass(frozen=True)
 class QuestionId:
-    id: Id
+    id: QuestionNumber
 
 
 @dataclass(frozen=True)
 class Reject:
-    id: Id
+    id: QuestionNumber
     reason: OptionalText = ""
 
 
 @dataclass(frozen=True)
 class FilterChange:
-    action: Annotated[str, Choice(FILTER_ACTIONS)]
+    action: Annotated[str, Choice(FILTER_ACTIONS), About("filter_action")]
     word: OptionalText = ""
     allow: Yes = False
 
 
 @dataclass(frozen=True)
 class Slowmode:
-    seconds: Annotated[int, Int(0, MAX_SLOWMODE_SECONDS, refusal="moderation.error.slowmode_range")]
+    seconds: Annotated[int, Int(0, MAX_SLOWMODE_SECONDS, refusal="moderation.error.slowmode_range"),
+                       About("slowmode_seconds")]
 
 
 @dataclass(frozen=True)
 class ModRole:
     role: OptionalText = ""
-    remove: Yes = False
+    remove: Annotated[bool, Flag(), About("remove_role")] = False
 
 
 @dataclass(frozen=True)
 class Log:
-    user: Annotated[str, User()] = ""
-    limit: Annotated[int | None, Int(1, LOG_MAX)] = None
+    user: Annotated[str, User(), About("log_user")] = ""
+    limit: Annotated[int | None, Int(1, LOG_MAX), About("log_limit")] = None
 
 
 @dataclass(frozen=True)
 class LogChannel:
-    channel: OptionalText = ""
-    off: Yes = False
+    channel: Annotated[str, Text(), About("log_channel")] = ""
+    off: Annotated[bool, Flag(), About("log_off")] = False
 
 
 @dataclass(frozen=True)

@@ -57,28 +57,35 @@ def normalise_user(raw: str) -> str:
 @dataclass(frozen=True)
 class Int:
     """A whole number from `low` to `high`; a number outside is refused with `refusal` (a catalog
-    key given `option`, `value`, `min` and `max`) and the command's usage."""
+    key given `option`, `value`, `min` and `max`) and the command's usage.
+
+    `narrowed`: the handler's rule narrows the range by what else the command says and refuses
+    with that (`/poll create max:` is 1 to the number of options, at most `high`), so the parser
+    and `read` refuse only what is not a number up to MAX_NUMBER, and the platforms offer the
+    range `low`-`high`."""
 
     low: int = 0
     high: int = MAX_NUMBER
     refusal: str = "parse.out_of_range"
+    narrowed: bool = False
 
     def parse(self, option: str, raw: str, usage: str, words: Words = NO_WORDS) -> int:
         if not _DIGITS.fullmatch(raw.removeprefix("-")):
             raise ParseError("parse.not_a_number", usage, option=option, value=raw[:40])
-        value = whole_number(raw, self.high)
+        value = whole_number(raw, MAX_NUMBER if self.narrowed else self.high)
         if value is None:
             raise self.out_of_range(option, raw, usage)
         return self.check(option, value, usage)
 
     def check(self, option: str, value: Raw, usage: str) -> int:
         number = int(value)
-        if not self.low <= number <= self.high:
+        if not self.narrowed and not self.low <= number <= self.high:
             raise self.out_of_range(option, str(value), usage)
         return number
 
     def out_of_range(self, option: str, raw: str, usage: str) -> ParseError:
-        return ParseError(self.refusal, usage, option=option, value=raw[:40], min=self.low, max=self.high)
+        key = "parse.out_of_range" if self.narrowed else self.refusal
+        return ParseError(key, usage, option=option, value=raw[:40], min=self.low, max=self.high)
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,15 @@ class Rest:
     """The bare words after the options (`/poll vote id:3 tea water`), in order."""
 
 
+@dataclass(frozen=True)
+class About:
+    """The catalog key under `discord.opt.` saying what an option means, where it is not the
+    option's own name (`extend_seconds` for `/debate extend seconds:`); the help and the Discord
+    option show it."""
+
+    key: str
+
+
 Kind = Int | Text | Choice
 
 
@@ -166,6 +182,8 @@ class Spec:
     positional: tuple[str, ...] = ()  # bare words fill these options in order
     moderator: bool = False
     options: dict[str, Kind] = field(init=False)
+    # option, `<text>` or `<choice> …` -> the key under `discord.opt.` that says what it means
+    about: dict[str, str] = field(init=False)
     required: tuple[str, ...] = field(init=False)
     text: bool = field(init=False)  # free text last
     text_required: bool = field(init=False)
@@ -176,21 +194,26 @@ class Spec:
     def __post_init__(self) -> None:
         hints = get_type_hints(self.values, include_extras=True)
         options: dict[str, Kind] = {}
+        about: dict[str, str] = {}
         required: list[str] = []
         text_field = rest_field = None
         text_required = False
         for f in dataclasses.fields(self.values):
             kind = _kind_of(hints[f.name])
             optional = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+            name = f.name
             if isinstance(kind, FreeText):
-                text_field, text_required = f.name, not optional
+                text_field, text_required, name = f.name, not optional, "<text>"
             elif isinstance(kind, Rest):
-                rest_field = f.name
+                rest_field, name = f.name, "<choice> …"
             else:
                 options[f.name] = kind
                 if not optional:
                     required.append(f.name)
-        for key, value in (("options", options), ("required", tuple(required)), ("text", text_field is not None),
+            said = next((m.key for m in getattr(hints[f.name], "__metadata__", ()) if isinstance(m, About)), None)
+            if said is not None or name == f.name:  # free text and bare words are listed where they are described
+                about[name] = said or f.name
+        for key, value in (("options", options), ("about", about), ("required", tuple(required)), ("text", text_field is not None),
                            ("text_required", text_required), ("variadic", rest_field is not None),
                            ("_text_field", text_field), ("_rest_field", rest_field)):
             object.__setattr__(self, key, value)

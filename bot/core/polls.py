@@ -223,7 +223,7 @@ class PollService:
             return 1
         k = n if given is None else given
         if not 1 <= k <= n:
-            raise RuleError("poll.error.max_range", "usage.poll.create", value=k, min=1, max=n)
+            raise RuleError("poll.error.max_range", "usage.poll.create", max=k, count=n)
         return k
 
     async def cmd_vote(self, req: Request) -> list[Reply]:
