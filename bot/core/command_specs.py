@@ -1,6 +1,6 @@
 """The command vocabulary (DESIGN.md §2): each command's values, declared once.
 
-A command's values are a frozen dataclass; each field says its kind and range in ``Annotated``
+A command's values are a frozen dataclass (with slots: one is made for every command); each field says its kind and range in ``Annotated``
 (:mod:`bot.core.command_types`). A field without a default is a required option. The parser,
 the typed values a handler reads (``req.cmd.read(Extend)``), the Discord app-command options and
 the help all take the kinds and ranges from here. See docs/commands-spec.md.
@@ -47,65 +47,65 @@ Yes = Annotated[bool, Flag()]
 
 # --- /debate ---
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DebateStart:
     motion: OptionalText = ""
     format: OptionalText = ""
     anonymous: Yes = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Join:
     side: Annotated[str, Choice(SIDES, names="side")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Extend:
     seconds: Annotated[int, Int(1, MAX_EXTEND_SECONDS, refusal="debate.error.extend_range"), About("extend_seconds")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Results:
     flagged: Annotated[str, Choice(FLAGGED)] = "include"
     chart: Yes = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Export:
     format: Annotated[str, Choice(EXPORT_FORMATS), About("export_format")] = "md"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Language:
     lang: Annotated[str, Choice(LANGS)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Timezone:
     zone: OptionalText = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpeechText:
     text: Annotated[str, FreeText(), About("speech")] = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuestionText:
     text: Annotated[str, FreeText(), About("question")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vote:
     choice: Annotated[str, Choice(CHOICES, names="choice")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Motions:
     id: Annotated[str | None, Text(), About("motion_id")] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Help:
     command: Annotated[str, Text(), About("help_command")] = ""
     text: Annotated[str, FreeText()] = ""  # `/help poll create`: the rest names a command
@@ -113,7 +113,7 @@ class Help:
 
 # --- /poll ---
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PollCreate:
     question: Annotated[str, Text(), About("poll_question")]
     options: Annotated[str, Text(), About("poll_options")]
@@ -125,19 +125,19 @@ class PollCreate:
     tally: Annotated[str, Choice(TALLIES), About("poll_tally")] = "live"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PollBallot:
     id: PollNumber
     toggle: Annotated[bool, Flag(), About("poll_toggle")] = False
     choices: Annotated[tuple[str, ...], Rest(), About("poll_choices")] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PollId:
     id: PollNumber
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PollResults:
     id: PollNumber
     format: Annotated[str | None, Choice(POLL_EXPORTS), About("poll_format")] = None
@@ -145,67 +145,67 @@ class PollResults:
 
 # --- /mod and /discuss ---
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Warn:
     user: Member
     reason: OptionalText = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MuteUser:
     user: Member
     minutes: Annotated[int | None, Int(1, MAX_MUTE_MINUTES, refusal="moderation.error.mute_range")] = None
     reason: OptionalText = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     user: Member
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuestionId:
     id: QuestionNumber
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reject:
     id: QuestionNumber
     reason: OptionalText = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FilterChange:
     action: Annotated[str, Choice(FILTER_ACTIONS), About("filter_action")]
     word: OptionalText = ""
     allow: Yes = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slowmode:
     seconds: Annotated[int, Int(0, MAX_SLOWMODE_SECONDS, refusal="moderation.error.slowmode_range"),
                        About("slowmode_seconds")]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModRole:
     role: OptionalText = ""
     remove: Annotated[bool, Flag(), About("remove_role")] = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Log:
     user: Annotated[str, User(), About("log_user")] = ""
     limit: Annotated[int | None, Int(1, LOG_MAX), About("log_limit")] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogChannel:
     channel: Annotated[str, Text(), About("log_channel")] = ""
     off: Annotated[bool, Flag(), About("log_off")] = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DiscussStart:
     topic: Annotated[str, Text()]
 

@@ -166,7 +166,7 @@ class About:
 Kind = Int | Text | Choice
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoOptions:
     """The values of a command that takes none."""
 
@@ -190,6 +190,9 @@ class Spec:
     variadic: bool = field(init=False)  # further bare words go to Command.args
     _text_field: str | None = field(init=False, repr=False)
     _rest_field: str | None = field(init=False, repr=False)
+    # Worked out once: `read` runs on every command, ballots included.
+    _usage: str = field(init=False, repr=False)
+    _checks: tuple[tuple[str, Any], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         hints = get_type_hints(self.values, include_extras=True)
@@ -215,12 +218,14 @@ class Spec:
                 about[name] = said or f.name
         for key, value in (("options", options), ("about", about), ("required", tuple(required)), ("text", text_field is not None),
                            ("text_required", text_required), ("variadic", rest_field is not None),
-                           ("_text_field", text_field), ("_rest_field", rest_field)):
+                           ("_text_field", text_field), ("_rest_field", rest_field),
+                           ("_usage", f"usage.{self.name}" + (f".{self.sub}" if self.sub else "")),
+                           ("_checks", tuple((key, kind.check) for key, kind in options.items()))):
             object.__setattr__(self, key, value)
 
     @property
     def usage_key(self) -> str:
-        return f"usage.{self.name}" + (f".{self.sub}" if self.sub else "")
+        return self._usage
 
     def read(self, options: Mapping[str, Raw], args: tuple[str, ...], text: str) -> Any:
         """The typed values of a command, each checked against its kind and range.
@@ -228,12 +233,12 @@ class Spec:
         Raises:
             ParseError: a value out of its range or choices, or a required one missing.
         """
-        usage = self.usage_key
+        usage = self._usage
         given: dict[str, object] = {}
-        for key, kind in self.options.items():
+        for key, check in self._checks:
             raw = options.get(key)
             if raw is not None:
-                given[key] = kind.check(key, raw, usage)
+                given[key] = check(key, raw, usage)
         for key in self.required:
             if key not in given:
                 raise ParseError("parse.missing_option", usage, option=key)

@@ -71,6 +71,9 @@ class Command:
     options: dict[str, Raw] = field(default_factory=dict)
     args: tuple[str, ...] = ()
     text: str = ""
+    # What `read` made of it: a parsed line is kept and handled again (`/vote pro` on every
+    # ballot), and its values are then read once (2 us a ballot on the bench's machine).
+    _values: object = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def spec(self) -> Spec:
@@ -84,10 +87,14 @@ class Command:
             ParseError: a value out of range or a required one missing, with the usage.
             TypeError: `values` is not this command's (a handler registered for another command).
         """
-        spec = self.spec
+        known = self._values
+        if type(known) is values:
+            return known
+        spec = SPECS[(self.name, self.sub)]
         if spec.values is not values:
             raise TypeError(f"/{self.name} {self.sub or ''} holds {spec.values.__name__}, not {values.__name__}")
         read: V = spec.read(self.options, self.args, self.text)
+        object.__setattr__(self, "_values", read)
         return read
 
 
