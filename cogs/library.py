@@ -9,7 +9,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import convert, options
-from bot.adapters.discord.texts import text
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
@@ -19,8 +18,7 @@ class Library(commands.Cog):
     def __init__(self, bot: DebateBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="motions", description=text("discord.cmd.motions"))
-    @app_commands.describe(id=text("discord.opt.motion_id"))
+    @options.command("motions", guild_only=False)
     async def motions(self, interaction: discord.Interaction, id: str | None = None) -> None:
         await self.bot.answer(interaction, convert.command("motions", id=id), public=True)
 
@@ -28,12 +26,11 @@ class Library(commands.Cog):
     async def motion_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return options.motions(self.bot.core, current, convert.language(interaction.locale))
 
-    @app_commands.command(name="formats", description=text("discord.cmd.formats"))
+    @options.command("formats", guild_only=False)
     async def formats(self, interaction: discord.Interaction) -> None:
         await self.bot.answer(interaction, convert.command("formats"), public=True)
 
-    @app_commands.command(name="help", description=text("discord.cmd.help"))
-    @app_commands.describe(command=text("discord.opt.help_command"))
+    @options.command("help", guild_only=False)
     @app_commands.choices(command=options.HELP_CHOICES)
     async def help(self, interaction: discord.Interaction, command: app_commands.Choice[str] | None = None) -> None:
         await self.bot.answer(interaction, convert.command("help", command=command))

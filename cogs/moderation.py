@@ -6,7 +6,7 @@ open them to other roles under Server Settings → Integrations. The core checks
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import discord
 from discord import app_commands
@@ -14,13 +14,15 @@ from discord.ext import commands
 
 from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
-from bot.core.moderation import MAX_MUTE_MINUTES, MAX_SLOWMODE_SECONDS
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
 
 MODERATORS = discord.Permissions(manage_messages=True)
-QuestionId = app_commands.Range[int, 1, 10**9]
+QuestionId = Annotated[int, options.number("mod", "approve", "id")]
+MuteMinutes = Annotated[int, options.number("mod", "mute", "minutes")]
+SlowmodeSeconds = Annotated[int, options.number("mod", "slowmode", "seconds")]
+LogLimit = Annotated[int, options.number("mod", "log", "limit")]
 
 
 class Moderation(commands.Cog):
@@ -35,87 +37,70 @@ class Moderation(commands.Cog):
     async def run(self, interaction: discord.Interaction, name: str, sub: str, **values: Any) -> None:
         await self.bot.answer(interaction, convert.command(name, sub, **values))
 
-    @mod.command(name="warn", description=text("discord.cmd.mod_warn"))
-    @app_commands.describe(user=text("discord.opt.user"), reason=text("discord.opt.reason"))
+    @options.subcommand(mod, "warn")
     async def warn(self, interaction: discord.Interaction, user: discord.Member, reason: str | None = None) -> None:
         await self.run(interaction, "mod", "warn", user=user, reason=reason)
 
-    @mod.command(name="mute", description=text("discord.cmd.mod_mute"))
-    @app_commands.describe(user=text("discord.opt.user"), minutes=text("discord.opt.minutes"),
-                           reason=text("discord.opt.reason"))
+    @options.subcommand(mod, "mute")
     async def mute(self, interaction: discord.Interaction, user: discord.Member,
-                   minutes: app_commands.Range[int, 1, MAX_MUTE_MINUTES] | None = None,
+                   minutes: MuteMinutes | None = None,
                    reason: str | None = None) -> None:
         await self.run(interaction, "mod", "mute", user=user, minutes=minutes, reason=reason)
 
-    @mod.command(name="unmute", description=text("discord.cmd.mod_unmute"))
-    @app_commands.describe(user=text("discord.opt.user"))
+    @options.subcommand(mod, "unmute")
     async def unmute(self, interaction: discord.Interaction, user: discord.Member) -> None:
         await self.run(interaction, "mod", "unmute", user=user)
 
-    @mod.command(name="strikes", description=text("discord.cmd.mod_strikes"))
-    @app_commands.describe(user=text("discord.opt.user"))
+    @options.subcommand(mod, "strikes")
     async def strikes(self, interaction: discord.Interaction, user: discord.Member) -> None:
         await self.run(interaction, "mod", "strikes", user=user)
 
-    @mod.command(name="queue", description=text("discord.cmd.mod_queue"))
+    @options.subcommand(mod, "queue")
     async def queue(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "mod", "queue")
 
-    @mod.command(name="approve", description=text("discord.cmd.mod_approve"))
-    @app_commands.describe(id=text("discord.opt.question_id"))
+    @options.subcommand(mod, "approve")
     async def approve(self, interaction: discord.Interaction, id: QuestionId) -> None:
         await self.run(interaction, "mod", "approve", id=id)
 
-    @mod.command(name="reject", description=text("discord.cmd.mod_reject"))
-    @app_commands.describe(id=text("discord.opt.question_id"), reason=text("discord.opt.reason"))
+    @options.subcommand(mod, "reject")
     async def reject(self, interaction: discord.Interaction, id: QuestionId, reason: str | None = None) -> None:
         await self.run(interaction, "mod", "reject", id=id, reason=reason)
 
-    @mod.command(name="filter", description=text("discord.cmd.mod_filter"))
-    @app_commands.describe(action=text("discord.opt.filter_action"), word=text("discord.opt.word"),
-                           allow=text("discord.opt.allow"))
-    @app_commands.choices(action=options.fixed("filter"))
+    @options.subcommand(mod, "filter")
     async def filter(self, interaction: discord.Interaction, action: app_commands.Choice[str],
                      word: str | None = None, allow: bool | None = None) -> None:
         await self.run(interaction, "mod", "filter", action=action, word=word, allow=allow)
 
-    @mod.command(name="slowmode", description=text("discord.cmd.mod_slowmode"))
-    @app_commands.describe(seconds=text("discord.opt.slowmode_seconds"))
+    @options.subcommand(mod, "slowmode")
     async def slowmode(self, interaction: discord.Interaction,
-                       seconds: app_commands.Range[int, 0, MAX_SLOWMODE_SECONDS]) -> None:
+                       seconds: SlowmodeSeconds) -> None:
         await self.run(interaction, "mod", "slowmode", seconds=seconds)
 
-    @mod.command(name="role", description=text("discord.cmd.mod_role"))
-    @app_commands.describe(role=text("discord.opt.role"), remove=text("discord.opt.remove_role"))
+    @options.subcommand(mod, "role")
     async def role(self, interaction: discord.Interaction, role: discord.Role | None = None,
                    remove: bool | None = None) -> None:
         await self.run(interaction, "mod", "role", role=role, remove=remove)
 
-    @mod.command(name="log", description=text("discord.cmd.mod_log"))
-    @app_commands.describe(user=text("discord.opt.log_user"), limit=text("discord.opt.log_limit"))
+    @options.subcommand(mod, "log")
     async def log(self, interaction: discord.Interaction, user: discord.Member | None = None,
-                  limit: app_commands.Range[int, 1, 100] | None = None) -> None:
+                  limit: LogLimit | None = None) -> None:
         await self.run(interaction, "mod", "log", user=user, limit=limit)
 
-    @mod.command(name="logchannel", description=text("discord.cmd.mod_logchannel"))
-    @app_commands.describe(channel=text("discord.opt.log_channel"), off=text("discord.opt.log_off"))
+    @options.subcommand(mod, "logchannel")
     async def logchannel(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None,
                          off: bool | None = None) -> None:
         await self.run(interaction, "mod", "logchannel", channel=channel, off=off)
 
-    @discuss.command(name="start", description=text("discord.cmd.discuss_start"))
-    @app_commands.describe(topic=text("discord.opt.topic"))
+    @options.subcommand(discuss, "start")
     async def discuss_start(self, interaction: discord.Interaction, topic: str) -> None:
         await self.run(interaction, "discuss", "start", topic=topic)
 
-    @discuss.command(name="close", description=text("discord.cmd.discuss_close"))
+    @options.subcommand(discuss, "close")
     async def discuss_close(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "discuss", "close")
 
-    @discuss.command(name="export", description=text("discord.cmd.discuss_export"))
-    @app_commands.describe(format=text("discord.opt.map_format"))
-    @app_commands.choices(format=options.fixed("map_export"))
+    @options.subcommand(discuss, "export")
     async def discuss_export(self, interaction: discord.Interaction,
                              format: app_commands.Choice[str] | None = None) -> None:
         await self.bot.answer(interaction, convert.command("discuss", "export", format=format), public=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import discord
 from discord import app_commands
@@ -10,13 +10,13 @@ from discord.ext import commands
 
 from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
-from bot.core.poll_model import MAX_OPTIONS
-from bot.core.screen_tokens import MAX_HOURS
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
 
-PollId = app_commands.Range[int, 1, 10**9]
+PollId = Annotated[int, options.number("poll", "close", "id")]
+MaxChoices = Annotated[int, options.number("poll", "create", "max")]
+ScreenHours = Annotated[int, options.number("poll", "screen", "hours")]
 
 
 class Polls(commands.Cog):
@@ -28,51 +28,39 @@ class Polls(commands.Cog):
     async def run(self, interaction: discord.Interaction, sub: str, public: bool = False, **values: Any) -> None:
         await self.bot.answer(interaction, convert.command("poll", sub, **values), public=public)
 
-    @poll.command(name="create", description=text("discord.cmd.poll_create"))
-    @app_commands.describe(question=text("discord.opt.poll_question"), options=text("discord.opt.poll_options"),
-                           mode=text("discord.opt.poll_mode"), max=text("discord.opt.poll_max"),
-                           anonymous=text("discord.opt.poll_anonymous"), closes=text("discord.opt.poll_closes"),
-                           tally=text("discord.opt.poll_tally"))
-    @app_commands.choices(mode=options.fixed("poll_mode"), tally=options.fixed("tally"))
+    @options.subcommand(poll, "create")
     async def create(self, interaction: discord.Interaction, question: str, options: str,
                      mode: app_commands.Choice[str] | None = None,
-                     max: app_commands.Range[int, 1, MAX_OPTIONS] | None = None,
+                     max: MaxChoices | None = None,
                      anonymous: bool | None = None, closes: str | None = None,
                      tally: app_commands.Choice[str] | None = None) -> None:
         await self.run(interaction, "create", question=question, options=options, mode=mode, max=max,
                        anonymous=anonymous, closes=closes, tally=tally)
 
-    @poll.command(name="vote", description=text("discord.cmd.poll_vote"))
-    @app_commands.describe(id=text("discord.opt.poll_id"), choices=text("discord.opt.poll_choices"))
+    @options.subcommand(poll, "vote")
     async def vote(self, interaction: discord.Interaction, id: PollId, choices: str) -> None:
         await self.bot.answer(interaction, convert.ballot(id, choices))
 
-    @poll.command(name="withdraw", description=text("discord.cmd.poll_withdraw"))
-    @app_commands.describe(id=text("discord.opt.poll_id"))
+    @options.subcommand(poll, "withdraw")
     async def withdraw(self, interaction: discord.Interaction, id: PollId) -> None:
         await self.run(interaction, "withdraw", id=id)
 
-    @poll.command(name="close", description=text("discord.cmd.poll_close"))
-    @app_commands.describe(id=text("discord.opt.poll_id"))
+    @options.subcommand(poll, "close")
     async def close(self, interaction: discord.Interaction, id: PollId) -> None:
         await self.run(interaction, "close", id=id)
 
-    @poll.command(name="results", description=text("discord.cmd.poll_results"))
-    @app_commands.describe(id=text("discord.opt.poll_id"), format=text("discord.opt.poll_format"))
-    @app_commands.choices(format=options.fixed("poll_export"))
+    @options.subcommand(poll, "results")
     async def results(self, interaction: discord.Interaction, id: PollId,
                       format: app_commands.Choice[str] | None = None) -> None:
         await self.run(interaction, "results", public=True, id=id, format=format)
 
-    @poll.command(name="list", description=text("discord.cmd.poll_list"))
+    @options.subcommand(poll, "list")
     async def list(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "list", public=True)
 
-    @poll.command(name="screen", description=text("discord.cmd.poll_screen"))
-    @app_commands.describe(id=text("discord.opt.poll_id"), hours=text("discord.opt.screen_hours"),
-                           revoke=text("discord.opt.screen_revoke"))
+    @options.subcommand(poll, "screen")
     async def screen(self, interaction: discord.Interaction, id: PollId,
-                     hours: app_commands.Range[int, 1, MAX_HOURS] | None = None, revoke: bool | None = None) -> None:
+                     hours: ScreenHours | None = None, revoke: bool | None = None) -> None:
         await self.run(interaction, "screen", id=id, hours=hours, revoke=revoke)
 
 

@@ -9,7 +9,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import convert, options
-from bot.adapters.discord.texts import text
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot
@@ -19,10 +18,7 @@ class Voting(commands.Cog):
     def __init__(self, bot: DebateBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="vote", description=text("discord.cmd.vote"))
-    @app_commands.describe(choice=text("discord.opt.choice"))
-    @app_commands.choices(choice=options.fixed("vote"))
-    @app_commands.guild_only()
+    @options.command("vote")
     async def vote(self, interaction: discord.Interaction, choice: app_commands.Choice[str]) -> None:
         await self.bot.answer(interaction, convert.command("vote", choice=choice))
 

@@ -31,6 +31,14 @@ from bot.core.claims import (
     strongest,
     visible,
 )
+from bot.core.command_specs import (
+    ClaimEdit,
+    ClaimMap,
+    ClaimMove,
+    ClaimNew,
+    ClaimRate,
+    DiscussExport,
+)
 from bot.core.debates import voter_hash
 from bot.core.errors import RuleError
 from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate
@@ -107,7 +115,7 @@ class ClaimService:
         return claims, visible(claims), ratings
 
     async def _claim(self, req: Request, space: Space, tree: dict[int, Claim]) -> Claim:
-        cid = req.cmd.number("id")
+        cid = req.cmd.read(req.cmd.spec.values).id  # edit, remove, move, rate: each holds the claim's id
         if cid not in tree:
             raise RuleError("claim.error.unknown", req.cmd.spec.usage_key, id=cid)
         return tree[cid]
@@ -122,7 +130,8 @@ class ClaimService:
         return not space.open or await self.store.revealed(space.key)
 
     def _text(self, req: Request) -> str:
-        text = req.cmd.text.strip()
+        values = req.cmd.read(ClaimEdit if req.cmd.sub == "edit" else ClaimNew)
+        text = values.text.strip()
         if not text:
             raise RuleError("parse.missing_text", req.cmd.spec.usage_key)
         if len(text) > self.max_chars:
@@ -153,7 +162,7 @@ class ClaimService:
         try:
             space = await self._here(req, open_only=True)
             _, tree, _ = await self._map(space)
-            parent = parent_of(tree, req.cmd.number("parent", None), req.cmd.spec.usage_key)
+            parent = parent_of(tree, req.cmd.read(ClaimNew).parent or None, req.cmd.spec.usage_key)
         except RuleError as exc:
             exc.handback = text
             raise
@@ -202,7 +211,7 @@ class ClaimService:
         space = await self._here(req, open_only=False)
         _, tree, _ = await self._map(space)
         c = await self._claim(req, space, tree)
-        new_parent = check_move(tree, c.id, req.cmd.number("parent"))
+        new_parent = check_move(tree, c.id, req.cmd.read(ClaimMove).parent)
         before, c.parent_id = c.parent_id, new_parent
         await self.store.save(c)
         await self._audit(req.actor, space, "claim.move", target=c.author_id,
@@ -223,7 +232,7 @@ class ClaimService:
     # --- ratings ---
 
     async def cmd_rate(self, req: Request) -> list[Reply]:
-        value = check_impact(req.cmd.number("impact"))
+        value = check_impact(req.cmd.read(ClaimRate).impact)
         space = await self._here(req, open_only=True)
         _, tree, _ = await self._map(space)
         c = await self._claim(req, space, tree)
@@ -251,17 +260,15 @@ class ClaimService:
     async def cmd_map(self, req: Request) -> list[Reply]:
         space = await self._here(req, open_only=False)
         _, tree, ratings = await self._map(space)
-        root = req.cmd.number("id", None)
+        asked = req.cmd.read(ClaimMap)
+        root, depth = asked.id, asked.depth
         if root is not None and root not in tree:
             raise RuleError("claim.error.unknown", "usage.claim.map", id=root)
-        depth = req.cmd.number("depth", None)
-        if depth is not None and depth < 1:
-            raise RuleError("claim.error.depth", "usage.claim.map", depth=depth)
         view = await self.view(space, req.actor, ratings)
         lines = outline(tree, ratings, root=root, depth=depth, by_impact=view.revealed)
-        page = req.cmd.number("page", 1)
+        page = asked.page
         card = claim_cards.map_card(self.core, space.language, space.thesis, lines, ratings, view, page, root)
-        if page <= 1 and req.cmd.get("picture") != "no" and lines:
+        if page <= 1 and asked.picture and lines:
             picture = await self.picture(space, lines, ratings, view, root)
             if picture is not None:
                 card = replace(card, attachment=picture)
@@ -300,7 +307,7 @@ class ClaimService:
         space = await self._here(req, open_only=True)
         if space.kind != "discuss":
             raise RuleError("claim.error.no_discussion", "usage.discuss.export")
-        kind = str(req.cmd.get("format") or "md")
+        kind = req.cmd.read(DiscussExport).format
         title = self.t(space.language, "claim.export_discussion", id=space.id, topic=space.thesis)
         return [self.file_reply(await self.map_data(space), kind, title, f"discussion-{space.id}")]
 

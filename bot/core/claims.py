@@ -98,7 +98,8 @@ def impact(ratings: Mapping[str, int] | None) -> Impact:
 
 def check_impact(value: int) -> int:
     if not MIN_IMPACT <= value <= MAX_IMPACT:
-        raise RuleError("claim.error.impact_range", "usage.claim.rate", impact=value, low=MIN_IMPACT, high=MAX_IMPACT)
+        raise RuleError("claim.error.impact_range", "usage.claim.rate", option="impact", value=value, min=MIN_IMPACT,
+                        max=MAX_IMPACT)
     return value
 
 

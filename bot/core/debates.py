@@ -11,6 +11,22 @@ from datetime import datetime
 
 from bot.core import debate_cards, engine, export, help_cards
 from bot.core.cards import Attachment, Card, Reply
+from bot.core.command_specs import (
+    DebateStart,
+    Export,
+    Extend,
+    Help,
+    Join,
+    Language,
+    Motions,
+    QuestionId,
+    QuestionText,
+    Reject,
+    Results,
+    SpeechText,
+    Timezone,
+    Vote,
+)
 from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
 from bot.core.library import Library
@@ -284,8 +300,9 @@ class DebateService:
         lang = await self.core.language(req.channel)
         if req.channel in self.places:
             raise RuleError("debate.error.already_running", "usage.debate.start", id=self.places[req.channel])
-        motion_arg = str(req.cmd.get("motion") or "")
-        format_id = str(req.cmd.get("format") or DEFAULT_FORMAT)
+        given = req.cmd.read(DebateStart)
+        motion_arg = given.motion
+        format_id = given.format or DEFAULT_FORMAT
         fmt = self.library.formats.get(format_id)
         if fmt is None:
             raise RuleError("debate.error.unknown_format", "usage.debate.start", id=format_id[:40],
@@ -295,7 +312,7 @@ class DebateService:
         d = Debate(
             id=0, space=req.channel, parent=req.channel, motion_id=motion_id, motion_title=title,
             motion_text=text, format_id=fmt.id, language=lang, created_by=req.actor.user_id, created_at=now,
-            anonymous=req.cmd.get("anonymous") == "yes",
+            anonymous=given.anonymous,
         )
         engine.start(d, fmt, now)
         d.id = await self.core.store.create_debate(d)
@@ -333,7 +350,7 @@ class DebateService:
 
     async def cmd_join(self, req: Request) -> list[Reply]:
         d = await self.current(req)
-        side = Role(str(req.cmd.get("side")))
+        side = Role(req.cmd.read(Join).side)
         user = req.actor.user_id
         current = d.role_of(user)
         if current is not None:
@@ -413,7 +430,7 @@ class DebateService:
             return await self._extend(req, d)
 
     async def _extend(self, req: Request, d: Debate) -> list[Reply]:
-        seconds = req.cmd.number("seconds")
+        seconds = req.cmd.read(Extend).seconds
         left = engine.extend(d, seconds, self.core.clock.now())
         await self.core.store.save_debate(d)
         await self.audit(req.actor, "debate.extend", d, details=str(seconds))
@@ -433,17 +450,18 @@ class DebateService:
         return [Reply(debate_cards.status(self.core, d, self.fmt(d)), private=False)]
 
     async def cmd_results(self, req: Request) -> list[Reply]:
+        given = req.cmd.read(Results)
         d = await self.latest(req)
         note = ""
         flagged = 0
         exclude: set[str] = set()
-        if req.cmd.get("flagged") == "exclude":
+        if given.flagged == "exclude":
             exclude = await self.core.flagged(d)
             note = self.core.tn(d.language, "result.flagged_excluded", len(exclude))
         else:
             flagged = await self._flagged_count(d)
         result = self.result(d, exclude)
-        chart = await export.debate_chart(self.core, d, result) if req.cmd.get("chart") != "no" else None
+        chart = await export.debate_chart(self.core, d, result) if given.chart else None
         card = debate_cards.result(self.core, d, result, final=not d.running, note=note, flagged=flagged)
         card = await self._with_strongest_claims(d, card)
         return [Reply(replace(card, attachment=chart), private=False)]
@@ -460,8 +478,8 @@ class DebateService:
             return card
 
     async def cmd_export(self, req: Request) -> list[Reply]:
+        kind = req.cmd.read(Export).format
         d = await self.latest(req)
-        kind = str(req.cmd.get("format") or "md")
         await self.core.zone(d.space)  # read now: the export shows its times in the zone of the debate
         fmt = self.fmt(d)
         result = self.result(d)
@@ -483,7 +501,7 @@ class DebateService:
         return [Reply(card, private=False)]
 
     async def cmd_language(self, req: Request) -> list[Reply]:
-        lang = str(req.cmd.get("lang"))
+        lang = req.cmd.read(Language).lang
         await self.core.set_language(req.channel, lang)
         d = self._cached(req) or await self._adopt(req)
         if d is not None:
@@ -497,8 +515,8 @@ class DebateService:
     async def cmd_timezone(self, req: Request) -> list[Reply]:
         """`/debate timezone Asia/Tokyo`: times here are shown in that zone; `default`: in
         BOT_TIMEZONE again; no zone: which zone is used now."""
+        name = req.cmd.read(Timezone).zone.strip()
         lang = await self.core.language(req.channel)
-        name = str(req.cmd.get("zone") or "").strip()
         if name:
             zone = zone_named(name)
             if zone is None and name.lower() != "default":
@@ -517,7 +535,7 @@ class DebateService:
         return [Reply(Card("notice", body=body), private=not name)]
 
     async def cmd_speak(self, req: Request) -> list[Reply]:
-        text = req.cmd.text.strip()
+        text = req.cmd.read(SpeechText).text.strip()
         d = await self.current(req)
         if not text:
             raise RuleError("parse.missing_text", "usage.speak")
@@ -534,7 +552,7 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "speak.posted")))]
 
     async def cmd_ask(self, req: Request) -> list[Reply]:
-        text = req.cmd.text.strip()
+        text = req.cmd.read(QuestionText).text.strip()
         d = await self.current(req)
         if not text:  # a modal or button may bring blank text past the parser
             raise RuleError("parse.missing_text", "usage.ask")
@@ -563,8 +581,9 @@ class DebateService:
         raise RuleError("mod.error.no_question", "usage.mod.queue", id=qid)
 
     async def cmd_approve(self, req: Request) -> list[Reply]:
+        qid = req.cmd.read(QuestionId).id
         d = await self.current(req)
-        q = self._question(d, req.cmd.number("id"))
+        q = self._question(d, qid)
         q.status = "approved"
         await self.core.store.save_question(q)
         await self.core.port(d.space).post(d.space, debate_cards.question(self.core, d, q))
@@ -572,10 +591,11 @@ class DebateService:
         return [Reply(Card("notice", body=self.t(d.language, "mod.approved", id=q.id)))]
 
     async def cmd_reject(self, req: Request) -> list[Reply]:
+        given = req.cmd.read(Reject)
         d = await self.current(req)
-        q = self._question(d, req.cmd.number("id"))
+        q = self._question(d, given.id)
         q.status = "rejected"
-        q.reason = str(req.cmd.get("reason") or "")
+        q.reason = given.reason
         await self.core.store.save_question(q)
         reason = q.reason or self.t(d.language, "mod.no_reason")
         note = Card("error", body=self.t(d.language, "ask.rejected", id=q.id, reason=reason) + "\n"
@@ -589,7 +609,7 @@ class DebateService:
         store = self.core.store
         if store.shared and not store.versioned_ballots:  # the store cannot tell a stale ballot: look first
             await self._fresh_for_vote(d)
-        choice = _CHOICES[str(req.cmd.options["choice"])]  # the parser requires it and allows only these
+        choice = _CHOICES[req.cmd.read(Vote).choice]
         actor = req.actor
         # On a shared store the ballot carries the version of `d` it was checked against; when the
         # store refuses it (another process moved the debate on meanwhile), `d` is read again and
@@ -673,8 +693,8 @@ class DebateService:
                 log.exception("could not ask for a tally redraw of debate %s", debate_id)
 
     async def cmd_motions(self, req: Request) -> list[Reply]:
+        mid = req.cmd.read(Motions).id
         lang = await self.core.language(req.channel)
-        mid = req.cmd.get("id")
         if mid is None:
             return [Reply(debate_cards.motion_list(self.core, lang), private=False)]
         motion = self.library.motions.get(str(mid))
@@ -689,7 +709,8 @@ class DebateService:
     async def cmd_help(self, req: Request) -> list[Reply]:
         """`/help`: every command; `/help poll` (or `command:poll`): that command's options and examples."""
         lang = await self.core.language(req.channel)
-        words = str(req.cmd.get("command") or req.cmd.text or "").strip()
+        given = req.cmd.read(Help)
+        words = (given.command or given.text).strip()
         return [Reply(help_cards.detail(self.core, lang, words) if words else help_cards.overview(self.core, lang))]
 
     # --- phases ---

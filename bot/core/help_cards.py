@@ -10,53 +10,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core.cards import Card, Field
-from bot.core.commands import COMMAND_NAMES, INT, SPECS, SUBCOMMANDS, USER, Spec, summary_usage_key
+from bot.core.commands import (
+    COMMAND_NAMES,
+    SPECS,
+    SUBCOMMANDS,
+    Choice,
+    Int,
+    Spec,
+    User,
+    summary_usage_key,
+)
 from bot.core.errors import RuleError
 
 if TYPE_CHECKING:
     from bot.core.service import Core
-
-# The catalog key (under `discord.opt.`) of an option whose text is not simply its name's.
-OPTION_TEXT: dict[tuple[str, str | None, str], str] = {
-    ("debate", "extend", "seconds"): "extend_seconds",
-    ("debate", "export", "format"): "export_format",
-    ("motions", None, "id"): "motion_id",
-    ("help", None, "command"): "help_command",
-    ("poll", "create", "question"): "poll_question",
-    ("poll", "create", "options"): "poll_options",
-    ("poll", "create", "mode"): "poll_mode",
-    ("poll", "create", "max"): "poll_max",
-    ("poll", "create", "anonymous"): "poll_anonymous",
-    ("poll", "create", "closes"): "poll_closes",
-    ("poll", "create", "tally"): "poll_tally",
-    ("poll", "vote", "id"): "poll_id",
-    ("poll", "vote", "toggle"): "poll_toggle",
-    ("poll", "withdraw", "id"): "poll_id",
-    ("poll", "close", "id"): "poll_id",
-    ("poll", "results", "id"): "poll_id",
-    ("poll", "results", "format"): "poll_format",
-    ("mod", "approve", "id"): "question_id",
-    ("mod", "reject", "id"): "question_id",
-    ("mod", "filter", "action"): "filter_action",
-    ("mod", "slowmode", "seconds"): "slowmode_seconds",
-    ("mod", "role", "remove"): "remove_role",
-    ("mod", "log", "user"): "log_user",
-    ("mod", "log", "limit"): "log_limit",
-    ("mod", "logchannel", "channel"): "log_channel",
-    ("mod", "logchannel", "off"): "log_off",
-    ("debate", "screen", "hours"): "screen_hours",
-    ("debate", "screen", "revoke"): "screen_revoke",
-    ("debate", "screen", "tally"): "screen_tally",
-    ("poll", "screen", "id"): "poll_id",
-    ("poll", "screen", "hours"): "screen_hours",
-    ("poll", "screen", "revoke"): "screen_revoke",
-    ("discuss", "export", "format"): "map_format",
-    **{("claim", sub, "id"): "claim_id" for sub in ("edit", "remove", "move", "rate")},
-    ("claim", "map", "id"): "map_root",
-}
-TEXT_OPTION = {"speak": "speech", "ask": "question", "claim": "claim_text"}  # the free text of these commands
-VARIADIC_OPTION: dict[tuple[str, str | None], str] = {("poll", "vote"): "poll_choices"}  # the bare words of these
-
 
 def spec_key(spec: Spec) -> str:
     """`poll.create`, `vote`: how catalog keys name a command."""
@@ -72,13 +39,9 @@ def example_key(spec: Spec) -> str:
 
 
 def option_keys(spec: Spec) -> list[tuple[str, str]]:
-    """(option name as typed, its catalog key) for every option of `spec`, in order."""
-    out = [(name, "discord.opt." + OPTION_TEXT.get((spec.name, spec.sub, name), name)) for name in spec.options]
-    if spec.text and spec.name in TEXT_OPTION:  # /help's text is its `command` option, listed already
-        out.append(("<text>", f"discord.opt.{TEXT_OPTION[spec.name]}"))
-    if spec.variadic:
-        out.append(("<choice> …", f"discord.opt.{VARIADIC_OPTION[(spec.name, spec.sub)]}"))
-    return out
+    """(option name as typed, its catalog key) for every option of `spec` (and its free text or
+    bare words where the spec says what they mean), in order."""
+    return [(name, f"discord.opt.{key}") for name, key in spec.about.items()]
 
 
 def all_keys() -> set[str]:
@@ -115,11 +78,11 @@ def specs_for(words: str) -> list[Spec]:
 
 def option_line(core: Core, lang: str, spec: Spec, name: str, key: str) -> str:
     kind = spec.options.get(name)
-    if isinstance(kind, tuple):
-        kind_text = core.t(lang, "help.kind.choice", choices="|".join(kind))
-    elif kind == INT:
+    if isinstance(kind, Choice):
+        kind_text = core.t(lang, "help.kind.choice", choices="|".join(kind.values))
+    elif isinstance(kind, Int):
         kind_text = core.t(lang, "help.kind.number")
-    elif kind == USER:
+    elif isinstance(kind, User):
         kind_text = core.t(lang, "help.kind.user")
     else:
         kind_text = ""

@@ -23,6 +23,7 @@ SPEAK, ASK, VOTE, MESSAGE = "speak", "ask", "vote", "message"
 CLAIM = "claim"  # a claim of an argument map (/claim pro|con|edit)
 MAX_MUTE_MINUTES = 30 * 24 * 60  # a month
 MAX_SLOWMODE_SECONDS = 6 * 3600  # six hours
+LOG_MAX = 100  # audit entries one `/mod log` shows at most
 
 
 @dataclass(frozen=True)

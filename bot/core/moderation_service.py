@@ -22,6 +22,18 @@ from pathlib import Path
 
 from bot.core import engine
 from bot.core.cards import Card, Field, Reply
+from bot.core.command_specs import (
+    DiscussStart,
+    FilterChange,
+    Log,
+    LogChannel,
+    ModRole,
+    MuteUser,
+    Slowmode,
+    SpeechText,
+    Target,
+    Warn,
+)
 from bot.core.debates import voter_hash
 from bot.core.errors import RuleError
 from bot.core.i18n import FALLBACK, placeholders
@@ -32,8 +44,6 @@ from bot.core.moderation import (
     ASK,
     BOOKKEEPING_CHUNK,
     CLAIM,
-    MAX_MUTE_MINUTES,
-    MAX_SLOWMODE_SECONDS,
     MESSAGE,
     MODERATION_GENERATION,
     SPEAK,
@@ -62,7 +72,7 @@ from bot.core.writer import GroupCommitWriter
 
 log = logging.getLogger(__name__)
 BOT = "bot"  # the actor of automatic actions in the audit log
-LOG_LIMIT, LOG_MAX = 20, 100
+LOG_LIMIT = 20  # audit entries `/mod log` shows unless told `limit:` (at most LOG_MAX)
 FILTER_BLOCK = "filter.block"
 # Automatic actions that may come in floods: the log channel gets them coalesced.
 COALESCED = frozenset({"vote.flag", FILTER_BLOCK})
@@ -470,7 +480,7 @@ class ModerationService:
         return await self.post_in_discussion(req, disc)
 
     async def post_in_discussion(self, req: Request, disc: Discussion) -> list[Reply]:
-        text = req.cmd.text.strip()
+        text = req.cmd.read(SpeechText).text.strip()
         if not text:
             raise RuleError("parse.missing_text", "usage.speak")
         self._check_length(text)
@@ -677,15 +687,17 @@ class ModerationService:
 
     # --- /mod warn, mute, unmute, strikes ---
 
-    def _target(self, req: Request) -> str:
-        target = str(req.cmd.get("user") or "").strip()
+    @staticmethod
+    def _target(req: Request, user: str) -> str:
+        target = user.strip()
         if not target:
             raise RuleError("parse.missing_option", req.cmd.spec.usage_key, option="user")
         return target
 
     async def cmd_warn(self, req: Request) -> list[Reply]:
-        target = self._target(req)
-        reason = str(req.cmd.get("reason") or "")
+        given = req.cmd.read(Warn)
+        target = self._target(req, given.user)
+        reason = given.reason
         lang = await self.core.language(req.channel)
         now = self.core.clock.now()
         here = self._scope_here(req.channel)
@@ -776,11 +788,10 @@ class ModerationService:
         return places
 
     async def cmd_mute(self, req: Request) -> list[Reply]:
-        target = self._target(req)
-        minutes = req.cmd.number("minutes", self.config.mute_minutes)
-        if not 1 <= minutes <= MAX_MUTE_MINUTES:
-            raise RuleError("moderation.error.mute_range", "usage.mod.mute", max=MAX_MUTE_MINUTES)
-        reason = str(req.cmd.get("reason") or "")
+        given = req.cmd.read(MuteUser)
+        target = self._target(req, given.user)
+        minutes = self.config.mute_minutes if given.minutes is None else given.minutes
+        reason = given.reason
         m, told = await self._mute(req.actor.platform, req.actor.workspace, target, minutes, reason,
                                    req.actor.user_id, req.channel)
         lang, zone = await self.core.language(req.channel), await self.core.zone(req.channel)
@@ -788,7 +799,7 @@ class ModerationService:
                                                  until=clock_time(m.until, zone), minutes=told), user_text=True))]
 
     async def cmd_unmute(self, req: Request) -> list[Reply]:
-        target = self._target(req)
+        target = self._target(req, req.cmd.read(Target).user)
         lang = await self.core.language(req.channel)
         key = (req.actor.platform, req.actor.workspace, target)
         m = self.mutes.get(key)
@@ -802,7 +813,7 @@ class ModerationService:
         return [Reply(Card("notice", body=self.t(lang, "moderation.unmuted", user=target), user_text=True))]
 
     async def cmd_strikes(self, req: Request) -> list[Reply]:
-        target = self._target(req)
+        target = self._target(req, req.cmd.read(Target).user)
         lang, zone = await self.core.language(req.channel), await self.core.zone(req.channel)
         now = self.core.clock.now()
         strikes = await self._active_strikes(req.actor.platform, req.actor.workspace, target, now)
@@ -823,13 +834,14 @@ class ModerationService:
     # --- /mod filter ---
 
     async def cmd_filter(self, req: Request) -> list[Reply]:
-        action = str(req.cmd.get("action"))
+        given = req.cmd.read(FilterChange)
+        action = given.action
         lang = await self.core.language(req.channel)
         platform, workspace = req.actor.platform, req.actor.workspace
-        allowed = req.cmd.get("allow") == "yes"
+        allowed = given.allow
         if action == "list":
             return [Reply(await self._filter_list(lang, platform, workspace))]
-        word = str(req.cmd.get("word") or "").strip()
+        word = given.word.strip()
         if not word:
             raise RuleError("parse.missing_option", "usage.mod.filter", option="word")
         which = self.t(lang, "moderation.filter.allow_list" if allowed else "moderation.filter.block_list")
@@ -866,10 +878,8 @@ class ModerationService:
     # --- /mod slowmode, role, log, logchannel ---
 
     async def cmd_slowmode(self, req: Request) -> list[Reply]:
-        seconds = req.cmd.number("seconds")
+        seconds = req.cmd.read(Slowmode).seconds
         lang = await self.core.language(req.channel)
-        if seconds > MAX_SLOWMODE_SECONDS:
-            raise RuleError("moderation.error.slowmode_range", "usage.mod.slowmode", max=MAX_SLOWMODE_SECONDS)
         here = self._scope_here(req.channel)
         if here is None:
             raise RuleError("moderation.error.no_place", "usage.mod.slowmode")
@@ -884,14 +894,15 @@ class ModerationService:
         return [Reply(Card("notice", body=self.t(lang, key, seconds=seconds)))]
 
     async def cmd_role(self, req: Request) -> list[Reply]:
+        given = req.cmd.read(ModRole)
         lang = await self.core.language(req.channel)
         platform, workspace = req.actor.platform, req.actor.workspace
-        role = normalise_role(str(req.cmd.get("role") or ""))
+        role = normalise_role(given.role)
         if not role:
             roles = await self.store.roles(platform, workspace)
             body = ", ".join(roles) if roles else self.t(lang, "moderation.role.none")
             return [Reply(Card("list", title=self.t(lang, "moderation.role.title"), body=body, user_text=True))]
-        if req.cmd.get("remove") == "yes":
+        if given.remove:
             await self.store.remove_role(platform, workspace, role)
             action, key = "role.remove", "moderation.role.removed"
         else:
@@ -902,10 +913,11 @@ class ModerationService:
         return [Reply(Card("notice", body=self.t(lang, key, role=role), user_text=True))]
 
     async def cmd_log(self, req: Request) -> list[Reply]:
+        given = req.cmd.read(Log)
         await self.settle()
         lang = await self.core.language(req.channel)
-        user = str(req.cmd.get("user") or "")
-        limit = max(1, min(LOG_MAX, req.cmd.number("limit", None) or LOG_LIMIT))
+        user = given.user
+        limit = given.limit or LOG_LIMIT
         entries = await self.core.store.audit_entries(req.actor.platform, req.actor.workspace, user, limit)
         zone = await self.core.zone(req.channel)
         lines = [self.log_line(lang, e, zone) for e in entries]
@@ -915,14 +927,15 @@ class ModerationService:
                            footer=self.core.tn(lang, "moderation.log.footer", len(entries))))]
 
     async def cmd_logchannel(self, req: Request) -> list[Reply]:
+        given = req.cmd.read(LogChannel)
         lang = await self.core.language(req.channel)
         key = (req.actor.platform, req.actor.workspace)
-        if req.cmd.get("off") == "yes":
+        if given.off:
             await self.store.set_log_channel(*key, None)
             self.log_channels.pop(key, None)
             await self._audit_by(req, "logchannel", details="off")
             return [Reply(Card("notice", body=self.t(lang, "moderation.logchannel_off")))]
-        channel = normalise_channel(str(req.cmd.get("channel") or "")) or req.channel.channel
+        channel = normalise_channel(given.channel) or req.channel.channel
         await self.store.set_log_channel(*key, channel)
         self.log_channels[key] = channel
         await self._audit_by(req, "logchannel", details=channel)
@@ -942,7 +955,7 @@ class ModerationService:
             del self.discussion_parents[d.parent]
 
     async def cmd_discuss_start(self, req: Request) -> list[Reply]:
-        topic = str(req.cmd.get("topic") or "").strip()[:200]
+        topic = req.cmd.read(DiscussStart).topic.strip()[:200]
         if not topic:
             raise RuleError("parse.missing_option", "usage.discuss.start", option="topic")
         lang = await self.core.language(req.channel)

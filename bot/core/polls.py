@@ -19,6 +19,7 @@ from functools import partial
 from bot.core import export, poll_cards, poll_export
 from bot.core.buttons import ballot_words
 from bot.core.cards import Attachment, Card, Reply
+from bot.core.command_specs import PollBallot, PollCreate, PollId, PollResults
 from bot.core.commands import whole_number
 from bot.core.counting import PollCount, count_poll
 from bot.core.deadlines import parse_closes
@@ -129,18 +130,17 @@ class PollService:
 
     # --- finding polls ---
 
-    async def _find(self, req: Request) -> Poll:
-        """The poll named by `id:`, open or closed, on the requester's platform and workspace
-        (where it may be used: `in_place`)."""
-        pid = req.cmd.number("id")
+    async def _find(self, req: Request, pid: int) -> Poll:
+        """Poll `pid` (the command's `id:`), open or closed, on the requester's platform and
+        workspace (where it may be used: `in_place`)."""
         p = self.polls.get(pid) or await self.store.load(pid)
         where = req.channel
         if p is None or (p.channel.platform, p.channel.workspace) != (where.platform, where.workspace):
             raise RuleError("poll.error.unknown", "usage.poll.list", id=pid)
         return p
 
-    async def _open(self, req: Request) -> Poll:
-        p = await self._find(req)
+    async def _open(self, req: Request, pid: int) -> Poll:
+        p = await self._find(req, pid)
         if not in_place(p, req.channel):  # a ballot is cast where the poll is, by anyone
             raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
         self._still_open(p)
@@ -174,22 +174,21 @@ class PollService:
     # --- commands ---
 
     async def cmd_create(self, req: Request) -> list[Reply]:
+        c = req.cmd.read(PollCreate)
         lang = await self.core.language(req.channel)
-        c = req.cmd
-        question = str(c.get("question") or "").strip()
+        question = c.question.strip()
         if not question:
             raise RuleError("poll.error.no_question", "usage.poll.create")
         if len(question) > QUESTION_LIMIT:
             raise RuleError("poll.error.question_too_long", "usage.poll.create", length=len(question), limit=QUESTION_LIMIT)
-        options = self._options(str(c.get("options") or ""))
-        mode = str(c.get("mode") or "single")
-        max_choices = self._max_choices(mode, c.number("max", None), len(options))
+        options = self._options(c.options)
+        mode = c.mode
+        max_choices = self._max_choices(mode, c.max, len(options))
         now = self.core.clock.now()
-        closes = c.get("closes")
-        closes_at = parse_closes(str(closes), now) if closes is not None else None
+        closes_at = parse_closes(c.closes, now) if c.closes is not None else None
         p = Poll(
             id=0, channel=req.channel, question=question, options=options, mode=mode, max_choices=max_choices,
-            anonymous=c.get("anonymous") == "yes", tally=str(c.get("tally") or "live"), language=lang,
+            anonymous=c.anonymous, tally=c.tally, language=lang,
             created_by=req.actor.user_id, created_at=now, closes_at=closes_at,
         )
         p.id = await self.store.create(p)
@@ -230,11 +229,12 @@ class PollService:
         return k
 
     async def cmd_vote(self, req: Request) -> list[Reply]:
-        p = await self._open(req)
-        picked = self._resolve(p, req.cmd.args)
+        given = req.cmd.read(PollBallot)
+        p = await self._open(req, given.id)
+        picked = self._resolve(p, given.choices)
         voter = self.voter(p, req.actor)
         before = p.ballots.get(voter)
-        if req.cmd.get("toggle") == "yes" and p.mode != "single":
+        if given.toggle and p.mode != "single":
             current = list(before or ())
             for i in picked:
                 if i in current:
@@ -312,7 +312,7 @@ class PollService:
             log.exception("a guard failed on a poll vote in poll %s", p.id)
 
     async def cmd_withdraw(self, req: Request) -> list[Reply]:
-        p = await self._open(req)
+        p = await self._open(req, req.cmd.read(PollId).id)
         return await self._withdraw(req, p, self.voter(p, req.actor))
 
     async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
@@ -328,14 +328,15 @@ class PollService:
         return [Reply(Card("notice", body=self.t(p.language, "poll.withdrawn", id=p.id)))]
 
     async def cmd_close(self, req: Request) -> list[Reply]:
-        p = await self._find(req)
+        p = await self._find(req, req.cmd.read(PollId).id)
         if not p.open:
             raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
         await self._close(p, "moderator", req.actor)
         return [Reply(Card("notice", body=self.t(p.language, "poll.closed_by_you", id=p.id)))]
 
     async def cmd_results(self, req: Request) -> list[Reply]:
-        p = await self._find(req)
+        given = req.cmd.read(PollResults)
+        p = await self._find(req, given.id)
         here = in_place(p, req.channel)
         moderator = (not here or p.hidden) and await self.core.is_moderator(req.actor)
         if not here and not moderator:
@@ -346,7 +347,7 @@ class PollService:
                 raise RuleError("poll.error.hidden", id=p.id)
             private = True  # a moderator's look at a hidden tally stays private
         count = self.count(p)
-        kind = req.cmd.get("format")
+        kind = given.format
         if kind == "json":
             data, mime = poll_export.to_json(p, count).encode(), "application/json"
         elif kind == "csv":

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.core.cards import Card, Reply
+from bot.core.command_specs import DebateScreen, PollScreen
 from bot.core.errors import RuleError
 from bot.core.model import AuditEntry, ChannelRef
-from bot.core.screen_tokens import DEFAULT_HOURS, MAX_HOURS, ScreenLink, make_token
+from bot.core.screen_tokens import ScreenLink, make_token
 from bot.core.service import Core, Request
 from bot.core.timefmt import clock_time
 
@@ -53,30 +54,28 @@ class ScreenService:
         """`/debate screen [hours:N] [tally:live]`: a link to this debate's classroom screen;
         `revoke:yes`: every link of it stops working."""
         d = await self.core.debates.latest(req)
-        usage = "usage.debate.screen"
-        if req.cmd.get("revoke") == "yes":
+        asked = req.cmd.read(DebateScreen)
+        if asked.revoke:
             return [await self._revoke(req, "debate", d.id, d.space, d.language, f"debate:{d.id}", d.id)]
-        link = await self._link(req, "debate", d.id, usage, tally_live=req.cmd.get("tally") == "live")
+        link = await self._link("debate", d.id, asked.hours, tally_live=asked.tally == "live")
         return [self._link_reply(d.language, d.space, link, "screen.link_debate")]
 
     async def cmd_poll_screen(self, req: Request) -> list[Reply]:
         """`/poll screen id:N [hours:N]`: a link to the poll's classroom screen (its tally shows
         as the poll's own `tally:` says); `revoke:yes`: every link of it stops working."""
-        pid = req.cmd.number("id")
+        asked = req.cmd.read(PollScreen)
+        pid = asked.id
         p = self.core.polls.open_poll(pid) or await self.core.store.polls.load(pid)
         where = req.channel
         if p is None or (p.channel.platform, p.channel.workspace) != (where.platform, where.workspace):
             raise RuleError("poll.error.unknown", "usage.poll.list", id=pid)
-        usage = "usage.poll.screen"
-        if req.cmd.get("revoke") == "yes":
+        if asked.revoke:
             return [await self._revoke(req, "poll", p.id, p.channel, p.language, f"poll:{p.id}", None)]
-        link = await self._link(req, "poll", p.id, usage)
+        link = await self._link("poll", p.id, asked.hours)
         return [self._link_reply(p.language, p.channel, link, "screen.link_poll")]
 
-    async def _link(self, req: Request, kind: str, target: int, usage: str, tally_live: bool = False) -> ScreenLink:
-        hours = req.cmd.number("hours", DEFAULT_HOURS)
-        if not 1 <= hours <= MAX_HOURS:
-            raise RuleError("screen.error.hours", usage, max=MAX_HOURS)
+    async def _link(self, kind: str, target: int, hours: int, tally_live: bool = False) -> ScreenLink:
+        """A link for `hours` (the spec holds it to 1-MAX_HOURS)."""
         if self.link_base is None:
             raise RuleError("screen.error.no_web")
         expires = self.core.clock.now() + timedelta(hours=hours)

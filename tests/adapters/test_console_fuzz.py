@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.core import export
-from bot.core.commands import INT, SPECS
+from bot.core.commands import SPECS, Choice, Int
 from bot.testing.clock import FakeClock
 
 NAMES = ("teacher", "alice", "bob", "pupil1", "pupil2", "mod.x", "a-b")
@@ -58,10 +58,10 @@ def command(draw) -> str:
 
 def fitting(kind: object) -> st.SearchStrategy[str]:
     """Values of the right sort for an option: small ids and counts, its choices, or any text."""
-    if kind == INT:
+    if isinstance(kind, Int):
         return st.sampled_from(("0", "1", "2", "3", "10", "60"))
-    if isinstance(kind, tuple):
-        return st.sampled_from(kind)
+    if isinstance(kind, Choice):
+        return st.sampled_from(kind.values)
     return values
 
 

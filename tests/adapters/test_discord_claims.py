@@ -15,17 +15,17 @@ async def test_a_map_built_rated_shown_and_exported_on_discord(tmp_path: Path) -
     fake.add_member(FakeUser("dave"))
     async with fake, debate_bot(fake, tmp_path / "d.db", FakeClock()) as (bot, core):
         debates = fake.channel("debates")
-        nowhere = await slash(fake, "alice", debates, "claim pro", {"claim": "Too early."})
+        nowhere = await slash(fake, "alice", debates, "claim pro", {"text": "Too early."})
         assert "There is no debate or discussion here" in text_of(nowhere)
         assert "Usage: /claim pro" in text_of(nowhere) and "Too early." in text_of(nowhere)
 
         await slash(fake, "teacher", debates, "debate start", {"format": "quick"})
         [thread] = fake.threads()
-        added = await slash(fake, "alice", thread, "claim pro", {"claim": "Masks let criminals pass as others."})
+        added = await slash(fake, "alice", thread, "claim pro", {"text": "Masks let criminals pass as others."})
         assert "Your claim #1 (Pro) is on the map." in text_of(added)
         assert fake.message(added.response["id"])["flags"] & FLAG_EPHEMERAL
         mark = fake.mark()
-        await slash(fake, "bob", thread, "claim con", {"claim": "Cameras see through @everyone masks.", "parent": 1})
+        await slash(fake, "bob", thread, "claim con", {"text": "Cameras see through @everyone masks.", "parent": 1})
         [post] = fake.calls_to("POST", f"/channels/{thread.id}/messages", since=mark)
         assert post.json["allowed_mentions"]["parse"] == []  # user text never pings
         posted = [m for m in fake.channel_messages(thread) if "claim:1:rate:0" in custom_ids(m)]

@@ -100,14 +100,14 @@ def test_a_number_is_plain_ascii_digits(value):
 @pytest.mark.parametrize("value", ["-5", "1000000001", "9" * 3000, "0" * 3000 + "1" * 11])
 def test_a_number_out_of_range_says_so(value):
     with pytest.raises(ParseError) as err:
-        parse(f"/debate extend seconds:{value}")
-    assert (err.value.key, err.value.usage) == ("parse.out_of_range", "usage.debate.extend")
+        parse(f"/poll close id:{value}")
+    assert (err.value.key, err.value.usage) == ("parse.out_of_range", "usage.poll.close")
     assert len(err.value.params["value"]) <= 40
 
 
 def test_leading_zeros_and_the_largest_number_are_fine():
     assert parse("/debate extend seconds:0030").options == {"seconds": 30}
-    assert parse("/debate extend 1000000000").options == {"seconds": 10**9}
+    assert parse("/poll close 1000000000").options == {"id": 10**9}
 
 
 MAX_LINE = 4000  # the limit the README documents

@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters import forms
 from bot.adapters.discord import convert, render, texts
 from bot.adapters.discord.items import TEXT_INPUT_LIMIT, Component, TextModal
 from bot.adapters.discord.port import DiscordPort
@@ -199,46 +200,35 @@ class DebateBotMixin:
             self.core.inflight.leave()
 
     async def open_speech(self, interaction: discord.Interaction) -> None:
-        """`/speak` without text: a modal as long as the phase allows, if the floor is yours.
-
-        The modal is the interaction's first answer, so nothing before it awaits the database:
-        the floor is asked of the core (`Core.speech_floor`, no I/O) and the texts are in the
-        debate's language, both held in memory.
-        """
+        """`/speak` without text: the speech form (`forms.speech_form`) as a modal, or the reason
+        the floor is not yours. The modal is the interaction's first answer: nothing before it
+        awaits the database."""
         request = convert.request(interaction, Command("speak"))
         try:
-            lang, limit = self.core.speech_floor(request.actor, request.channel)
+            form = forms.speech_form(self.core, request.actor, request.channel)
         except RuleError as exc:
             await self.refuse(interaction, exc)
             return
-        t = self.core.t
-
-        async def submit(inter: discord.Interaction, text: str) -> None:
-            await self.answer(inter, Command("speak", text=text))
-
-        await self.acknowledge(interaction, modal=TextModal(
-            custom_id=f"speak:{interaction.id}", title=t(lang, "discord.modal.speak_title"),
-            label=t(lang, "discord.modal.speak_label", limit=limit), submit=submit, max_length=limit,
-            placeholder=t(lang, "discord.modal.speak_placeholder")))
+        await self.open_form(interaction, form, f"speak:{interaction.id}", paragraph=True)
 
     async def open_ranking(self, interaction: discord.Interaction, custom_id: str) -> None:
-        """A ranked poll's "Rank…" button: a modal for the whole ballot.
+        """A ranked poll's "Rank…" button: the ranking form (`forms.ranking_form`) as a modal."""
+        form = forms.ranking_form(self.core, custom_id, convert.language(interaction.locale), TEXT_INPUT_LIMIT)
+        await self.open_form(interaction, form, f"{custom_id}:{interaction.id}", paragraph=False)
 
-        The modal is the click's first answer, so its texts are in the open poll's language
-        (held in memory), not looked up in the database; the core answers a closed poll's ballot.
-        """
-        lang = self.core.open_poll_language(opens_ballot(custom_id) or 0) or convert.language(interaction.locale)
-        t = self.core.t
-
+    async def open_form(self, interaction: discord.Interaction, form: forms.Form, custom_id: str,
+                        paragraph: bool) -> None:
         async def submit(inter: discord.Interaction, text: str) -> None:
-            parsed = ballot_command(custom_id, text)
-            if parsed is not None:
-                await self.answer(inter, parsed[0])
+            command = form.command(text)
+            if command is not None:
+                await self.answer(inter, command)
+
+        def text(part: str) -> str:
+            return form.text(self.core, convert.PLATFORM, part)
 
         await self.acknowledge(interaction, modal=TextModal(
-            custom_id=f"{custom_id}:{interaction.id}", title=t(lang, "discord.modal.rank_title"),
-            label=t(lang, "discord.modal.rank_label"), submit=submit, max_length=TEXT_INPUT_LIMIT,
-            placeholder=t(lang, "discord.modal.rank_placeholder"), paragraph=False))
+            custom_id=custom_id, title=text("title"), label=text("label"), submit=submit,
+            max_length=form.max_length, placeholder=text("placeholder"), paragraph=paragraph))
 
     # --- keeping the floor ---
 

@@ -7,12 +7,10 @@ option names of :data:`bot.core.commands.SPECS` (no text line is formatted and p
 
 from __future__ import annotations
 
-from typing import SupportsInt
-
 import discord
 
 from bot.core.buttons import ballot_command, poll_button
-from bot.core.commands import INT, SPECS, USER, Command
+from bot.core.commands import SPECS, Choice, Command, Int, User
 from bot.core.model import Actor, ChannelRef
 from bot.core.service import Request
 
@@ -71,19 +69,20 @@ def language(locale: discord.Locale | None) -> str:
 
 
 def option_value(kind: object, value: object) -> str | int:
-    """One app-command value as the parser would have produced it for that option kind."""
+    """One app-command value as the parser would have produced it for that option kind (the
+    core checks its range: `Command.read`)."""
     if isinstance(value, discord.app_commands.Choice):
         value = value.value
-    if isinstance(kind, tuple) and isinstance(value, bool):
+    if isinstance(kind, Choice) and isinstance(value, bool):
         return "yes" if value else "no"
-    if kind == USER and isinstance(value, discord.abc.Snowflake):
+    if isinstance(kind, User) and isinstance(value, discord.abc.Snowflake):
         return str(value.id)
     if isinstance(value, discord.Role):
         return value.name
     if isinstance(value, discord.abc.Snowflake):  # a channel
         return str(value.id)
-    if kind == INT:
-        if not isinstance(value, str | SupportsInt):
+    if isinstance(kind, Int):
+        if not isinstance(value, int | str):
             raise TypeError(f"an integer option holds {value!r}")
         return int(value)
     return str(value)

@@ -1,55 +1,74 @@
-"""Fixed choices and autocomplete for app-command options (names from the catalog)."""
+"""App commands as their specs declare them, and autocomplete for their options.
+
+A cog method says which command it is (`@options.subcommand(debate, "extend")`); its
+description, each parameter's description, each fixed option's choices (named from the
+catalog) and each number's range (`number`) come from the command's spec in
+:mod:`bot.core.command_specs`, so the slash command and the text command cannot disagree.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import available_timezones
 
 from discord import app_commands
 
-from bot.adapters.discord.texts import choice
-from bot.core.commands import (
-    CHOICES,
-    COMMAND_NAMES,
-    EXPORT_FORMATS,
-    FLAGGED,
-    LANGS,
-    MAP_FORMATS,
-    SIDES,
-    SPECS,
-)
+from bot.adapters.discord.texts import choice, text
+from bot.core.commands import COMMAND_NAMES, SPECS, Choice, Int, Spec
+from bot.core.help_cards import about_key, option_keys
 from bot.core.service import Core
+
+Callback = Any  # a cog method: (self, interaction, *options) -> coroutine
+# The parameter of a cog method that takes a command's free text or its bare words.
+PARAMETERS = {"<text>": "text", "<choice> …": "choices"}
 
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 suggestions
 NAME_LIMIT = 100
-
-def _choices(kind: object) -> tuple[str, ...]:
-    """A spec option's choices (`CommandSpec.options` holds a kind or a tuple of choices)."""
-    assert isinstance(kind, tuple)
-    return tuple(kind)
-
-
-# Each fixed option's choices: the catalog key prefix of their names and their values.
-FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "side": ("side", tuple(SIDES)),
-    "vote": ("choice", tuple(CHOICES)),
-    "export": ("discord.choice", tuple(EXPORT_FORMATS)),
-    "lang": ("discord.choice", tuple(LANGS)),
-    "flagged": ("discord.choice", tuple(FLAGGED)),
-    "poll_mode": ("discord.choice", _choices(SPECS[("poll", "create")].options["mode"])),
-    "tally": ("discord.choice", _choices(SPECS[("poll", "create")].options["tally"])),
-    "poll_export": ("discord.choice", _choices(SPECS[("poll", "results")].options["format"])),
-    "filter": ("discord.choice", _choices(SPECS[("mod", "filter")].options["action"])),
-    "map_export": ("discord.choice", tuple(MAP_FORMATS)),
-}
 # Command words are the same in every language, so their names are not translated.
 HELP_CHOICES = [app_commands.Choice(name=f"/{name}", value=name) for name in COMMAND_NAMES]
 
 
-def fixed(kind: str) -> list[app_commands.Choice[str]]:
-    """The choices of a fixed option (a key of FIXED), named from the catalog of the cogs being
-    loaded (see `texts.reading`)."""
-    prefix, values = FIXED[kind]
-    return [choice(f"{prefix}.{v}", v) for v in values]
+def number(name: str, sub: str | None, option: str) -> Any:
+    """The app-command type of an Int option: a whole number in the range its spec declares."""
+    kind = SPECS[(name, sub)].options[option]
+    if not isinstance(kind, Int):
+        raise TypeError(f"/{name} {sub or ''} {option} is not a number")
+    return app_commands.Range[int, kind.low, kind.high]
+
+
+def subcommand(group: app_commands.Group, sub: str) -> Callable[[Callback], Any]:
+    """`/<group> <sub>` as its spec declares it (see :func:`declared`)."""
+    spec = SPECS[(group.name, sub)]
+
+    def make(callback: Callback) -> Any:
+        return group.command(name=sub, description=text(about_key(spec)))(declared(spec, callback))
+
+    return make
+
+
+def command(name: str, *, guild_only: bool = True) -> Callable[[Callback], Any]:
+    """`/<name>` (a command without subcommands) as its spec declares it (see :func:`declared`)."""
+    spec = SPECS[(name, None)]
+
+    def make(callback: Callback) -> Any:
+        made: Any = app_commands.command(name=name, description=text(about_key(spec)))(declared(spec, callback))
+        return app_commands.guild_only()(made) if guild_only else made
+
+    return make
+
+
+def declared(spec: Spec, callback: Callback) -> Callback:
+    """`callback` with each parameter described and each fixed option's choices offered, named
+    from the catalog of the cogs being loaded (see `texts.reading`), as `spec` declares them."""
+    parameters = inspect.signature(callback).parameters
+    described = {PARAMETERS.get(option, option): text(key) for option, key in option_keys(spec)}
+    callback = app_commands.describe(**{k: v for k, v in described.items() if k in parameters})(callback)
+    fixed = {option: [choice(f"{kind.names}.{v}", v) for v in kind.values]
+             for option, kind in spec.options.items()
+             if isinstance(kind, Choice) and kind.names and option in parameters}
+    return app_commands.choices(**fixed)(callback) if fixed else callback
 
 
 def _matches(current: str, *texts: str) -> bool:

@@ -22,12 +22,12 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters import forms
 from bot.adapters.slack import blocks
 from bot.adapters.slack.port import PLATFORM, SlackPort, channel_ref
 from bot.adapters.slack.users import USER_TTL, Directory, error_of
-from bot.core.buttons import ballot_command, button_command, opens_ballot
+from bot.core.buttons import button_command, opens_ballot
 from bot.core.cards import Reply
-from bot.core.commands import Command
 from bot.core.errors import RuleError
 from bot.core.model import Actor, ChannelRef
 from bot.core.service import Core, Request
@@ -129,39 +129,37 @@ class SlackBot:
         await self.deliver(replies, ref, ref, user_id, respond)
 
     async def open_speech_modal(self, body: dict[str, Any], ref: ChannelRef, actor: Actor) -> list[Reply] | None:
-        """`/speak` without text: a modal as long as the phase allows, if the floor is the actor's.
+        """`/speak` without text: the speech form (`forms.speech_form`) as a modal.
 
         Returns the refusal to show instead (the core's own rule, asked without I/O), `[]` once the
         modal is open, or None when Slack would not open it.
         """
-        lang = await self.core.language(ref)
         try:
-            _, limit = self.core.speech_floor(actor, ref)
+            form = forms.speech_form(self.core, actor, ref)
         except RuleError as exc:
+            lang = await self.core.language(ref)
             return [self.core.error_reply(lang, exc.key, exc.usage, exc.handback, exc.params)]
-        t = self.core.t
-        view = blocks.text_modal(
-            callback_id=blocks.SPEECH_CALLBACK, title=t(lang, "slack.modal.title"),
-            submit=t(lang, "slack.modal.submit"), close=t(lang, "slack.modal.close"),
-            label=t(lang, "slack.modal.label"), placeholder=t(lang, "slack.modal.placeholder", limit=limit),
-            hint=t(lang, "slack.modal.hint", limit=limit), max_length=limit, multiline=True,
-            metadata={"channel": ref.channel},
-        )
-        return await self._open(ref.workspace, body, view)
+        return await self._open(ref.workspace, body, self.form_view(form, blocks.SPEECH_CALLBACK, multiline=True,
+                                                                     metadata={"channel": ref.channel}))
 
     async def open_ballot_modal(self, body: dict[str, Any], custom_id: str, ref: ChannelRef,
                                 private: ChannelRef) -> list[Reply] | None:
-        """A ranked poll's "Rank…" button: a modal that takes the whole ballot."""
-        lang = await self.core.language(ref)
-        t = self.core.t
-        view = blocks.text_modal(
-            callback_id=blocks.BALLOT_CALLBACK, title=t(lang, "slack.ballot.title"),
-            submit=t(lang, "slack.ballot.submit"), close=t(lang, "slack.modal.close"),
-            label=t(lang, "slack.ballot.label"), placeholder=t(lang, "slack.ballot.placeholder"),
-            hint=t(lang, "slack.ballot.hint"), max_length=blocks.BALLOT_LIMIT, multiline=False,
-            metadata={"button": custom_id, "channel": ref.channel, "private": private.channel},
+        """A ranked poll's "Rank…" button: the ranking form (`forms.ranking_form`) as a modal."""
+        form = forms.ranking_form(self.core, custom_id, await self.core.language(ref), blocks.BALLOT_LIMIT)
+        metadata = {"button": custom_id, "channel": ref.channel, "private": private.channel}
+        return await self._open(ref.workspace, body, self.form_view(form, blocks.BALLOT_CALLBACK, multiline=False,
+                                                                     metadata=metadata))
+
+    def form_view(self, form: forms.Form, callback_id: str, *, multiline: bool,
+                  metadata: dict[str, str]) -> dict[str, Any]:
+        def text(part: str) -> str:
+            return form.text(self.core, PLATFORM, part)
+
+        return blocks.text_modal(
+            callback_id=callback_id, title=text("title"), submit=text("submit"), close=text("close"),
+            label=text("label"), placeholder=text("placeholder"), hint=text("hint"), max_length=form.max_length,
+            multiline=multiline, metadata=metadata,
         )
-        return await self._open(ref.workspace, body, view)
 
     async def _open(self, team: str, body: dict[str, Any], view: dict[str, Any]) -> list[Reply] | None:
         try:
@@ -208,14 +206,10 @@ class SlackBot:
         meta = json.loads(view.get("private_metadata") or "{}")
         ref = ChannelRef(PLATFORM, team, str(meta.get("channel", "")))
         private = ChannelRef(PLATFORM, team, str(meta.get("private") or ref.channel))
-        text = blocks.modal_text(view)
-        if view.get("callback_id") == blocks.BALLOT_CALLBACK:
-            parsed = ballot_command(str(meta.get("button", "")), text)
-            if parsed is None:
-                return
-            command = parsed[0]
-        else:
-            command = Command("speak", text=text)
+        kind = forms.RANKING if view.get("callback_id") == blocks.BALLOT_CALLBACK else forms.SPEECH
+        command = forms.submitted(kind, str(meta.get("button", "")), blocks.modal_text(view))
+        if command is None:
+            return
         key = _key(team, "view", view.get("id"))
         actor = await self.actor(team, user["id"], user.get("name") or user.get("username") or "")
         replies = await self.core.handle(Request(actor, ref, command=command, dedupe_key=key))

@@ -109,7 +109,7 @@ class Home:
         view = {
             "type": "modal",
             "title": blocks.plain(t(lang, "home.modal_title"), blocks.MODAL_TITLE_LIMIT),
-            "close": blocks.plain(t(lang, "slack.modal.close"), blocks.MODAL_TITLE_LIMIT),
+            "close": blocks.plain(t(lang, "home.close"), blocks.MODAL_TITLE_LIMIT),
             "blocks": [b for r in replies for b in blocks.card_blocks(r.card)][: blocks.MAX_BLOCKS],
         }
         try:
