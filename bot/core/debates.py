@@ -31,6 +31,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.pipeline import Route
 from bot.core.ports import StaleDebate
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
@@ -66,23 +67,23 @@ class DebateService:
         self._vote_replies: dict[tuple[str, Choice, Choice | None], Reply] = {}
         self._changing: dict[int, asyncio.Lock] = {}  # see `changing`
         self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
-        core.timed.append(self)
-        core.starters.append(self.load)
-        core.stoppers.append(self.shutdown)
-        core.syncers.append(self.sync)
-        core.deliverers.append(self.deliver_owed_at_start)
-        for sub in ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status",
-                    "results", "export", "language", "timezone"):
-            core.route("debate", sub, getattr(self, f"cmd_{sub}"))
-        core.route("speak", None, self.cmd_speak)
-        core.route("ask", None, self.cmd_ask)
-        core.route("vote", None, self.cmd_vote)
-        core.route("motions", None, self.cmd_motions)
-        core.route("formats", None, self.cmd_formats)
-        core.route("help", None, self.cmd_help)
-        core.route("mod", "queue", self.cmd_queue)
-        core.route("mod", "approve", self.cmd_approve)
-        core.route("mod", "reject", self.cmd_reject)
+
+    def routes(self) -> list[Route]:
+        """The commands this service answers (`bot.app` collects them into the router)."""
+        subs = ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status", "results",
+                "export", "language", "timezone")
+        return [
+            *(Route("debate", sub, getattr(self, f"cmd_{sub}")) for sub in subs),
+            Route("speak", None, self.cmd_speak),
+            Route("ask", None, self.cmd_ask),
+            Route("vote", None, self.cmd_vote),
+            Route("motions", None, self.cmd_motions),
+            Route("formats", None, self.cmd_formats),
+            Route("help", None, self.cmd_help),
+            Route("mod", "queue", self.cmd_queue),
+            Route("mod", "approve", self.cmd_approve),
+            Route("mod", "reject", self.cmd_reject),
+        ]
 
     @property
     def library(self) -> Library:
@@ -584,17 +585,13 @@ class DebateService:
                 if d.role_of(actor.user_id) in _DEBATERS:
                     raise RuleError("vote.error.debater")
                 raise RuleError("vote.error.was_debater", side=d.sides_held[actor.user_id].value)
-            if self.core.guards:
-                pending = self.core.guard_now("vote", actor, req.channel, d, "")
-                if pending is not None:
-                    await pending
+            await self.core.guard("vote", actor, req.channel, d, "")
             voter = self.voter_key(d, actor)
             before = d.votes[stage].get(voter)
             now = self.core.clock.now()
             try:
-                # `_value_` is the member's plain value (the `.value` property costs a call per vote)
                 # an anonymous ballot is stored without its time, which could name the voter
-                await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_,
+                await self.writer.submit(VoteRow(d.id, stage.value, voter, choice.value,
                                                  NO_TIME if d.anonymous else now,
                                                  d.version if store.shared else None))
             except RowRefused:
@@ -606,11 +603,7 @@ class DebateService:
                 raise RuleError("vote.error.not_stored") from None
             break
         # the tally redraw was requested by `_committed`, once per batch and stage
-        for observe in self.core.ballot_observers:
-            try:
-                observe(actor, d, stage, before is None, now)
-            except Exception:
-                log.exception("a ballot observer failed")
+        self.core.ballot_stored(actor, d, stage, before is None, now)
         return [self._vote_reply(d.language, choice, before)]
 
     async def _fresh_for_vote(self, d: Debate) -> None:
@@ -636,20 +629,15 @@ class DebateService:
 
     def _committed(self, rows: list[VoteRow]) -> None:
         """The writer committed `rows`: count them, then ask once per (debate, stage) for a tally redraw."""
-        debates, stages, choices = self.debates, _STAGES, _CHOICES
         touched: set[tuple[int, str]] = set()
-        last = None
         for row in rows:
-            d = debates.get(row.debate_id)
+            d = self.debates.get(row.debate_id)
             if d is not None:
-                d.votes[stages[row.stage]][row.voter] = choices[row.choice]
-                here = (row.debate_id, row.stage)
-                if here != last:
-                    touched.add(here)
-                    last = here
+                d.votes[_STAGES[row.stage]][row.voter] = _CHOICES[row.choice]
+                touched.add((row.debate_id, row.stage))
         for debate_id, stage in touched:
             try:
-                self._refresh_tally(debates[debate_id], stages[stage])
+                self._refresh_tally(self.debates[debate_id], _STAGES[stage])
             except Exception:
                 log.exception("could not ask for a tally redraw of debate %s", debate_id)
 
