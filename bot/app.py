@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, tzinfo
 from pathlib import Path
 
@@ -90,12 +89,3 @@ async def build_core(
         timezone=timezone,  # BOT_TIMEZONE
     )
 
-
-def without_moderation_observers(pipeline: Pipeline) -> Pipeline:
-    """The pipeline with no observers (the bench's diagnosis of what moderation's cost)."""
-    return replace(pipeline, observers=(), ballot_observers=())
-
-
-def without_moderation(pipeline: Pipeline) -> Pipeline:
-    """The pipeline with neither observers nor guards (the core path alone, for the bench)."""
-    return replace(pipeline, observers=(), ballot_observers=(), guards=())
