@@ -1,11 +1,13 @@
 """ModerationService: moderation that knows a debate is running, on every platform at once.
 
-It plugs into the core's hooks: a guard that may refuse "speak", "ask", "vote" and "join"
-(removed and muted users, rate limits, slow mode, the word filter), an observer that flags
-suspicious ballots, the moderator check (platform admins plus roles set with `/mod role`), the
-flagged-voter hook of `/debate results flagged:exclude`, an audit listener that mirrors the log
-to a moderator channel, and a deadline service that ends mutes. It routes `/mod warn|mute|
-unmute|strikes|filter|slowmode|role|log|logchannel` and `/discuss start|close`.
+`bot.app` puts its hooks in the core's pipeline: a guard that may refuse "speak", "ask", "vote"
+and "join" (removed and muted users, rate limits, slow mode, the word filter), observers that
+flag suspicious ballots, a moderator check (roles set with `/mod role`, after the platform's
+word), the flagged voters of `/debate results flagged:exclude`, an audit listener that mirrors
+the log to a moderator channel, and a refusal listener that audits refused speeches, questions
+and ballots; it is also a deadline service that ends mutes. It answers `/mod warn|mute|unmute|
+strikes|filter|slowmode|role|log|logchannel`, `/discuss start|close` and `/speak` in a
+discussion thread (see `routes`).
 
 Adapters call :meth:`ModerationService.check_message` for a plain chat message typed in a
 debate or discussion thread: None means it may stand; otherwise it is the localised reason
