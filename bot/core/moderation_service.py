@@ -128,7 +128,9 @@ class ModerationService:
         # (platform, workspace, hash) -> first seen, for the MEMBER_MEMORY members seen last
         self.members: LRU[tuple[str, str, str], datetime] = LRU(MEMBER_MEMORY)
         # Written behind the voter's back, in batches (see `GroupCommitWriter`): many new voters
-        # never queue one transaction per voter (or per flag) in front of the vote writer.
+        # never queue one transaction per voter (or per flag) in front of the vote writer. The
+        # vote writer's drain takes their rows between two vote batches; alone, they wait
+        # BOOKKEEPING_LINGER, then go in transactions of BOOKKEEPING_CHUNK rows.
         self.member_writer = GroupCommitWriter(self.store.add_members, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
                                                drain=self.store.drain_members, take_limit=BOOKKEEPING_CHUNK)
         self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
