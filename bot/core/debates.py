@@ -343,7 +343,7 @@ class DebateService:
         voter = self.voter_key(d, req.actor)  # a hash in an anonymous debate
         if side is not Role.AUDIENCE and any(voter in votes for votes in d.votes.values()):
             raise RuleError("debate.error.voted_cannot_debate")
-        await self.core.guard("join", req.actor, req.channel, d, side.value)
+        await self.core.pipeline.guard("join", req.actor, req.channel, d, side.value)
         # the audience of an anonymous debate is kept without the moment of joining: with the
         # time of a ballot or a flag, it could name the voter
         joined = NO_TIME if d.anonymous and side is Role.AUDIENCE else self.core.clock.now()
@@ -353,7 +353,7 @@ class DebateService:
         if side in _DEBATERS:
             d.sides_held.setdefault(user, side)  # stored with the participant row (migration 008)
         await self._redraw_opening(d)
-        await self.core.notify("join", req.actor, d, {"side": side.value})
+        await self.core.pipeline.notify("join", req.actor, d, {"side": side.value})
         return [Reply(Card("notice", body=self.t(d.language, "debate.joined", side=self.t(d.language, f"side.{side.value}"), id=d.id)))]
 
     async def cmd_leave(self, req: Request) -> list[Reply]:
@@ -505,14 +505,14 @@ class DebateService:
             raise RuleError("parse.missing_text", "usage.speak")
         fmt = self.fmt(d)
         phase = engine.check_speech(d, fmt, req.actor.user_id, text)
-        await self.core.guard("speak", req.actor, req.channel, d, text)
+        await self.core.pipeline.guard("speak", req.actor, req.channel, d, text)
         now = self.core.clock.now()
         side = engine.side_of_speech(d, phase, req.actor.user_id)
         speech = Speech(0, d.phase_index, req.actor.user_id, req.actor.name, side, text, now)
         speech.id = await self.core.store.add_speech(d.id, speech)
         d.speeches.append(speech)
         await self.core.port(d.space).post(d.space, debate_cards.speech(self.core, d, speech))
-        await self.core.notify("speak", req.actor, d, {"speech_id": speech.id})
+        await self.core.pipeline.notify("speak", req.actor, d, {"speech_id": speech.id})
         return [Reply(Card("notice", body=self.t(d.language, "speak.posted")))]
 
     async def cmd_ask(self, req: Request) -> list[Reply]:
@@ -525,11 +525,11 @@ class DebateService:
             raise RuleError("ask.error.debater", handback=text)
         if len(text) > export.QUESTION_LIMIT:
             raise RuleError("speak.error.too_long", handback=text, length=len(text), limit=export.QUESTION_LIMIT)
-        await self.core.guard("ask", req.actor, req.channel, d, text)
+        await self.core.pipeline.guard("ask", req.actor, req.channel, d, text)
         q = Question(0, req.actor.user_id, req.actor.name, text, "pending", self.core.clock.now())
         q.id = await self.core.store.add_question(d.id, q)
         d.questions.append(q)
-        await self.core.notify("ask", req.actor, d, {"question_id": q.id})
+        await self.core.pipeline.notify("ask", req.actor, d, {"question_id": q.id})
         return [Reply(Card("notice", body=self.t(d.language, "ask.queued", id=q.id)))]
 
     async def cmd_queue(self, req: Request) -> list[Reply]:
@@ -585,7 +585,7 @@ class DebateService:
                 if d.role_of(actor.user_id) in _DEBATERS:
                     raise RuleError("vote.error.debater")
                 raise RuleError("vote.error.was_debater", side=d.sides_held[actor.user_id].value)
-            await self.core.guard("vote", actor, req.channel, d, "")
+            await self.core.pipeline.guard("vote", actor, req.channel, d, "")
             voter = self.voter_key(d, actor)
             before = d.votes[stage].get(voter)
             now = self.core.clock.now()
@@ -603,7 +603,7 @@ class DebateService:
                 raise RuleError("vote.error.not_stored") from None
             break
         # the tally redraw was requested by `_committed`, once per batch and stage
-        self.core.ballot_stored(actor, d, stage, before is None, now)
+        self.core.pipeline.ballot(actor, d, stage, before is None, now)
         return [self._vote_reply(d.language, choice, before)]
 
     async def _fresh_for_vote(self, d: Debate) -> None:
@@ -745,7 +745,7 @@ class DebateService:
         d.announced = d.phase_index + 1
         await self.core.store.save_debate(d)
         await self._redraw_opening(d)
-        await self.core.notify("end", actor, d, {"winner": result.winner})
+        await self.core.pipeline.notify("end", actor, d, {"winner": result.winner})
         self.core.wake()
 
     # --- what a crash left owed ---

@@ -365,7 +365,7 @@ class ModerationService:
             now = self.core.clock.now()
             self._refuse_removed_or_muted(actor, scope, d.id if d else None, text, now)
             limit = self._vote_limit
-            if limit is None or self.limiter.take((*_key(actor), VOTE), now, limit) == 0:
+            if limit is None or self.limiter.take((actor.platform, actor.workspace, actor.user_id, VOTE), now, limit) == 0:
                 return
         lang = await self.core.language(channel)
         await self._check(action, actor, lang, scope, text, scope_id=d.id if d else None, exempt=None)

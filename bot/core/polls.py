@@ -301,7 +301,7 @@ class PollService:
     async def _guard(self, req: Request, p: Poll) -> None:
         """Moderation may refuse the vote (a muted user); a guard that breaks does not stop it."""
         try:
-            await self.core.guard("vote", req.actor, req.channel, p, "")
+            await self.core.pipeline.guard("vote", req.actor, req.channel, p, "")
         except RuleError:
             raise
         except Exception:

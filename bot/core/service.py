@@ -21,7 +21,7 @@ from bot.core.commands import SPECS, Command, ParseError, parse
 from bot.core.errors import RuleError
 from bot.core.i18n import Catalog
 from bot.core.library import Library
-from bot.core.model import Actor, AuditEntry, ChannelRef, Debate, Stage
+from bot.core.model import Actor, AuditEntry, ChannelRef, Debate
 from bot.core.pipeline import Pipeline, Router
 from bot.core.poll_model import Poll
 from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock
@@ -262,19 +262,7 @@ class Core:
         reason to hand back with the removed message."""
         return await self.moderation.check_message(actor, channel, text)
 
-    # --- what runs around a command: the pipeline `bot.app` declared ---
-
-    async def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str) -> None:
-        """Ask every guard (moderation) whether `actor` may do `action`; the first refusal wins."""
-        await self.pipeline.guard(action, actor, channel, target, text)
-
-    async def notify(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
-        """Tell the observers what happened; one that fails never stops the others or the action."""
-        await self.pipeline.notify(event, actor, target, details)
-
-    def ballot_stored(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
-        """Tell the ballot observers of a stored debate ballot (on the vote path: never waits)."""
-        self.pipeline.ballot(actor, d, stage, first, now)
+    # --- what runs around a command: `self.pipeline`, declared by `bot.app` ---
 
     async def flagged(self, debate: object) -> set[str]:
         """The voters whose ballots moderation flags in `debate` (`/debate results flagged:exclude`)."""
