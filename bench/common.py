@@ -6,13 +6,14 @@ import asyncio
 import logging
 import math
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import count
 from pathlib import Path
 
 from bot.app import build_core
 from bot.core.cards import Card
 from bot.core.model import Actor, ChannelRef
+from bot.core.pipeline import Pipeline
 from bot.core.ports import Clock, SystemClock
 from bot.core.service import Core, Request
 from bot.process import tune_process
@@ -95,8 +96,19 @@ class Inflight:
             raise self._errors[0]
 
 
-async def open_core(path: Path, port: RecordingPort, clock: Clock | None = None) -> Core:
-    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock())
+async def open_core(path: Path | str, port: RecordingPort, clock: Clock | None = None, *,
+                    observers: bool = True, guards: bool = True) -> Core:
+    """A started core on `path` talking to `port`; without moderation's observers (ballot
+    observers too) or its guard when asked, to measure what they cost."""
+
+    def detach(pipeline: Pipeline) -> Pipeline:
+        if not observers:
+            pipeline = replace(pipeline, observers=(), ballot_observers=())
+        if not guards:
+            pipeline = replace(pipeline, guards=())
+        return pipeline
+
+    core = await build_core(path, {port.platform: port}, clock=clock or SystemClock(), adjust=detach)
     await core.start()
     tune_process()  # as `python -m bot` does
     return core

@@ -43,7 +43,7 @@ async def seed(path: Path, debates: int, votes: int, seed_value: int = 4) -> Non
             (PLATFORM, WORKSPACE, f"c{i}/t", f"c{i}", "masks-schools", MOTION_TITLE, MOTION_TEXT, "quick",
              "en", "teacher", now.isoformat(), 0, "running",
              (now + timedelta(seconds=rng.uniform(60, 3600))).isoformat(), None, 0, None,
-             json.dumps({"opening": f"{i}01", "tally_pre": f"{i}02"}))
+             json.dumps({"opening": f"{i}01", "tally_pre": f"{i}02"}), 0)  # phase 0 announced
             for i in range(debates)
         ])
         for side in ("pro", "con"):

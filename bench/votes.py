@@ -144,15 +144,10 @@ async def closed_loop(folder: Path, name: str, *, naive: bool, voters: int, seco
     (the UPSERT path), so no person hits the moderation rate limit.
     """
     port = RecordingPort()
-    core = await open_core(database or folder / f"{name}.db", port)
+    core = await open_core(database or folder / f"{name}.db", port, observers=observers, guards=guards)
     result = LoadResult()
     try:
-        if not observers:
-            core.observers.clear()
-            core.ballot_observers.clear()
         spaces = await start_debates(core, debates)
-        if not guards:
-            core.guards.clear()
         if naive:
             await core.debates.writer.stop()
             core.debates.writer = NaiveWriter(core.store, core.debates._committed, result.rows)
@@ -216,13 +211,10 @@ async def open_loop(folder: Path, *, rate: float, seconds: float, debates: int =
     so time spent waiting to be started counts too. Every person votes twice, `seconds / 2` apart.
     """
     port = RecordingPort()
-    core = await open_core(folder / f"{name}.db", port)
+    core = await open_core(folder / f"{name}.db", port, observers=observers)
     result = LoadResult()
     loop = asyncio.get_running_loop()
     try:
-        if not observers:
-            core.observers.clear()
-            core.ballot_observers.clear()
         spaces = await start_debates(core, debates)
         await _warm_up(core, spaces)
         rng = random.Random(seed)

@@ -117,7 +117,7 @@ async def run(settings: Settings, name: str = "") -> int:
         stop.core = core
         # out None: the port prints to sys.stdout as it is then (above the prompt on a terminal)
         port = ConsolePort(None, clock, core.catalog, settings.bot_export_dir, language=core.language)
-        core.ports["console"] = port
+        core.attach(port)
         terminal = sys.stdin.isatty() and sys.stdout.isatty()
         try:
             web = await start_web(settings, core, listener, metrics)

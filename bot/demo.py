@@ -55,7 +55,7 @@ async def run(export_dir: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         core = await build_core(Path(tmp) / "demo.db", {}, clock=clock)
         port = ConsolePort(sys.stdout, clock, core.catalog, export_dir, language=core.language)
-        core.ports["console"] = port
+        core.attach(port)
         await core.start()
         app = ConsoleApp(core, port, frozenset({"teacher"}))
         for line in script():

@@ -39,9 +39,11 @@ from bot.core.command_specs import (
     ClaimRate,
     DiscussExport,
 )
-from bot.core.debates import voter_hash
+from bot.core.debates import DebateService, voter_hash
 from bot.core.errors import RuleError
 from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate
+from bot.core.moderation_service import ModerationService
+from bot.core.pipeline import Route
 from bot.core.service import Core, Request
 
 log = logging.getLogger(__name__)
@@ -73,14 +75,18 @@ def debate_space(d: Debate) -> Space:
 
 
 class ClaimService:
-    def __init__(self, core: Core, max_chars: int = CLAIM_LIMIT) -> None:
+    def __init__(self, core: Core, debates: DebateService, moderation: ModerationService,
+                 max_chars: int = CLAIM_LIMIT) -> None:
         self.core = core
+        self.debates = debates
+        self.moderation = moderation
         self.store = core.store.claims
         self.max_chars = max_chars
         self.charts = True  # tests that do not look at pictures may switch drawing off
-        for sub in SUBCOMMANDS:
-            core.route("claim", sub, getattr(self, f"cmd_{sub}"))
-        core.route("discuss", "export", self.cmd_discuss_export)
+
+    def routes(self) -> list[Route]:
+        return [*(Route("claim", sub, getattr(self, f"cmd_{sub}")) for sub in SUBCOMMANDS),
+                Route("discuss", "export", self.cmd_discuss_export)]
 
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.core.t(lang, key, **params)
@@ -91,20 +97,17 @@ class ClaimService:
         """The debate running here, else the discussion open here; without `open_only`, also
         the debate that ran here last."""
         usage = req.cmd.spec.usage_key
-        debates = getattr(self.core, "debates", None)
-        if debates is not None:
-            try:
-                return debate_space(await debates.current(req))
-            except RuleError:
-                pass
-        moderation = getattr(self.core, "moderation", None)
-        disc = moderation.discussion_at(req.channel, parent_too=True) if moderation is not None else None
+        try:
+            return debate_space(await self.debates.current(req))
+        except RuleError:
+            pass
+        disc = self.moderation.discussion_at(req.channel, parent_too=True)
         if disc is not None:
             return Space("discuss", disc.id, disc.space, disc.language, disc.topic, disc.topic, False,
                          disc.closed_at is None, disc)
-        if debates is not None and not open_only:
+        if not open_only:
             try:
-                return debate_space(await debates.latest(req))
+                return debate_space(await self.debates.latest(req))
             except RuleError:
                 pass
         raise RuleError("claim.error.no_place", usage)
@@ -142,7 +145,7 @@ class ClaimService:
     async def _guard(self, req: Request, space: Space, action: str, text: str) -> None:
         """Moderation may refuse (a mute, the filter, a rate limit); the author gets the text back."""
         try:
-            await self.core.guard(action, req.actor, req.channel, space.target, text)
+            await self.core.pipeline.guard(action, req.actor, req.channel, space.target, text)
         except RuleError as exc:
             if text and not exc.handback:
                 exc.handback = text

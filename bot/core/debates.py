@@ -47,6 +47,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.pipeline import Route
 from bot.core.ports import StaleDebate
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
@@ -82,23 +83,23 @@ class DebateService:
         self._vote_replies: dict[tuple[str, Choice, Choice | None], Reply] = {}
         self._changing: dict[int, asyncio.Lock] = {}  # see `changing`
         self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
-        core.timed.append(self)
-        core.starters.append(self.load)
-        core.stoppers.append(self.shutdown)
-        core.syncers.append(self.sync)
-        core.deliverers.append(self.deliver_owed_at_start)
-        for sub in ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status",
-                    "results", "export", "language", "timezone"):
-            core.route("debate", sub, getattr(self, f"cmd_{sub}"))
-        core.route("speak", None, self.cmd_speak)
-        core.route("ask", None, self.cmd_ask)
-        core.route("vote", None, self.cmd_vote)
-        core.route("motions", None, self.cmd_motions)
-        core.route("formats", None, self.cmd_formats)
-        core.route("help", None, self.cmd_help)
-        core.route("mod", "queue", self.cmd_queue)
-        core.route("mod", "approve", self.cmd_approve)
-        core.route("mod", "reject", self.cmd_reject)
+
+    def routes(self) -> list[Route]:
+        """The commands this service answers (`bot.app` collects them into the router)."""
+        subs = ("start", "join", "leave", "next", "pause", "resume", "extend", "end", "status", "results",
+                "export", "language", "timezone")
+        return [
+            *(Route("debate", sub, getattr(self, f"cmd_{sub}")) for sub in subs),
+            Route("speak", None, self.cmd_speak),
+            Route("ask", None, self.cmd_ask),
+            Route("vote", None, self.cmd_vote),
+            Route("motions", None, self.cmd_motions),
+            Route("formats", None, self.cmd_formats),
+            Route("help", None, self.cmd_help),
+            Route("mod", "queue", self.cmd_queue),
+            Route("mod", "approve", self.cmd_approve),
+            Route("mod", "reject", self.cmd_reject),
+        ]
 
     @property
     def library(self) -> Library:
@@ -361,7 +362,7 @@ class DebateService:
         voter = self.voter_key(d, req.actor)  # a hash in an anonymous debate
         if side is not Role.AUDIENCE and any(voter in votes for votes in d.votes.values()):
             raise RuleError("debate.error.voted_cannot_debate")
-        await self.core.guard("join", req.actor, req.channel, d, side.value)
+        await self.core.pipeline.guard("join", req.actor, req.channel, d, side.value)
         # the audience of an anonymous debate is kept without the moment of joining: with the
         # time of a ballot or a flag, it could name the voter
         joined = NO_TIME if d.anonymous and side is Role.AUDIENCE else self.core.clock.now()
@@ -371,7 +372,7 @@ class DebateService:
         if side in _DEBATERS:
             d.sides_held.setdefault(user, side)  # stored with the participant row (migration 008)
         await self._redraw_opening(d)
-        await self.core.notify("join", req.actor, d, {"side": side.value})
+        await self.core.pipeline.notify("join", req.actor, d, {"side": side.value})
         return [Reply(Card("notice", body=self.t(d.language, "debate.joined", side=self.t(d.language, f"side.{side.value}"), id=d.id)))]
 
     async def cmd_leave(self, req: Request) -> list[Reply]:
@@ -468,11 +469,11 @@ class DebateService:
 
     async def _with_strongest_claims(self, d: Debate, card: Card) -> Card:
         """An ended debate's result card names its strongest pro and con claim (issue #19)."""
-        claims = getattr(self.core, "claims", None)
-        if claims is None or d.running:
+        if d.running:
             return card
         try:
-            return replace(card, fields=(*card.fields, *await claims.result_fields(d)))
+            # the claims service is made after this one (it builds on debates): asked through the core
+            return replace(card, fields=(*card.fields, *await self.core.claims.result_fields(d)))
         except Exception:
             log.exception("could not add the strongest claims to the result of debate %s", d.id)
             return card
@@ -483,9 +484,9 @@ class DebateService:
         await self.core.zone(d.space)  # read now: the export shows its times in the zone of the debate
         fmt = self.fmt(d)
         result = self.result(d)
-        claims = getattr(self.core, "claims", None)
-        argmap = await claims.debate_map(d) if claims is not None else None  # its argument map (issue #19)
-        if kind == "argdown" and claims is not None and argmap is not None:
+        claims = self.core.claims
+        argmap = await claims.debate_map(d)  # its argument map (issue #19)
+        if kind == "argdown":
             return [claims.file_reply(argmap, kind, d.motion_title, f"debate-{d.id}")]
         if kind == "json":
             data, mime = export.to_json(d, fmt, result, argmap).encode(), "application/json"
@@ -541,14 +542,14 @@ class DebateService:
             raise RuleError("parse.missing_text", "usage.speak")
         fmt = self.fmt(d)
         phase = engine.check_speech(d, fmt, req.actor.user_id, text)
-        await self.core.guard("speak", req.actor, req.channel, d, text)
+        await self.core.pipeline.guard("speak", req.actor, req.channel, d, text)
         now = self.core.clock.now()
         side = engine.side_of_speech(d, phase, req.actor.user_id)
         speech = Speech(0, d.phase_index, req.actor.user_id, req.actor.name, side, text, now)
         speech.id = await self.core.store.add_speech(d.id, speech)
         d.speeches.append(speech)
         await self.core.port(d.space).post(d.space, debate_cards.speech(self.core, d, speech))
-        await self.core.notify("speak", req.actor, d, {"speech_id": speech.id})
+        await self.core.pipeline.notify("speak", req.actor, d, {"speech_id": speech.id})
         return [Reply(Card("notice", body=self.t(d.language, "speak.posted")))]
 
     async def cmd_ask(self, req: Request) -> list[Reply]:
@@ -561,11 +562,11 @@ class DebateService:
             raise RuleError("ask.error.debater", handback=text)
         if len(text) > export.QUESTION_LIMIT:
             raise RuleError("speak.error.too_long", handback=text, length=len(text), limit=export.QUESTION_LIMIT)
-        await self.core.guard("ask", req.actor, req.channel, d, text)
+        await self.core.pipeline.guard("ask", req.actor, req.channel, d, text)
         q = Question(0, req.actor.user_id, req.actor.name, text, "pending", self.core.clock.now())
         q.id = await self.core.store.add_question(d.id, q)
         d.questions.append(q)
-        await self.core.notify("ask", req.actor, d, {"question_id": q.id})
+        await self.core.pipeline.notify("ask", req.actor, d, {"question_id": q.id})
         return [Reply(Card("notice", body=self.t(d.language, "ask.queued", id=q.id)))]
 
     async def cmd_queue(self, req: Request) -> list[Reply]:
@@ -623,17 +624,13 @@ class DebateService:
                 if d.role_of(actor.user_id) in _DEBATERS:
                     raise RuleError("vote.error.debater")
                 raise RuleError("vote.error.was_debater", side=d.sides_held[actor.user_id].value)
-            if self.core.guards:
-                pending = self.core.guard_now("vote", actor, req.channel, d, "")
-                if pending is not None:
-                    await pending
+            await self.core.pipeline.guard("vote", actor, req.channel, d, "")
             voter = self.voter_key(d, actor)
             before = d.votes[stage].get(voter)
             now = self.core.clock.now()
             try:
-                # `_value_` is the member's plain value (the `.value` property costs a call per vote)
                 # an anonymous ballot is stored without its time, which could name the voter
-                await self.writer.submit(VoteRow(d.id, stage._value_, voter, choice._value_,
+                await self.writer.submit(VoteRow(d.id, stage.value, voter, choice.value,
                                                  NO_TIME if d.anonymous else now,
                                                  d.version if store.shared else None))
             except RowRefused:
@@ -645,11 +642,7 @@ class DebateService:
                 raise RuleError("vote.error.not_stored") from None
             break
         # the tally redraw was requested by `_committed`, once per batch and stage
-        for observe in self.core.ballot_observers:
-            try:
-                observe(actor, d, stage, before is None, now)
-            except Exception:
-                log.exception("a ballot observer failed")
+        self.core.pipeline.ballot(actor, d, stage, before is None, now)
         return [self._vote_reply(d.language, choice, before)]
 
     async def _fresh_for_vote(self, d: Debate) -> None:
@@ -675,20 +668,15 @@ class DebateService:
 
     def _committed(self, rows: list[VoteRow]) -> None:
         """The writer committed `rows`: count them, then ask once per (debate, stage) for a tally redraw."""
-        debates, stages, choices = self.debates, _STAGES, _CHOICES
         touched: set[tuple[int, str]] = set()
-        last = None
         for row in rows:
-            d = debates.get(row.debate_id)
+            d = self.debates.get(row.debate_id)
             if d is not None:
-                d.votes[stages[row.stage]][row.voter] = choices[row.choice]
-                here = (row.debate_id, row.stage)
-                if here != last:
-                    touched.add(here)
-                    last = here
+                d.votes[_STAGES[row.stage]][row.voter] = _CHOICES[row.choice]
+                touched.add((row.debate_id, row.stage))
         for debate_id, stage in touched:
             try:
-                self._refresh_tally(debates[debate_id], stages[stage])
+                self._refresh_tally(self.debates[debate_id], _STAGES[stage])
             except Exception:
                 log.exception("could not ask for a tally redraw of debate %s", debate_id)
 
@@ -797,7 +785,7 @@ class DebateService:
         d.announced = d.phase_index + 1
         await self.core.store.save_debate(d)
         await self._redraw_opening(d)
-        await self.core.notify("end", actor, d, {"winner": result.winner})
+        await self.core.pipeline.notify("end", actor, d, {"winner": result.winner})
         self.core.wake()
 
     # --- what a crash left owed ---

@@ -1,9 +1,8 @@
 """HMAC-SHA256 (RFC 2104) with the key's inner and outer pads hashed once per key.
 
-Every voter hash is an HMAC under one of very few keys (the bot's secret, a poll's key), and a
-storm of new voters asks for tens of thousands a second. `hmac.digest` sets the key up again on
-every call; copying two SHA-256 states that already hold the padded key gives the same bytes in
-about a third of the time.
+Every voter hash is an HMAC under one of very few keys (the bot's secret, a poll's key), one
+for each new voter. `hmac.digest` sets the key up again on every call; copying two SHA-256
+states that already hold the padded key gives the same bytes in about a third of the time.
 """
 
 from __future__ import annotations

@@ -216,9 +216,7 @@ class Debate:
 
 
 class VoteRow(NamedTuple):
-    """One ballot on its way to the store. A named tuple rather than a dataclass: a storm makes
-    tens of thousands a second, and a tuple of plain values is cheap to build and is left alone
-    by the garbage collector."""
+    """One ballot on its way to the store (the row the vote writer commits)."""
 
     debate_id: int
     stage: str

@@ -152,8 +152,7 @@ class RateLimiter:
 
     `retry_after` looks without counting; `hit` counts an action that went through. Keys whose
     windows have emptied are forgotten, so memory follows the active users only. A key's hits
-    are a short tuple of times (at most the limit's count): a storm leaves tens of thousands of
-    them behind, and tuples of datetimes are not tracked by the garbage collector.
+    are a short tuple of times (at most the limit's count).
     """
 
     SWEEP_EVERY = 10_000  # hits between two sweeps of keys whose windows have emptied
@@ -187,14 +186,7 @@ class RateLimiter:
         return max(0.0, (oldest + limit.window - now).total_seconds())
 
     def take(self, key: Hashable, now: datetime, limit: RateLimit) -> float:
-        """`retry_after`, and when that is 0 also `hit` (every ballot asks: a newcomer's first
-        action, the common case in a storm, is answered without any further call)."""
-        if key not in self._hits and limit.count > 0 and limit.seconds > 0 and self._until_sweep > 1:
-            self._hits[key] = (now,)
-            if limit.window > self._longest:
-                self._longest = limit.window
-            self._until_sweep -= 1
-            return 0.0
+        """`retry_after`, and when that is 0 also `hit`: an action that counts when it is allowed."""
         wait = self.retry_after(key, now, limit)
         if wait == 0:
             self.hit(key, now, limit)

@@ -1,11 +1,13 @@
 """ModerationService: moderation that knows a debate is running, on every platform at once.
 
-It plugs into the core's hooks: a guard that may refuse "speak", "ask", "vote" and "join"
-(removed and muted users, rate limits, slow mode, the word filter), an observer that flags
-suspicious ballots, the moderator check (platform admins plus roles set with `/mod role`), the
-flagged-voter hook of `/debate results flagged:exclude`, an audit listener that mirrors the log
-to a moderator channel, and a deadline service that ends mutes. It routes `/mod warn|mute|
-unmute|strikes|filter|slowmode|role|log|logchannel` and `/discuss start|close`.
+`bot.app` puts its hooks in the core's pipeline: a guard that may refuse "speak", "ask", "vote"
+and "join" (removed and muted users, rate limits, slow mode, the word filter), observers that
+flag suspicious ballots, a moderator check (roles set with `/mod role`, after the platform's
+word), the flagged voters of `/debate results flagged:exclude`, an audit listener that mirrors
+the log to a moderator channel, and a refusal listener that audits refused speeches, questions
+and ballots; it is also a deadline service that ends mutes. It answers `/mod warn|mute|unmute|
+strikes|filter|slowmode|role|log|logchannel`, `/discuss start|close` and `/speak` in a
+discussion thread (see `routes`).
 
 Adapters call :meth:`ModerationService.check_message` for a plain chat message typed in a
 debate or discussion thread: None means it may stand; otherwise it is the localised reason
@@ -34,7 +36,7 @@ from bot.core.command_specs import (
     Target,
     Warn,
 )
-from bot.core.debates import voter_hash
+from bot.core.debates import DebateService, voter_hash
 from bot.core.errors import RuleError
 from bot.core.i18n import FALLBACK, placeholders
 from bot.core.library import PROMPTS_DIR
@@ -45,7 +47,6 @@ from bot.core.moderation import (
     BOOKKEEPING_CHUNK,
     CLAIM,
     MESSAGE,
-    MODERATION_GENERATION,
     SPEAK,
     VOTE,
     BurstDetector,
@@ -65,6 +66,7 @@ from bot.core.moderation import (
     seconds_left,
     strike_expires,
 )
+from bot.core.pipeline import Route
 from bot.core.service import Core, Request
 from bot.core.timefmt import clock_time
 from bot.core.wordfilter import WordFilter, load_default_filter, validate_entry
@@ -81,8 +83,7 @@ UNAUDITED = frozenset({"debate.error.none_running", "debate.error.none_here", "v
                        "vote.error.not_stored", "parse.missing_text", "error.internal"})
 _CHANNEL_MENTION = re.compile(r"^<#([^>|]+)(?:\|[^>]*)?>$")
 Key = tuple[str, str, str]  # platform, workspace, user
-_PLAIN: dict[str, str] = {reason: str(reason) for reason in FlagReason}  # each flag reason as a plain str
-_BURST = _PLAIN[FlagReason.BURST]
+_BURST = str(FlagReason.BURST)
 _AUDITED_REFUSALS = {"speak": SPEAK, "ask": ASK, "vote": VOTE}  # command -> the action its refusal names
 _CLAIM_WRITES = frozenset((("claim", "pro"), ("claim", "con"), ("claim", "edit")))
 _SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a debater
@@ -118,8 +119,10 @@ def normalise_role(raw: str) -> str:
 
 
 class ModerationService:
-    def __init__(self, core: Core, config: ModerationConfig | None = None, prompts: Path = PROMPTS_DIR) -> None:
+    def __init__(self, core: Core, debates: DebateService, config: ModerationConfig | None = None,
+                 prompts: Path = PROMPTS_DIR) -> None:
         self.core = core
+        self.debates = debates  # the debates it moderates
         self.config = config or ModerationConfig()
         self.store = core.store.moderation
         self.limiter = RateLimiter()
@@ -130,18 +133,16 @@ class ModerationService:
         self.default_filter = load_default_filter(prompts)
         self.mutes: dict[Key, Mute] = {}
         self.removed: dict[str, set[str]] = {}  # scope -> user ids
-        # running debate -> voter key -> reasons (dropped when it ends); tuples, which the garbage
-        # collector stops tracking, so a storm's thousands of flagged voters do not lengthen its
-        # full collections
+        # running debate -> voter key -> reasons (dropped when it ends)
         self.flags: dict[int, dict[str, tuple[str, ...]]] = {}
         self.late: dict[int, set[str]] = {}  # debate -> users who joined after the pre-vote
         self.seen: dict[Key, datetime] = {}  # a memo of `members` by user, so a known voter is not hashed again
         # (platform, workspace, hash) -> first seen, for the MEMBER_MEMORY members seen last
         self.members: LRU[tuple[str, str, str], datetime] = LRU(MEMBER_MEMORY)
-        # Written behind the voter's back, in batches: a storm of new voters must not queue one
-        # transaction per voter (or per flag) in front of the vote writer.
-        # In a storm the vote writer's drain takes their rows between two vote batches; alone, they
-        # wait BOOKKEEPING_LINGER, then go in transactions of BOOKKEEPING_CHUNK rows.
+        # Written behind the voter's back, in batches (see `GroupCommitWriter`): many new voters
+        # never queue one transaction per voter (or per flag) in front of the vote writer. The
+        # vote writer's drain takes their rows between two vote batches; alone, they wait
+        # BOOKKEEPING_LINGER, then go in transactions of BOOKKEEPING_CHUNK rows.
         self.member_writer = GroupCommitWriter(self.store.add_members, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
                                                drain=self.store.drain_members, take_limit=BOOKKEEPING_CHUNK)
         self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
@@ -154,32 +155,20 @@ class ModerationService:
         self._filters: dict[tuple[str, str], WordFilter] = {}
         self._mirrored: dict[tuple[str, str, str], datetime] = {}
         self._suppressed: dict[tuple[str, str, str], int] = {}
-        self._platform_check = core.moderator_check
-        core.moderator_check = self.is_moderator
-        core.guards.append(self.guard)
-        core.observers.append(self.observe)
-        core.ballot_observers.append(self.observe_ballot)
-        core.audit_listeners.append(self.mirror)
-        core.flagged = self.flagged_voters
-        core.timed.append(self)
-        core.starters.append(self.load)
-        core.stoppers.append(self.shutdown)
-        core.refreshers[MODERATION_GENERATION] = self.refresh
-        for sub in ("warn", "mute", "unmute", "strikes", "filter", "slowmode", "role", "log", "logchannel"):
-            core.route("mod", sub, getattr(self, f"cmd_{sub}"))
-        core.route("discuss", "start", self.cmd_discuss_start)
-        core.route("discuss", "close", self.cmd_discuss_close)
-        original_speak = core.handlers.get(("speak", None))
-        if original_speak is not None:
-            core.handlers[("speak", None)] = lambda req: self._speak_or_post(req, original_speak)
-        core.refusal_listeners.append(self._refused)
+
+    def routes(self) -> list[Route]:
+        """The commands this service answers (`bot.app` collects them into the router): `/mod`'s
+        discipline, filter and log, `/discuss`, and `/speak` in a discussion thread."""
+        subs = ("warn", "mute", "unmute", "strikes", "filter", "slowmode", "role", "log", "logchannel")
+        return [
+            *(Route("mod", sub, getattr(self, f"cmd_{sub}")) for sub in subs),
+            Route("discuss", "start", self.cmd_discuss_start),
+            Route("discuss", "close", self.cmd_discuss_close),
+            Route("speak", None, self.cmd_speak_in_discussion, when=self.speaks_in_discussion),
+        ]
 
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.core.t(lang, key, **params)
-
-    @property
-    def debates(self):
-        return getattr(self.core, "debates", None)
 
     # --- life cycle and deadlines ---
 
@@ -264,10 +253,9 @@ class ModerationService:
 
     # --- the moderator check ---
 
-    async def is_moderator(self, actor: Actor) -> bool:
-        """The platform's verdict (admins, BOT_MODERATORS, …) or a role set with `/mod role`."""
-        if await self._platform_check(actor):
-            return True
+    async def has_moderator_role(self, actor: Actor) -> bool:
+        """Whether one of the actor's roles was made a moderator role with `/mod role` (the
+        pipeline asks the platform first: admins, BOT_MODERATORS, …)."""
         if not actor.roles:
             return False
         roles = await self._workspace_roles(actor.platform, actor.workspace)
@@ -282,11 +270,8 @@ class ModerationService:
     # --- where a request is ---
 
     def debate_at(self, channel: ChannelRef) -> Debate | None:
-        service = self.debates
-        if service is None:
-            return None
-        did = service.places.get(channel)
-        return service.debates.get(did) if did is not None else None
+        did = self.debates.places.get(channel)
+        return self.debates.debates.get(did) if did is not None else None
 
     def discussion_at(self, channel: ChannelRef, parent_too: bool = False) -> Discussion | None:
         found = self.discussions.get(channel)
@@ -374,35 +359,29 @@ class ModerationService:
                 raise RuleError("moderation.error.muted", handback=text, until=mute.until,  # shown in the zone read there
                                 minutes=minutes_left(mute.until, now))
 
-    def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str):
-        """The core's guard for "speak", "ask", "vote" (debates and polls) and "join".
+    async def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str) -> None:
+        """The pipeline's guard for "speak", "ask", "vote" (debates and polls) and "join".
 
-        A ballot that passes (neither removed nor muted, inside its rate limit) is decided and
-        counted here at once, with no coroutine; anything else returns the full check to await.
-        For "join", `text` is the side asked for: a muted user may watch, not take a side.
+        A ballot (a vote without text) meets removal, the mute and its rate limit only, and a
+        moderator is looked up only when the rate limit would refuse one. For "join", `text` is
+        the side asked for: a muted user may watch, not take a side.
         """
         d = target if isinstance(target, Debate) else None
-        scope = f"debate:{d.id}" if d is not None else None  # debate_scope(d)
+        scope = self.debate_scope(d) if d is not None else None
         if isinstance(target, Discussion):  # a claim in a discussion thread: its removals and slow mode
             scope = target.scope
         if action == "join":
             if d is not None and scope is not None and actor.user_id in self.removed.get(scope, ()):
                 raise RuleError("moderation.error.removed_debate", id=d.id)
-            if text in _SIDES and self.mutes:
+            if text in _SIDES:
                 self._refuse_removed_or_muted(actor, None, None, "", self.core.clock.now())
-            return None
+            return
         if action == VOTE and not text:
             now = self.core.clock.now()
-            if self.removed or self.mutes:  # both are empty in almost every place and moment
-                self._refuse_removed_or_muted(actor, scope, d.id if d else None, text, now)
+            self._refuse_removed_or_muted(actor, scope, d.id if d else None, text, now)
             limit = self._vote_limit
-            if limit is None or self.limiter.take((actor.platform, actor.workspace, actor.user_id, VOTE), now,
-                                                  limit) == 0:
-                return None
-        return self._guard(action, actor, channel, d, scope, text)
-
-    async def _guard(self, action: str, actor: Actor, channel: ChannelRef, d: Debate | None, scope: str | None,
-                     text: str) -> None:
+            if limit is None or self.limiter.take((actor.platform, actor.workspace, actor.user_id, VOTE), now, limit) == 0:
+                return
         lang = await self.core.language(channel)
         await self._check(action, actor, lang, scope, text, scope_id=d.id if d else None, exempt=None)
 
@@ -457,7 +436,7 @@ class ModerationService:
 
     # --- refusals of the debate commands are audited; /speak in a discussion posts there ---
 
-    async def _refused(self, req: Request, exc: RuleError) -> None:
+    async def refused(self, req: Request, exc: RuleError) -> None:
         """The core's refusal listener: a refused speech, question or ballot goes in the audit log."""
         command = req.command
         action = _AUDITED_REFUSALS.get(command.name) if command is not None and command.sub is None else None
@@ -466,17 +445,21 @@ class ModerationService:
         if action is None or exc.key in UNAUDITED:
             return
         d = self.debate_at(req.channel)
-        if d is None and req.debate_id is not None and self.debates is not None:
+        if d is None and req.debate_id is not None:
             d = self.debates.debates.get(req.debate_id)
         # In an anonymous debate a refused ballot names nobody: its time and reason (a mute, a
         # removal) would tie the voter's hash to the user.
         whom = "" if action == VOTE and d and d.anonymous else None
         await self._audit_refusal(req.actor, action, exc, d.id if d else req.debate_id, whom)
 
-    async def _speak_or_post(self, req: Request, original) -> list[Reply]:
+    def speaks_in_discussion(self, req: Request) -> bool:
+        """Whether a `/speak` here goes into a discussion thread (no debate runs here)."""
+        return self.discussion_at(req.channel) is not None and self.debate_at(req.channel) is None
+
+    async def cmd_speak_in_discussion(self, req: Request) -> list[Reply]:
         disc = self.discussion_at(req.channel)
-        if disc is None or self.debate_at(req.channel) is not None:
-            return await original(req)
+        if disc is None:  # closed between the routing and now: nothing to post in
+            raise RuleError("discuss.error.none_open", "usage.discuss.start")
         return await self.post_in_discussion(req, disc)
 
     async def post_in_discussion(self, req: Request, disc: Discussion) -> list[Reply]:
@@ -508,7 +491,7 @@ class ModerationService:
         Stored under the keyed voter hash, never the user id: it is recorded on votes too, and
         an anonymous debate must leave no voter id anywhere.
         """
-        key = (actor.platform, actor.workspace, actor.user_id)  # _key(actor)
+        key = _key(actor)
         seen = self.seen.get(key)
         return self._sighting(key, actor, now) if seen is None else seen
 
@@ -524,50 +507,44 @@ class ModerationService:
         self.seen[key] = seen
         return seen
 
-    def observe(self, event: str, actor: Actor | None, target: object, details: dict):
-        """The core's observer (ballots have their own, `observe_ballot`): returns None when done at
-        once, else what to await."""
+    async def observe(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
+        """The pipeline's observer (ballots have their own, `observe_ballot`)."""
         if not isinstance(target, Debate):
-            return None
+            return
         d = target
         if event == "end":
-            return self._debate_ended(d)
+            await self._debate_ended(d)
+            return
         if actor is None:
-            return None
+            return
         now = details.get("at") or self.core.clock.now()
         self._see(actor, now)
         if event == "join" and self._pre_vote_over(d):
             # in an anonymous debate a late joiner is known by their voter hash only, without a time
             who = self.debates.voter_key(d, actor) if d.anonymous else actor.user_id
             self.late.setdefault(d.id, set()).add(who)
-            return self.store.add_late_join(d.id, who, NO_TIME if d.anonymous else now)
-        return None
+            await self.store.add_late_join(d.id, who, NO_TIME if d.anonymous else now)
 
     def observe_ballot(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
         """The core's ballot observer: the voter is seen, and a first ballot may be flagged."""
-        key = (actor.platform, actor.workspace, actor.user_id)  # `_see`, without a call for a known voter
-        first_seen = self.seen.get(key)
-        if first_seen is None:
-            first_seen = self._sighting(key, actor, now)
+        first_seen = self._see(actor, now)
         if first:
             self._signals(d, actor, stage, first_seen, now)
 
     def _pre_vote_over(self, d: Debate) -> bool:
-        if self.debates is None:
-            return False
         phases = self.debates.fmt(d).phases
         pre = [i for i, p in enumerate(phases) if p.kind is PhaseKind.PRE_VOTE]
         return bool(pre) and d.phase_index > pre[0]
 
     def _signals(self, d: Debate, actor: Actor, stage: Stage, first_seen: datetime, now: datetime) -> None:
-        voter = self.core.debates.voter_key(d, actor) if d.anonymous else actor.user_id
+        voter = self.debates.voter_key(d, actor) if d.anonymous else actor.user_id
         if stage is Stage.POST:
             late = voter in self.late.get(d.id, ())
             for reason in post_vote_flags(voter, d.votes[Stage.PRE], late):
                 self._flag(d, voter, reason, stage, now)
-        # a new participant: known here for less than the window (in a storm, most were seen just now)
+        # a new participant: known here for less than the window
         if first_seen is now or now - first_seen < self._new_window:
-            burst = self.bursts.add((d.id, stage._value_), voter, now)
+            burst = self.bursts.add((d.id, stage.value), voter, now)
             if burst.started:
                 self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,
                                         debate_id=d.id,
@@ -582,11 +559,11 @@ class ModerationService:
         reasons = voters.get(voter, ())
         if reason in reasons:
             return
-        reason = _PLAIN.get(reason) or str(reason)  # a plain str: an enum member would keep the tuple tracked
+        reason = str(reason)  # stored and compared as its plain value
         voters[voter] = (*reasons, reason)
         # In an anonymous debate the flag is stored under the voter's hash without a time, and its
         # log entry (which has one) names nobody.
-        self.flag_writer.enqueue((d.id, voter, reason, stage._value_, NO_TIME if d.anonymous else now))
+        self.flag_writer.enqueue((d.id, voter, reason, stage.value, NO_TIME if d.anonymous else now))
         if reason == _BURST:
             return  # a burst is logged once, when it starts ("vote.burst"); its ballots are in vote_flags
         self._later(self._audit(d.space.platform, d.space.workspace, BOT, "vote.flag",
@@ -761,10 +738,9 @@ class ModerationService:
         here = self.debate_at(req.channel)
         if here is not None:
             targets.append(here)
-        if self.debates is not None:
-            targets.extend(d for d in self.debates.debates.values() if d is not here and d.running
-                           and d.space.platform == platform and d.space.workspace == workspace
-                           and user in d.participants)
+        targets.extend(d for d in self.debates.debates.values() if d is not here and d.running
+                       and d.space.platform == platform and d.space.workspace == workspace
+                       and user in d.participants)
         lang = await self.core.language(req.channel)
         for d in targets:
             scope = self.debate_scope(d)

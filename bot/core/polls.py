@@ -26,6 +26,7 @@ from bot.core.deadlines import parse_closes
 from bot.core.errors import RuleError
 from bot.core.keyed_hash import hmac_sha256
 from bot.core.model import NO_TIME, Actor, AuditEntry, ChannelRef
+from bot.core.pipeline import Route
 from bot.core.poll_model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
 from bot.core.service import Core, Request
 from bot.core.tally import TallyCoalescer
@@ -67,13 +68,10 @@ class PollService:
         self.tallies = TallyCoalescer(core.clock, core.store)
         self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
         self.charts = True  # tests that do not look at charts may switch drawing off
-        core.timed.append(self)
-        core.starters.append(self.load)
-        core.stoppers.append(self.shutdown)
-        core.syncers.append(self.sync)
-        core.deliverers.append(self.deliver_owed_at_start)
-        for sub in SUBCOMMANDS:
-            core.route("poll", sub, getattr(self, f"cmd_{sub}"))
+
+    def routes(self) -> list[Route]:
+        """The commands this service answers (`bot.app` collects them into the router)."""
+        return [Route("poll", sub, getattr(self, f"cmd_{sub}")) for sub in SUBCOMMANDS]
 
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.core.t(lang, key, **params)
@@ -305,7 +303,7 @@ class PollService:
     async def _guard(self, req: Request, p: Poll) -> None:
         """Moderation may refuse the vote (a muted user); a guard that breaks does not stop it."""
         try:
-            await self.core.guard("vote", req.actor, req.channel, p, "")
+            await self.core.pipeline.guard("vote", req.actor, req.channel, p, "")
         except RuleError:
             raise
         except Exception:

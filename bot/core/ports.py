@@ -38,8 +38,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class SystemClock:
     """The real time in UTC, to the millisecond.
 
-    Within one millisecond every caller gets the same datetime object: a storm of ballots pays
-    for one datetime (and the store for one text form of it) per millisecond, not per ballot.
+    Within one millisecond every caller gets the same datetime object, so the ballots of one
+    millisecond share one datetime (and the store one text form of it).
     """
 
     def __init__(self) -> None:

@@ -12,8 +12,11 @@ from datetime import datetime, timedelta
 
 from bot.core.cards import Card, Reply
 from bot.core.command_specs import DebateScreen, PollScreen
+from bot.core.debates import DebateService
 from bot.core.errors import RuleError
 from bot.core.model import AuditEntry, ChannelRef
+from bot.core.pipeline import Route
+from bot.core.polls import PollService
 from bot.core.screen_tokens import ScreenLink, make_token
 from bot.core.service import Core, Request
 from bot.core.timefmt import clock_time
@@ -24,12 +27,16 @@ GENERATION_SECONDS = 5.0
 
 
 class ScreenService:
-    def __init__(self, core: Core, link_base: Callable[[], str] | None = None) -> None:
+    def __init__(self, core: Core, debates: DebateService, polls: PollService,
+                 link_base: Callable[[], str] | None = None) -> None:
         self.core = core
+        self.debates = debates
+        self.polls = polls
         self.link_base = link_base
         self._generations: dict[tuple[str, int], tuple[int, datetime]] = {}  # -> (generation, read at)
-        core.route("debate", "screen", self.cmd_debate_screen)
-        core.route("poll", "screen", self.cmd_poll_screen)
+
+    def routes(self) -> list[Route]:
+        return [Route("debate", "screen", self.cmd_debate_screen), Route("poll", "screen", self.cmd_poll_screen)]
 
     # --- what the web pages ask ---
 
@@ -53,7 +60,7 @@ class ScreenService:
     async def cmd_debate_screen(self, req: Request) -> list[Reply]:
         """`/debate screen [hours:N] [tally:live]`: a link to this debate's classroom screen;
         `revoke:yes`: every link of it stops working."""
-        d = await self.core.debates.latest(req)
+        d = await self.debates.latest(req)
         asked = req.cmd.read(DebateScreen)
         if asked.revoke:
             return [await self._revoke(req, "debate", d.id, d.space, d.language, f"debate:{d.id}", d.id)]
@@ -65,7 +72,7 @@ class ScreenService:
         as the poll's own `tally:` says); `revoke:yes`: every link of it stops working."""
         asked = req.cmd.read(PollScreen)
         pid = asked.id
-        p = self.core.polls.open_poll(pid) or await self.core.store.polls.load(pid)
+        p = self.polls.open_poll(pid) or await self.core.store.polls.load(pid)
         where = req.channel
         if p is None or (p.channel.platform, p.channel.workspace) != (where.platform, where.workspace):
             raise RuleError("poll.error.unknown", "usage.poll.list", id=pid)

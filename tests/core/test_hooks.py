@@ -9,65 +9,89 @@ import pytest
 
 from bot.core import ports
 from bot.core.errors import RuleError
+from bot.core.pipeline import Pipeline, Route, Router
 from bot.core.ports import SystemClock
+from bot.core.service import Request
 from bot.storage.sqlite import _ts
 from tests.conftest import CHANNEL, actor
 
 
-async def test_guards_at_once_and_awaited_run_in_order_and_the_first_refusal_wins(core):
-    core.guards.clear()
+async def test_guards_run_in_the_declared_order_and_the_first_refusal_wins():
     heard: list[str] = []
 
-    def at_once(action, who, channel, target, text):
-        heard.append(f"at once {action}")
+    async def first(action, who, channel, target, text):
+        heard.append(f"first {action}")
 
-    async def later(action, who, channel, target, text):
-        heard.append(f"later {action}")
+    async def refuses_mallory(action, who, channel, target, text):
+        heard.append(f"second {action}")
         if who.user_id == "mallory":
             raise RuleError("moderation.error.muted")
 
-    def after(action, who, channel, target, text):
-        heard.append(f"after {action}")
+    async def last(action, who, channel, target, text):
+        heard.append(f"last {action}")
 
-    core.guards += [at_once, later, after]
-    pending = core.guard_now("vote", actor("erin"), CHANNEL, None, "")
-    assert pending is not None and heard == ["at once vote"]  # `later` is handed back to await
-    await pending
-    assert heard == ["at once vote", "later vote", "after vote"]
+    pipeline = Pipeline(guards=(first, refuses_mallory, last))
+    await pipeline.guard("vote", actor("erin"), CHANNEL, None, "")
+    assert heard == ["first vote", "second vote", "last vote"]
     heard.clear()
     with pytest.raises(RuleError):
-        await core.guard("vote", actor("mallory"), CHANNEL, None, "")
-    assert heard == ["at once vote", "later vote"]
-
-    core.guards[:] = [at_once, after]
-    heard.clear()
-    assert core.guard_now("vote", actor("erin"), CHANNEL, None, "") is None
-    assert heard == ["at once vote", "after vote"]
+        await pipeline.guard("vote", actor("mallory"), CHANNEL, None, "")
+    assert heard == ["first vote", "second vote"]
 
 
-async def test_a_failing_observer_is_logged_and_the_others_still_hear(core, caplog):
-    core.observers.clear()
+async def test_a_failing_observer_is_logged_and_the_others_still_hear(caplog):
     heard: list[str] = []
 
-    def breaks_at_once(event, who, target, details):
+    async def breaks(event, who, target, details):
         raise ValueError("boom")
 
-    async def breaks_later(event, who, target, details):
-        raise ValueError("boom later")
-
-    def hears(event, who, target, details):
+    async def hears(event, who, target, details):
         heard.append(event)
 
-    core.observers += [breaks_at_once, hears, breaks_later, hears]
+    pipeline = Pipeline(observers=(breaks, hears, breaks, hears))
     with caplog.at_level(logging.ERROR):
-        await core.notify("vote", actor("erin"), None, {})
+        await pipeline.notify("vote", actor("erin"), None, {})
     assert heard == ["vote", "vote"]
     assert sum("observer failed on vote" in r.message for r in caplog.records) == 2
 
-    core.observers[:] = [breaks_at_once, hears]
-    heard.clear()
-    assert core.notify_now("vote", actor("erin"), None, {}) is None
-    assert heard == ["vote"]
+
+async def test_the_first_moderator_check_that_says_yes_settles_it():
+    asked: list[str] = []
+
+    def check(name: str, answer: bool):
+        async def says(who):
+            asked.append(name)
+            return answer
+        return says
+
+    pipeline = Pipeline(moderator_checks=(check("platform", False), check("roles", True), check("never", True)))
+    assert await pipeline.is_moderator(actor("erin"))
+    assert asked == ["platform", "roles"]
+    assert not await Pipeline(moderator_checks=()).is_moderator(actor("erin", True))
+    assert await Pipeline().is_moderator(actor("erin", True))  # undeclared: the platform's admin flag
+
+
+async def test_a_conditional_route_answers_before_the_plain_one_and_two_plain_ones_are_refused():
+    async def plain(req):
+        return ["plain"]
+
+    async def special(req):
+        return ["special"]
+
+    router = Router([Route("speak", None, special, when=lambda req: req.line == "/speak here"), Route("speak", None, plain)])
+    here, there = Request(actor("erin"), CHANNEL, "/speak here"), Request(actor("erin"), CHANNEL, "/speak there")
+    assert await router.find(here, ("speak", None))(here) == ["special"]
+    assert await router.find(there, ("speak", None))(there) == ["plain"]
+    assert router.find(there, ("ask", None)) is None
+    with pytest.raises(ValueError, match="two handlers for speak"):
+        Router([Route("speak", None, plain), Route("speak", None, special)])
+    with pytest.raises(KeyError):
+        Router([Route("nonsense", None, plain)])
+
+
+async def test_a_platform_attaches_before_the_core_starts_not_after(core, chat):
+    with pytest.raises(RuntimeError, match="after the core started"):
+        core.attach(chat)
 
 
 def test_the_system_clock_hands_out_one_datetime_per_millisecond(monkeypatch):

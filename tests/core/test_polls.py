@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
 import pytest
 
+from bot.app import build_core
 from bot.core.buttons import ballot_command, button_command, opens_ballot
 from bot.core.commands import Command
 from bot.core.model import ChannelRef
@@ -510,20 +512,22 @@ def test_button_ids_map_to_poll_commands():
     assert ballot_command("poll:7:vote:1", "1") is None
 
 
-async def test_a_poll_closing_while_a_vote_is_on_its_way_refuses_that_vote(core, chat):
-    p = await create(core)
-
+async def test_a_poll_closing_while_a_vote_is_on_its_way_refuses_that_vote(tmp_path, chat, clock):
     async def slow_guard(action, who, channel, target, text):
         if action == "vote" and who.user_id == "late":
             await core.polls._close(p, "moderator", actor("teacher", True))  # closes meanwhile
 
-    core.guards.append(slow_guard)
+    core = await build_core(tmp_path / "guarded.db", {"test": chat}, clock=clock,
+                            adjust=lambda pipeline: replace(pipeline, guards=(*pipeline.guards, slow_guard)))
+    await core.start()
+    p = await create(core)
     await vote(core, "early", p.id, "tea")
     card = await vote(core, "late", p.id, "water")
     assert card.kind == "error" and "Poll #1 is closed" in card.body
     assert p.ballots == {"early": (0,)}
     assert (await core.polls.store.load(p.id)).ballots == {"early": (0,)}
     assert "Winner: tea" in chat.last("result").body
+    await core.stop()
 
 
 async def test_a_muted_user_can_neither_vote_nor_take_a_ballot_back(core, clock):

@@ -40,7 +40,6 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
         raise ValueError("DISCORD_TOKEN is not set")
     token = settings.discord_token.get_secret_value()
     bot = make_bot(core, settings, **bot_options)
-    core.ports[bot.port.platform] = bot.port
     count_rate_limits(core)
 
     async def login() -> None:
@@ -53,7 +52,7 @@ def prepare(core: Core, settings: Settings, **bot_options: Any) -> Coroutine[Any
                 raise
             raise SettingsError(problem) from None
 
-    core.starters.append(login)
+    core.attach(bot.port, start=login)
     return run(bot)
 
 

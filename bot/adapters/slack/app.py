@@ -53,21 +53,15 @@ class SlackBot:
         self.port = port
         self.moderators = moderators
         self.directory = Directory(port, core.clock, user_ttl)
-        self._chain_moderator_check()
 
-    def _chain_moderator_check(self) -> None:
-        """Slack admins/owners and SLACK_MODERATORS are moderators, besides whatever the core says."""
-        previous = self.core.moderator_check
-
-        async def check(actor: Actor) -> bool:
-            if actor.platform == PLATFORM:
-                if actor.user_id in self.moderators or f"{actor.workspace}:{actor.user_id}" in self.moderators:
-                    return True
-                if (await self.directory.user(actor.workspace, actor.user_id, actor.name)).is_admin:
-                    return True
-            return await previous(actor)
-
-        self.core.moderator_check = check
+    async def is_moderator(self, actor: Actor) -> bool:
+        """Slack admins/owners and SLACK_MODERATORS moderate (the core asks this for Slack's
+        actors, before the admin flag and moderation's roles: see `Core.attach`)."""
+        if actor.platform != PLATFORM:
+            return False
+        if actor.user_id in self.moderators or f"{actor.workspace}:{actor.user_id}" in self.moderators:
+            return True
+        return (await self.directory.user(actor.workspace, actor.user_id, actor.name)).is_admin
 
     def register(self, app: AsyncApp) -> None:
         for name in SLASH_COMMANDS:
@@ -255,5 +249,7 @@ def build_app(core: Core, port: SlackPort, *, client: AsyncWebClient, signing_se
               moderators: frozenset[str] = frozenset(), **options: Any) -> AsyncApp:
     """The AsyncApp with every listener; request signatures are checked (bolt's default)."""
     app = AsyncApp(client=client, signing_secret=signing_secret, **options)
-    SlackBot(core, port, moderators=moderators).register(app)
+    slack = SlackBot(core, port, moderators=moderators)
+    core.attach(port, moderators=slack.is_moderator)
+    slack.register(app)
     return app

@@ -172,11 +172,10 @@ def build_oauth_app(core: Core, *, client_id: str, client_secret: str, signing_s
     port = SlackPort(client, core.clock, edit_log=core.store, tokens=installs, metrics=core.metrics)
     workspaces = Workspaces(core, port, installs)
     installs.changed = workspaces.changed
-    core.ports[PLATFORM] = port
-    core.stoppers.append(port.close)
-    core.starters.append(workspaces.refresh)
-    core.syncers.append(workspaces.refresh)
     bot = SlackBot(core, port, moderators=moderators)
+    # which workspaces are installed: read at start, and followed on a shared store
+    core.attach(port, start=workspaces.refresh, stop=port.close, moderators=bot.is_moderator,
+                sync=workspaces.refresh)
     bot.register(app)
     Home(bot).register(app)
     return OAuthApp(app, port, installs, workspaces)

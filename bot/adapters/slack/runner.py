@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.adapters.slack.oauth import build_oauth_app, failure_page, page_language
-from bot.adapters.slack.port import PLATFORM, SlackPort
+from bot.adapters.slack.port import SlackPort
 from bot.core.service import Core
 from bot.settings import Settings, SettingsError
 from bot.web.listener import WebListener
@@ -85,9 +85,9 @@ def prepare(core: Core, settings: Settings, web: WebListener | None = None) -> C
         else:
             app = AsyncApp(token=token, signing_secret=signing_secret)  # bolt makes the Web API client
         port = SlackPort(app.client, core.clock, edit_log=core.store, metrics=core.metrics)
-        core.ports[PLATFORM] = port
-        core.stoppers.append(port.close)
-        SlackBot(core, port, moderators=settings.slack_moderator_ids).register(app)
+        slack = SlackBot(core, port, moderators=settings.slack_moderator_ids)
+        core.attach(port, stop=port.close, moderators=slack.is_moderator)
+        slack.register(app)
 
     def announce(key: str, **params: object) -> None:
         port.connection_problem = None
