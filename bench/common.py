@@ -11,9 +11,9 @@ from itertools import count
 from pathlib import Path
 
 from bot.app import build_core
-from bot.core.cards import Card
-from bot.core.model import Actor, ChannelRef
-from bot.core.pipeline import Pipeline
+from bot.core.debates.model import Actor, ChannelRef
+from bot.core.kernel.cards import Card
+from bot.core.kernel.pipeline import Pipeline
 from bot.core.ports import Clock, SystemClock
 from bot.core.service import Core, Request
 from bot.process import tune_process

@@ -94,9 +94,9 @@ async def discord_setup(core, bot_class) -> str:
 
 async def measure(path: Path, with_adapter: bool) -> dict:
     from bot.app import build_core
-    from bot.core import engine
-    from bot.core.buttons import button_command, debate_button
-    from bot.core.model import Actor, Stage
+    from bot.core.debates import engine
+    from bot.core.debates.model import Actor, Stage
+    from bot.core.kernel.buttons import button_command, debate_button
     from bot.core.service import Request
 
     bot_class = discord_bot_class() if with_adapter else None  # imports are not part of the restart

@@ -24,8 +24,8 @@ from pathlib import Path
 from bench.common import RecordingPort
 from bench.votes import LoadResult, cast_votes
 from bot.app import build_core
-from bot.core.cards import Card
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.cards import Card
 from bot.core.ports import SystemClock
 from bot.process import tune_process
 

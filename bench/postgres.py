@@ -23,8 +23,8 @@ from pathlib import Path
 from bench.common import PLATFORM, ROOT, TEACHER, WORKSPACE, RecordingPort, Row, start_debates
 from bench.votes import closed_loop
 from bot.app import build_core
-from bot.core.library import PROMPTS_DIR
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
+from bot.core.library.loader import PROMPTS_DIR
 from bot.core.ports import SystemClock
 from bot.core.service import Request
 from bot.storage.postgres import PostgresStore, upsert_vote

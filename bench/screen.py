@@ -23,7 +23,7 @@ from aiohttp import web
 
 from bench.common import PLATFORM, TEACHER, WORKSPACE, RecordingPort, Row
 from bot.app import build_core
-from bot.core.model import Actor, ChannelRef, Stage
+from bot.core.debates.model import Actor, ChannelRef, Stage
 from bot.core.service import Core, Request
 from bot.web.listener import WebListener
 from bot.web.screen_hub import TICK_SECONDS

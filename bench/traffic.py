@@ -27,9 +27,9 @@ from pathlib import Path
 
 from bench.common import Inflight, StealMeter, percentile
 from bot.app import build_core
-from bot.core import debate_cards
-from bot.core.commands import Command
-from bot.core.model import Actor, Debate, Stage
+from bot.core.debates import cards as debate_cards
+from bot.core.debates.model import Actor, Debate, Stage
+from bot.core.kernel.commands import Command
 from bot.core.ports import SystemClock
 from bot.core.service import Core, Request
 from bot.testing.clock import FakeClock

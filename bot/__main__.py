@@ -17,8 +17,8 @@ import sys
 from bot.adapters.console.adapter import NAME, ConsolePort, run_console
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.app import build_core
-from bot.core.i18n import Catalog
-from bot.core.library import LibraryError
+from bot.core.kernel.i18n import Catalog
+from bot.core.library.loader import LibraryError
 from bot.core.ports import SystemClock
 from bot.core.service import Core
 from bot.process import tune_process

@@ -13,16 +13,16 @@ from collections.abc import Callable
 from datetime import UTC, tzinfo
 from pathlib import Path
 
-from bot.core.claim_service import ClaimService
-from bot.core.debates import DebateService
-from bot.core.i18n import Catalog
-from bot.core.library import PROMPTS_DIR, load_library
-from bot.core.moderation import MODERATION_GENERATION
-from bot.core.moderation_service import ModerationService
-from bot.core.pipeline import Pipeline, Router
-from bot.core.polls import PollService
+from bot.core.claims.service import ClaimService
+from bot.core.debates.service import DebateService
+from bot.core.kernel.i18n import Catalog
+from bot.core.kernel.pipeline import Pipeline, Router
+from bot.core.library.loader import PROMPTS_DIR, load_library
+from bot.core.moderation.rules import MODERATION_GENERATION
+from bot.core.moderation.service import ModerationService
+from bot.core.polls.service import PollService
 from bot.core.ports import ChatPort, Clock, Metrics, Store, SystemClock
-from bot.core.screens import ScreenService
+from bot.core.screens.service import ScreenService
 from bot.core.service import Assembly, Core
 from bot.storage import open_store
 

@@ -39,7 +39,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
-from bot.core.counting import RunoffRound  # noqa: E402
+from bot.core.polls.counting import RunoffRound  # noqa: E402
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType  # matplotlib >= 3.9; only for the checker

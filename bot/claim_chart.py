@@ -1,6 +1,6 @@
 """The argument map as a PNG: the thesis on top, each claim a box under its parent.
 
-Laid out by :func:`bot.core.tree_layout.tidy` (Reingold–Tilford), drawn with matplotlib like
+Laid out by :func:`bot.core.claims.layout.tidy` (Reingold–Tilford), drawn with matplotlib like
 the result charts (:mod:`bot.charts`): the Okabe–Ito colours, pro blue and con orange, and
 every box also names its side in words, so nothing is told by colour alone. Boxes are sized for
 a phone screen; a map larger than MAX_NODES claims is drawn to its first MAX_NODES in map order
@@ -16,7 +16,7 @@ from pathlib import Path
 from matplotlib.patches import FancyBboxPatch
 
 from bot.charts import CON, INK, PRO, UNDECIDED, _figure, _plain, _wrap
-from bot.core.tree_layout import tidy
+from bot.core.claims.layout import tidy
 
 MAX_NODES = 24
 BOX_W, BOX_H = 300, 150  # pixels

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
-from bot.core.library import PROMPTS_DIR, load_library
-from bot.core.model import PhaseKind, Side
+from bot.core.debates.model import PhaseKind, Side
+from bot.core.library.loader import PROMPTS_DIR, load_library
 from bot.settings import Settings
 from bot.testing.clock import FakeClock
 

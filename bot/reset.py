@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.i18n import Catalog
+from bot.core.kernel.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import is_postgres
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.core.library import PROMPTS_DIR
-from bot.core.timefmt import zone_named
+from bot.core.kernel.timefmt import zone_named
+from bot.core.library.loader import PROMPTS_DIR
 from bot.storage import is_postgres
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.adapters.discord import convert, options
 from bot.adapters.discord.texts import text
-from bot.core.commands import Command
+from bot.core.kernel.commands import Command
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import DebateBot

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.app import build_core
-from bot.core.model import DebateState, Stage
+from bot.core.debates.model import DebateState, Stage
 from bot.testing.chat import FakeChat
 from tests import postgres
 from tests.conftest import say

@@ -25,7 +25,7 @@ from bot.charts import (
     poll_chart_size,
     share_limit,
 )
-from bot.core.counting import count_multi, count_ranked, count_single
+from bot.core.polls.counting import count_multi, count_ranked, count_single
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

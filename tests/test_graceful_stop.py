@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.__main__ import STOP_SECONDS
-from bot.core.model import Stage
+from bot.core.debates.model import Stage
 from bot.storage import open_store
 from bot.testing.slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi, SlackDriver
 

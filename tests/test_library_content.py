@@ -1,7 +1,7 @@
 """Content checks for the shipped debate library (motions and formats in `prompts/`).
 
 These read the TOML files directly with tomllib, so they do not depend on the loader in
-`bot/core/library.py`: they check that the data itself is complete and consistent.
+`bot/core/library/loader.py`: they check that the data itself is complete and consistent.
 """
 
 from __future__ import annotations

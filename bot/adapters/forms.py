@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.buttons import ballot_command, opens_ballot
-from bot.core.commands import Command
-from bot.core.model import Actor, ChannelRef
+from bot.core.debates.model import Actor, ChannelRef
+from bot.core.kernel.buttons import ballot_command, opens_ballot
+from bot.core.kernel.commands import Command
 from bot.core.service import Core
 
 SPEECH = "speech"

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.core import engine
-from bot.core.cards import Button, Card, Field
-from bot.core.debate_cards import verdict
-from bot.core.model import ChannelRef
-from bot.core.timefmt import duration
+from bot.core.debates import engine
+from bot.core.debates.cards import verdict
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.cards import Button, Card, Field
+from bot.core.kernel.timefmt import duration
 
 if TYPE_CHECKING:
     from bot.core.service import Core

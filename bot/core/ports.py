@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.core.cards import Card
-from bot.core.claims import Claim
-from bot.core.model import (
+from bot.core.claims.tree import Claim
+from bot.core.debates.model import (
     AuditEntry,
     ChannelRef,
     Choice,
@@ -21,9 +20,10 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.moderation import Discussion, Mute, Strike
-from bot.core.poll_model import BallotRow, Poll
-from bot.core.writer import GroupCommitWriter
+from bot.core.kernel.cards import Card
+from bot.core.kernel.writer import GroupCommitWriter
+from bot.core.moderation.rules import Discussion, Mute, Strike
+from bot.core.polls.model import BallotRow, Poll
 
 
 class Clock(Protocol):
@@ -119,7 +119,7 @@ class PollStorage(Protocol):
     async def write_ballots(self, rows: list[BallotRow]) -> None: ...
 
     async def drain_ballots(self, writer: GroupCommitWriter[BallotRow]) -> None:
-        """A `bot.core.writer.Drain`; raises NotImplementedError where the store has none."""
+        """A `bot.core.kernel.writer.Drain`; raises NotImplementedError where the store has none."""
         ...
 
 
@@ -230,7 +230,7 @@ class InstallationStorage(Protocol):
 
 
 class ScreenStorage(Protocol):
-    """The generation of each debate's and poll's classroom-screen links (`bot.core.screen_tokens`)."""
+    """The generation of each debate's and poll's classroom-screen links (`bot.core.screens.tokens`)."""
 
     async def link_generation(self, kind: str, target: int) -> int:
         """0 until the links of (kind, target) were first revoked."""

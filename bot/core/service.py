@@ -17,25 +17,25 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from bot.core.cards import Card, Reply
-from bot.core.commands import SPECS, Command, ParseError, parse
-from bot.core.errors import RuleError
-from bot.core.i18n import Catalog
-from bot.core.inflight import InFlight
-from bot.core.library import Library
-from bot.core.model import Actor, AuditEntry, ChannelRef, Debate
-from bot.core.pipeline import Pipeline, Router
-from bot.core.poll_model import Poll
+from bot.core.debates.model import Actor, AuditEntry, ChannelRef, Debate
+from bot.core.kernel.cards import Card, Reply
+from bot.core.kernel.commands import SPECS, Command, ParseError, parse
+from bot.core.kernel.errors import RuleError
+from bot.core.kernel.i18n import Catalog
+from bot.core.kernel.inflight import InFlight
+from bot.core.kernel.pipeline import Pipeline, Router
+from bot.core.kernel.timefmt import clock_time, zone_named
+from bot.core.kernel.writer import GroupCommitWriter
+from bot.core.library.loader import Library
+from bot.core.polls.model import Poll
 from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics
-from bot.core.timefmt import clock_time, zone_named
-from bot.core.writer import GroupCommitWriter
 
 if TYPE_CHECKING:  # the services import this module
-    from bot.core.claim_service import ClaimService
-    from bot.core.debates import DebateService
-    from bot.core.moderation_service import ModerationService
-    from bot.core.polls import PollService
-    from bot.core.screens import ScreenService
+    from bot.core.claims.service import ClaimService
+    from bot.core.debates.service import DebateService
+    from bot.core.moderation.service import ModerationService
+    from bot.core.polls.service import PollService
+    from bot.core.screens.service import ScreenService
 
 log = logging.getLogger(__name__)
 DEDUPE_MEMORY = 10_000

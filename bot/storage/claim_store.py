@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.claims import Claim
+from bot.core.claims.tree import Claim
 from bot.storage.sqlite import SqliteStore, _at, _dt, _ts
 
 insert_claim = """

@@ -6,10 +6,10 @@ import logging
 import sqlite3
 from datetime import datetime
 
-from bot.core.model import ChannelRef
-from bot.core.moderation import BOOKKEEPING_CHUNK, Discussion, Mute, Strike
-from bot.core.moderation import MODERATION_GENERATION as MODERATION
-from bot.core.writer import GroupCommitWriter
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.writer import GroupCommitWriter
+from bot.core.moderation.rules import BOOKKEEPING_CHUNK, Discussion, Mute, Strike
+from bot.core.moderation.rules import MODERATION_GENERATION as MODERATION
 from bot.storage.sqlite import SqliteStore, _at, _insert_rows, _ts, bump_generation
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.model import ChannelRef
-from bot.core.poll_model import BallotRow, Poll
-from bot.core.writer import GroupCommitWriter
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.writer import GroupCommitWriter
+from bot.core.polls.model import BallotRow, Poll
 from bot.storage.sqlite import SqliteStore, _at
 
 log = logging.getLogger(__name__)

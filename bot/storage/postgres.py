@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from bot.core.model import (
+from bot.core.debates.model import (
     AuditEntry,
     ChannelRef,
     Choice,
@@ -38,6 +38,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.ports import (
     CHANNEL_GENERATION,
     ClaimStorage,
@@ -47,7 +48,6 @@ from bot.core.ports import (
     ScreenStorage,
     StaleDebate,
 )
-from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 from bot.storage.postgres_setup import CONNECT_TIMEOUT, migrate, open_error, set_up
 from bot.storage.sqlite import KEEP_DELIVERIES, PRUNE_EVERY

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.core.claims import Claim
+from bot.core.claims.tree import Claim
 from bot.storage.postgres import PostgresStore
 
 insert_claim = """

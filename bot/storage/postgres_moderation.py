@@ -8,10 +8,10 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.core.model import ChannelRef
-from bot.core.moderation import MODERATION_GENERATION as MODERATION
-from bot.core.moderation import Discussion, Mute, Strike
-from bot.core.writer import GroupCommitWriter
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.writer import GroupCommitWriter
+from bot.core.moderation.rules import MODERATION_GENERATION as MODERATION
+from bot.core.moderation.rules import Discussion, Mute, Strike
 from bot.storage.postgres import PostgresStore, bump_generation, columns
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
-from bot.core.model import ChannelRef
-from bot.core.poll_model import BallotRow, Poll
-from bot.core.writer import GroupCommitWriter
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.writer import GroupCommitWriter
+from bot.core.polls.model import BallotRow, Poll
 from bot.storage.postgres import PostgresStore, columns, last_per_key
 
 log = logging.getLogger(__name__)

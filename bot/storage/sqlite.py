@@ -22,7 +22,7 @@ from typing import Literal
 
 import aiosqlite
 
-from bot.core.model import (
+from bot.core.debates.model import (
     AuditEntry,
     ChannelRef,
     Choice,
@@ -35,6 +35,7 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
+from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.ports import (
     CHANNEL_GENERATION,
     ClaimStorage,
@@ -44,7 +45,6 @@ from bot.core.ports import (
     ScreenStorage,
     StaleDebate,
 )
-from bot.core.writer import GroupCommitWriter
 from bot.storage.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -664,7 +664,7 @@ class SqliteStore:
         await self.insert_rows(upsert_votes_head, upsert_votes_tail, VOTE_COLUMNS, _vote_values(rows), pad=True)
 
     async def drain_votes(self, writer: GroupCommitWriter[VoteRow]) -> None:
-        """The vote writer's drain (see `bot.core.writer.Drain`): batches stored as by `write_votes`."""
+        """The vote writer's drain (see `bot.core.kernel.writer.Drain`): batches stored as by `write_votes`."""
         await self.drain(writer, _write_votes_here, priority=0)
 
     async def drain(self, writer: GroupCommitWriter, write_here: WriteHere, *, priority: int) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from aiohttp import web
 
-from bot.core.screen_tokens import ScreenLink
+from bot.core.screens.tokens import ScreenLink
 from bot.web.screen_hub import Board
 
 log = logging.getLogger(__name__)

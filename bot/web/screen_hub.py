@@ -19,9 +19,9 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from bot.core import engine
-from bot.core.model import Choice, Debate
-from bot.core.poll_model import Poll
+from bot.core.debates import engine
+from bot.core.debates.model import Choice, Debate
+from bot.core.polls.model import Poll
 from bot.core.service import Core
 from bot.web.screen_state import View, debate_view, poll_view, public
 

@@ -18,7 +18,7 @@ from string import Template
 
 import segno
 
-from bot.core.i18n import Catalog
+from bot.core.kernel.i18n import Catalog
 from bot.web.screen_state import View
 
 PAGE_KEYS = ("reconnecting", "time_left", "result", "before", "after", "swing", "moved", "gone", "latest_speech",

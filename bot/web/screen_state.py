@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core import debate_cards, engine, poll_cards
-from bot.core.model import Choice, Debate, DebateState, PhaseKind, Role
-from bot.core.poll_model import Poll
+from bot.core.debates import cards as debate_cards
+from bot.core.debates import engine
+from bot.core.debates.model import Choice, Debate, DebateState, PhaseKind, Role
+from bot.core.debates.voting import shares, signed_points
+from bot.core.debates.voting import tally as count_ballots
+from bot.core.polls import cards as poll_cards
+from bot.core.polls.model import Poll
 from bot.core.service import Core
-from bot.core.voting import shares, signed_points
-from bot.core.voting import tally as count_ballots
 
 View = dict[str, Any]
 CHOICES = ("pro", "con", "undecided")

@@ -10,8 +10,8 @@ from discord import AppCommandOptionType, app_commands
 
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
-from bot.core.commands import SPECS, Choice, Command, Int, ParseError, Spec, parse
-from bot.core.model import Actor, ChannelRef
+from bot.core.debates.model import Actor, ChannelRef
+from bot.core.kernel.commands import SPECS, Choice, Command, Int, ParseError, Spec, parse
 from bot.core.service import Request
 from bot.testing.clock import FakeClock
 

@@ -157,9 +157,9 @@ async def test_a_mistyped_line_is_answered_in_a_room_too_and_a_comment_is_not(co
 async def test_the_console_port_keeps_nothing_it_posted(tmp_path):
     """Cards, result charts above all, are printed (and saved) and then forgotten."""
     from bot.adapters.console.adapter import ConsolePort, room
-    from bot.core.cards import Attachment, Card
-    from bot.core.i18n import Catalog
-    from bot.core.library import PROMPTS_DIR
+    from bot.core.kernel.cards import Attachment, Card
+    from bot.core.kernel.i18n import Catalog
+    from bot.core.library.loader import PROMPTS_DIR
     from bot.testing.clock import FakeClock
 
     port = ConsolePort(io.StringIO(), FakeClock(), Catalog.load(PROMPTS_DIR / "locales"), tmp_path)

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
-from bot.core import export
-from bot.core.commands import SPECS, Choice, Int
+from bot.core.debates import export
+from bot.core.kernel.commands import SPECS, Choice, Int
 from bot.testing.clock import FakeClock
 
 NAMES = ("teacher", "alice", "bob", "pupil1", "pupil2", "mod.x", "a-b")

@@ -28,7 +28,7 @@ from prompt_toolkit.output.vt100 import Vt100_Output
 
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort, without_surrogates
 from bot.app import build_core
-from bot.core.model import Role
+from bot.core.debates.model import Role
 from bot.testing.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,8 +20,8 @@ import pytest
 from bot.adapters.discord import options
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
-from bot.core.library import PROMPTS_DIR
-from bot.core.model import ChannelRef, Stage
+from bot.core.debates.model import ChannelRef, Stage
+from bot.core.library.loader import PROMPTS_DIR
 from bot.core.service import Core
 from bot.settings import load_settings
 from bot.testing.clock import FakeClock

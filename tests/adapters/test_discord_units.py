@@ -19,11 +19,11 @@ from bot.adapters.discord.items import Component
 from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.texts import DESCRIPTION_LIMIT, CatalogTranslator
 from bot.app import build_core
-from bot.core.cards import Attachment, Button, Card, Field, Reply
-from bot.core.commands import Command
-from bot.core.i18n import Catalog
-from bot.core.library import PROMPTS_DIR
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.cards import Attachment, Button, Card, Field, Reply
+from bot.core.kernel.commands import Command
+from bot.core.kernel.i18n import Catalog
+from bot.core.library.loader import PROMPTS_DIR
 from bot.testing.clock import FakeClock
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters import forms
-from bot.core.buttons import poll_button
-from bot.core.commands import Command
-from bot.core.errors import RuleError
+from bot.core.kernel.buttons import poll_button
+from bot.core.kernel.commands import Command
+from bot.core.kernel.errors import RuleError
 from tests.conftest import CHANNEL, actor, say
 
 

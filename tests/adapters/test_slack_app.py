@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bot.core.model import Choice, Stage
+from bot.core.debates.model import Choice, Stage
 from tests.adapters.test_slack_env import CHANNEL, action_ids, dump, slack_env, texts
 
 
@@ -176,7 +176,7 @@ async def test_moderators_are_admins_owners_and_the_listed_users(tmp_path):
 
 async def test_moderator_check_is_chained_not_replaced(tmp_path):
     async with slack_env(tmp_path) as env:
-        from bot.core.model import Actor
+        from bot.core.debates.model import Actor
 
         assert await env.core.is_moderator(Actor("slack", "T1", "U7", "listed"))
         assert await env.core.is_moderator(Actor("slack", "T1", "U1", "teacher"))  # admin via users.info

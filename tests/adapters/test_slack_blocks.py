@@ -19,7 +19,7 @@ from bot.adapters.slack.blocks import (
     text_modal,
     unescape,
 )
-from bot.core.cards import Button, Card, Field
+from bot.core.kernel.cards import Button, Card, Field
 
 
 def test_escape_defuses_mentions_and_links():

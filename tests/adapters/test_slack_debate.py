@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.model import Choice, Stage
+from bot.core.debates.model import Choice, Stage
 from tests.adapters.test_slack_env import CHANNEL, action_ids, dump, slack_env, texts
 
 

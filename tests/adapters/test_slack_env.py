@@ -18,7 +18,7 @@ from typing import Any
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
-from bot.core.cards import Reply
+from bot.core.kernel.cards import Reply
 from bot.core.service import Core, Request
 from bot.testing.clock import FakeClock
 from bot.testing.slack_fake import (

@@ -198,7 +198,7 @@ async def test_tokens_revoked_removes_the_installation(tmp_path):
 
 async def test_the_tally_edit_budget_is_per_workspace(tmp_path):
     from bot.adapters.slack.port import EDITS_PER_MINUTE, channel_ref
-    from bot.core.cards import Card
+    from bot.core.kernel.cards import Card
 
     async with oauth_env(str(tmp_path / "o.db")) as env:
         await env.install("T1", "North School")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters.slack.port import SlackPort, channel_ref, split_ref
-from bot.core.cards import Attachment, Button, Card, Field
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.cards import Attachment, Button, Card, Field
 from bot.testing.clock import FakeClock
 from bot.testing.slack_fake import FakeSlackApi, make_client
 from tests.adapters.test_slack_env import texts

@@ -13,7 +13,7 @@ from bot.adapters.slack.app import build_app
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
-from bot.core.model import Actor
+from bot.core.debates.model import Actor
 from bot.settings import Settings
 from bot.testing.clock import FakeClock
 from bot.testing.slack_fake import SIGNING_SECRET, FakeSlackApi, SlackDriver, make_client

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import build_core
-from bot.core.model import Choice, Stage
+from bot.core.debates.model import Choice, Stage
 from bot.testing.clock import FakeClock
 from bot.testing.stall import stall_store
 

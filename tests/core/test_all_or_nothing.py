@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.core.model import ChannelRef, Stage
+from bot.core.debates.model import ChannelRef, Stage
 from tests.conftest import say
 
 

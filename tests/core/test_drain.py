@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import build_core
-from bot.core.model import Actor, ChannelRef, Stage
+from bot.core.debates.model import Actor, ChannelRef, Stage
 from bot.core.service import Request
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.app import build_core
-from bot.core.model import Stage
+from bot.core.debates.model import Stage
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 

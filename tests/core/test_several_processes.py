@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.app import build_core
-from bot.core.model import DebateState, Stage
+from bot.core.debates.model import DebateState, Stage
 from bot.core.ports import Store
 from bot.core.service import Core, Request
 from bot.testing.chat import FakeChat

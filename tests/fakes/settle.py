@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.tally import TallyCoalescer
+from bot.core.kernel.tally import TallyCoalescer
 from bot.testing.clock import FakeClock
 
 

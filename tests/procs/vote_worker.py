@@ -8,7 +8,7 @@ import asyncio
 import sys
 
 from bot.app import build_core
-from bot.core.model import Actor, ChannelRef
+from bot.core.debates.model import Actor, ChannelRef
 from bot.core.service import Request
 from bot.testing.chat import FakeChat
 

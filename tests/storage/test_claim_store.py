@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.claims import Claim
+from bot.core.claims.tree import Claim
 from bot.core.ports import Store
 from tests.storage.engines import PostgresEngine, SqliteEngine
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.model import ChannelRef, Debate, DebateState
+from bot.core.debates.model import ChannelRef, Debate, DebateState
 from tests.storage.engines import PostgresEngine, SqliteEngine
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from bot.core.model import ChannelRef, Debate, Stage, VoteRow
+from bot.core.debates.model import ChannelRef, Debate, Stage, VoteRow
 from bot.storage import StoreError, open_store
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_setup import newest_version

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
-from bot.core.model import ChannelRef, Debate, DebateState, Participant, Role
+from bot.core.debates.model import ChannelRef, Debate, DebateState, Participant, Role
 from bot.storage.sqlite import MIGRATIONS, SqliteStore
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from bot.core.model import (
+from bot.core.debates.model import (
     AuditEntry,
     ChannelRef,
     Debate,

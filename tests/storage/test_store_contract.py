@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.core.model import (
+from bot.core.debates.model import (
     AuditEntry,
     ChannelRef,
     Debate,
@@ -19,8 +19,8 @@ from bot.core.model import (
     Stage,
     VoteRow,
 )
-from bot.core.moderation import Discussion, Mute, Strike
-from bot.core.poll_model import BallotRow, Poll
+from bot.core.moderation.rules import Discussion, Mute, Strike
+from bot.core.polls.model import BallotRow, Poll
 from bot.core.ports import StaleDebate, Store
 from bot.storage import StoreError
 from tests.storage.engines import PostgresEngine, SqliteEngine
@@ -335,7 +335,7 @@ async def test_vote_flags_late_joins_and_first_sightings(store):
 async def test_the_bookkeeping_writers_have_no_drain_or_one_that_stores_like_the_plain_write(store):
     """PostgreSQL has no drain (NotImplementedError: the writer then writes from the event loop);
     SQLite's stores the same rows as `add_*`. Either way the rows end up stored."""
-    from bot.core.writer import GroupCommitWriter
+    from bot.core.kernel.writer import GroupCommitWriter
 
     m = store.moderation
     did = await new_debate(store)
@@ -365,7 +365,7 @@ async def test_lingering_bookkeeping_writers_store_everything_when_stopped_witho
     flushes them at once, whether the store drains (SQLite) or not (PostgreSQL)."""
     import asyncio
 
-    from bot.core.writer import GroupCommitWriter
+    from bot.core.kernel.writer import GroupCommitWriter
     from bot.testing.clock import FakeClock
 
     clock, m = FakeClock(), store.moderation

@@ -15,8 +15,8 @@ from bot.adapters.discord.port import DiscordPort
 from bot.adapters.discord.runner import count_rate_limits
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
-from bot.core.cards import Card
-from bot.core.model import Actor, ChannelRef
+from bot.core.debates.model import Actor, ChannelRef
+from bot.core.kernel.cards import Card
 from bot.core.service import Request
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock

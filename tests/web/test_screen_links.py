@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 
 from bot.adapters.console.adapter import PLATFORM, WORKSPACE
-from bot.core.debates import voter_hash
-from bot.core.model import Actor
-from bot.core.screen_tokens import BadLink, ScreenLink, check_token, make_token
+from bot.core.debates.model import Actor
+from bot.core.debates.service import voter_hash
+from bot.core.screens.tokens import BadLink, ScreenLink, check_token, make_token
 from tests.web.screen_support import SECRET, start_bot
 
 

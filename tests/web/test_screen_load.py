@@ -13,7 +13,7 @@ import json
 import aiohttp
 
 from bot.adapters.console.adapter import PLATFORM, WORKSPACE
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
 from bot.core.service import Request
 from tests.web.screen_support import start_bot
 

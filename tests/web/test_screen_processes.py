@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import build_core
-from bot.core.screens import GENERATION_SECONDS
+from bot.core.screens.service import GENERATION_SECONDS
 from bot.core.service import Core
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock

@@ -30,13 +30,13 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.patch_stdout import patch_stdout
 
 from bot.adapters.console.render import card_lines, printable
-from bot.core import engine
-from bot.core.cards import Attachment, Card
-from bot.core.i18n import Catalog
-from bot.core.model import Actor, ChannelRef, DebateState
+from bot.core.debates import engine
+from bot.core.debates.model import Actor, ChannelRef, DebateState
+from bot.core.kernel.cards import Attachment, Card
+from bot.core.kernel.i18n import Catalog
+from bot.core.kernel.timefmt import duration
 from bot.core.ports import Clock
 from bot.core.service import Core, Request
-from bot.core.timefmt import duration
 
 log = logging.getLogger(__name__)
 PLATFORM = "console"

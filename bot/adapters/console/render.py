@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.cards import Card
+from bot.core.kernel.cards import Card
 
 # What a terminal would act on instead of printing: C0 controls (ESC starts ANSI sequences), DEL,
 # C1 controls, and the bidi embeddings, overrides and isolates that reorder what follows them.

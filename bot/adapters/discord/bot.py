@@ -23,11 +23,11 @@ from bot.adapters import forms
 from bot.adapters.discord import convert, render, texts
 from bot.adapters.discord.items import TEXT_INPUT_LIMIT, Component, TextModal
 from bot.adapters.discord.port import DiscordPort
-from bot.core.buttons import ballot_command, button_command, opens_ballot
-from bot.core.cards import Card, Reply
-from bot.core.commands import Command
-from bot.core.errors import RuleError
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.buttons import ballot_command, button_command, opens_ballot
+from bot.core.kernel.cards import Card, Reply
+from bot.core.kernel.commands import Command
+from bot.core.kernel.errors import RuleError
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)

@@ -2,16 +2,16 @@
 
 The one place where discord.py objects become plain core types; nothing past this module sees
 a discord object. App-command options are built straight into a :class:`Command` with the
-option names of :data:`bot.core.commands.SPECS` (no text line is formatted and parsed again).
+option names of :data:`bot.core.kernel.commands.SPECS` (no text line is formatted and parsed again).
 """
 
 from __future__ import annotations
 
 import discord
 
-from bot.core.buttons import ballot_command, poll_button
-from bot.core.commands import SPECS, Choice, Command, Int, User
-from bot.core.model import Actor, ChannelRef
+from bot.core.debates.model import Actor, ChannelRef
+from bot.core.kernel.buttons import ballot_command, poll_button
+from bot.core.kernel.commands import SPECS, Choice, Command, Int, User
 from bot.core.service import Request
 
 PLATFORM = "discord"

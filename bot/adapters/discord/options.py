@@ -3,7 +3,7 @@
 A cog method says which command it is (`@options.subcommand(debate, "extend")`); its
 description, each parameter's description, each fixed option's choices (named from the
 catalog) and each number's range (`number`) come from the command's spec in
-:mod:`bot.core.command_specs`, so the slash command and the text command cannot disagree.
+:mod:`bot.core.kernel.command_specs`, so the slash command and the text command cannot disagree.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from zoneinfo import available_timezones
 from discord import app_commands
 
 from bot.adapters.discord.texts import choice, text
-from bot.core.commands import COMMAND_NAMES, SPECS, Choice, Int, Spec
-from bot.core.help_cards import about_key, option_keys
+from bot.core.kernel.commands import COMMAND_NAMES, SPECS, Choice, Int, Spec
+from bot.core.kernel.help import about_key, option_keys
 from bot.core.service import Core
 
 Callback = Any  # a cog method: (self, interaction, *options) -> coroutine

@@ -12,8 +12,8 @@ import discord
 
 from bot.adapters.discord import render
 from bot.adapters.discord.convert import PLATFORM
-from bot.core.cards import Card
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.cards import Card
 from bot.core.ports import Metrics, NoMetrics
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.core.cards import Attachment, Button, Card
+from bot.core.kernel.cards import Attachment, Button, Card
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

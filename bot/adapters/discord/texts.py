@@ -18,7 +18,7 @@ from contextvars import ContextVar
 import discord
 from discord import app_commands
 
-from bot.core.i18n import FALLBACK, Catalog
+from bot.core.kernel.i18n import FALLBACK, Catalog
 
 log = logging.getLogger(__name__)
 DESCRIPTION_LIMIT = 100  # Discord's limit for command and option descriptions and choice names

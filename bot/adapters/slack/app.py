@@ -26,15 +26,15 @@ from bot.adapters import forms
 from bot.adapters.slack import blocks
 from bot.adapters.slack.port import PLATFORM, SlackPort, channel_ref
 from bot.adapters.slack.users import USER_TTL, Directory, error_of
-from bot.core.buttons import button_command, opens_ballot
-from bot.core.cards import Reply
-from bot.core.errors import RuleError
-from bot.core.model import Actor, ChannelRef
+from bot.core.debates.model import Actor, ChannelRef
+from bot.core.kernel.buttons import button_command, opens_ballot
+from bot.core.kernel.cards import Reply
+from bot.core.kernel.errors import RuleError
 from bot.core.service import Core, Request
 
 log = logging.getLogger(__name__)
 SLASH_COMMANDS = ("debate", "vote", "speak", "ask", "poll", "mod", "motions", "formats", "discuss", "claim", "help")
-BUTTON_IDS = re.compile(r"^(debate|poll|claim):\d+:")  # the stable ids of bot.core.buttons
+BUTTON_IDS = re.compile(r"^(debate|poll|claim):\d+:")  # the stable ids of bot.core.kernel.buttons
 
 
 def _key(team: str, kind: str, *parts: object) -> str | None:

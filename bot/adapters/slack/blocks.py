@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.cards import Button, Card, Field
+from bot.core.kernel.cards import Button, Card, Field
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000

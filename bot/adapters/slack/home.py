@@ -14,8 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import blocks
 from bot.adapters.slack.port import PLATFORM, channel_ref, split_ref
 from bot.adapters.slack.users import LOOKUP_ERRORS, error_of
+from bot.core.debates.model import ChannelRef
 from bot.core.home_cards import home_cards, home_command
-from bot.core.model import ChannelRef
 from bot.core.service import Request
 
 if TYPE_CHECKING:

@@ -23,11 +23,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks
-from bot.core.cards import Card
-from bot.core.errors import RuleError
-from bot.core.model import ChannelRef
+from bot.core.debates.model import ChannelRef
+from bot.core.kernel.cards import Card
+from bot.core.kernel.errors import RuleError
+from bot.core.kernel.tally import EditLog
 from bot.core.ports import Clock, Metrics, NoMetrics
-from bot.core.tally import EditLog
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"

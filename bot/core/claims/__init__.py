@@ -1,0 +1,1 @@
+"""Argument maps: the claim tree, its layout, the service, its cards and exports."""

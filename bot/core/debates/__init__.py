@@ -1,0 +1,1 @@
+"""Debates: the model, the engine of phases and votes, the service, its cards and exports."""

@@ -1,0 +1,1 @@
+"""The motion and format library and where the shipped prompts live."""

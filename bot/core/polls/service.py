@@ -1,0 +1,477 @@
+"""PollService: standalone polls (single, multi, ranked) on any platform, through the ports.
+
+A poll lives in the channel where it was created: one message with the question, the options
+and buttons, edited as ballots come in (coalesced, unless the tally is hidden), and a result
+card with a chart when it closes — at its deadline, also when the bot was down at that
+moment (it closes on start and says so), or when a moderator closes it.
+
+Ballots go through a group-commit writer and are confirmed to the voter only once committed.
+In an anonymous poll the voter is stored as a keyed hash (per poll, from BOT_SECRET), never as
+an id or a name, and nothing here logs who voted.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+
+from bot.core.debates import export
+from bot.core.debates.model import NO_TIME, Actor, AuditEntry, ChannelRef
+from bot.core.kernel.buttons import ballot_words
+from bot.core.kernel.cards import Attachment, Card, Reply
+from bot.core.kernel.command_specs import PollBallot, PollCreate, PollId, PollResults
+from bot.core.kernel.commands import whole_number
+from bot.core.kernel.deadlines import parse_closes
+from bot.core.kernel.errors import RuleError
+from bot.core.kernel.pipeline import Route
+from bot.core.kernel.tally import TallyCoalescer
+from bot.core.kernel.voter_keys import hmac_sha256
+from bot.core.kernel.writer import GroupCommitWriter, WriteFailed
+from bot.core.polls import cards as poll_cards
+from bot.core.polls import export as poll_export
+from bot.core.polls.counting import PollCount, count_poll
+from bot.core.polls.model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
+from bot.core.service import Core, Request
+
+log = logging.getLogger(__name__)
+QUESTION_LIMIT = 300
+OPTION_LIMIT = 80
+LATE_AFTER = timedelta(seconds=60)  # a deadline run later than this was missed while down
+OWED_GRACE = 10.0  # seconds an owed result is left to the process that closed the poll
+SUBCOMMANDS = ("create", "vote", "withdraw", "close", "results", "list")
+
+
+def poll_voter_key(secret: bytes, poll_id: int, actor: Actor) -> str:
+    """The keyed hash that stands for `actor` in anonymous poll `poll_id`.
+
+    The key is derived per poll, so one person's ballots in two polls cannot be linked.
+    """
+    key = hmac_sha256(secret, f"poll:{poll_id}".encode())
+    who = f"{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
+    return "h:" + hmac_sha256(key, who).hex()[:32]
+
+
+def in_place(p: Poll, where: ChannelRef) -> bool:
+    """Whether `where` is the poll's channel or a thread of it (`<channel>/<thread>`, as Slack's
+    references are): the only places it is seen, voted and exported, but for moderators (privately)."""
+    own = p.channel
+    return where == own or (where.platform == own.platform and where.workspace == own.workspace
+                            and where.channel.startswith(own.channel + "/"))
+
+
+class PollService:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.store = core.store.polls
+        self.polls: dict[int, Poll] = {}  # open polls
+        self.writer: GroupCommitWriter[BallotRow] = GroupCommitWriter(self.store.write_ballots, self._committed,
+                                                                      drain=self.store.drain_ballots)
+        self.tallies = TallyCoalescer(core.clock, core.store)
+        self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
+        self.charts = True  # tests that do not look at charts may switch drawing off
+
+    def routes(self) -> list[Route]:
+        """The commands this service answers (`bot.app` collects them into the router)."""
+        return [Route("poll", sub, getattr(self, f"cmd_{sub}")) for sub in SUBCOMMANDS]
+
+    def t(self, lang: str, key: str, **params: object) -> str:
+        return self.core.t(lang, key, **params)
+
+    # --- life cycle and deadlines ---
+
+    async def load(self) -> None:
+        """Take the open polls back from the store; the core's first `run_due` closes overdue ones."""
+        for p in await self.store.load_open():
+            self.polls[p.id] = p
+            await self.core.zone(p.channel)  # its card shows when it closes, in its channel's zone
+        self.writer.start()
+        log.info("%d open polls loaded", len(self.polls))
+
+    async def shutdown(self) -> None:
+        await self.writer.stop()
+        self.tallies.cancel_all()
+
+    async def sync(self) -> None:
+        """Follow what other processes did (a shared store calls this every few hundred ms): take
+        in the polls they opened, let go of those they closed."""
+        open_ids = set(await self.store.open_ids())
+        for pid in open_ids - set(self.polls):
+            p = await self.store.load(pid)
+            if p is not None and p.open and pid not in self.polls:
+                self.polls[pid] = p
+                self.core.wake()
+        for pid in set(self.polls) - open_ids:
+            self.polls.pop(pid, None)
+        await self.deliver_owed(OWED_GRACE)
+
+    def open_poll(self, poll_id: int) -> Poll | None:
+        """Poll `poll_id` if it is open in this process (no I/O), else None."""
+        return self.polls.get(poll_id)
+
+    def open_on(self, platform: str) -> list[Poll]:
+        """The polls still open on `platform`, oldest first (no I/O)."""
+        return sorted((p for p in self.polls.values() if p.channel.platform == platform), key=lambda p: p.id)
+
+    def next_deadline(self) -> datetime | None:
+        deadlines = [p.closes_at for p in self.polls.values() if p.closes_at is not None and self.core.due_in(p.channel)]
+        return min(deadlines) if deadlines else None
+
+    async def run_due(self, now: datetime) -> None:
+        for p in [p for p in self.polls.values()
+                  if p.closes_at is not None and p.closes_at <= now and self.core.due_in(p.channel)]:
+            self.core.metrics.deadline_fired("poll")
+            await self._close(p, "deadline", None)
+
+    def open_cards(self) -> list[tuple[ChannelRef, str, Card]]:
+        """(channel, message id, card) of every open poll, for adapters that re-register buttons."""
+        now = self.core.clock.now()
+        return [(p.channel, p.message_id, self.card(p, now)) for p in self.polls.values() if p.message_id]
+
+    # --- finding polls ---
+
+    async def _find(self, req: Request, pid: int) -> Poll:
+        """Poll `pid` (the command's `id:`), open or closed, on the requester's platform and
+        workspace (where it may be used: `in_place`)."""
+        p = self.polls.get(pid) or await self.store.load(pid)
+        where = req.channel
+        if p is None or (p.channel.platform, p.channel.workspace) != (where.platform, where.workspace):
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=pid)
+        return p
+
+    async def _open(self, req: Request, pid: int) -> Poll:
+        p = await self._find(req, pid)
+        if not in_place(p, req.channel):  # a ballot is cast where the poll is, by anyone
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
+        self._still_open(p)
+        return p
+
+    def _still_open(self, p: Poll) -> None:
+        """Refuse a ballot for a closed poll, or one whose deadline has passed but not yet run.
+
+        Called again right before a ballot is queued, with no await in between, so a ballot is
+        either queued before the poll closes (and counted: closing flushes the queue) or refused.
+        """
+        if not p.open or (p.closes_at is not None and p.closes_at <= self.core.clock.now()):
+            raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
+
+    def voter(self, p: Poll, actor: Actor) -> str:
+        if p.anonymous:
+            return poll_voter_key(self.core.secret, p.id, actor)
+        return actor.user_id
+
+    def stamp(self, p: Poll) -> datetime:
+        """The time a ballot is stored with: none (NO_TIME) in an anonymous poll, where it could
+        name the voter."""
+        return NO_TIME if p.anonymous else self.core.clock.now()
+
+    def count(self, p: Poll) -> PollCount:
+        return count_poll(p.mode, p.options, [list(b) for b in p.ballots.values()])
+
+    def card(self, p: Poll, now: datetime | None = None) -> Card:
+        return poll_cards.poll(self.core, p, self.count(p), now or self.core.clock.now())
+
+    # --- commands ---
+
+    async def cmd_create(self, req: Request) -> list[Reply]:
+        c = req.cmd.read(PollCreate)
+        lang = await self.core.language(req.channel)
+        question = c.question.strip()
+        if not question:
+            raise RuleError("poll.error.no_question", "usage.poll.create")
+        if len(question) > QUESTION_LIMIT:
+            raise RuleError("poll.error.question_too_long", "usage.poll.create", length=len(question), limit=QUESTION_LIMIT)
+        options = self._options(c.options)
+        mode = c.mode
+        max_choices = self._max_choices(mode, c.max, len(options))
+        now = self.core.clock.now()
+        closes_at = parse_closes(c.closes, now) if c.closes is not None else None
+        p = Poll(
+            id=0, channel=req.channel, question=question, options=options, mode=mode, max_choices=max_choices,
+            anonymous=c.anonymous, tally=c.tally, language=lang,
+            created_by=req.actor.user_id, created_at=now, closes_at=closes_at,
+        )
+        p.id = await self.store.create(p)
+        self.polls[p.id] = p
+        p.message_id = await self.core.port(req.channel).post(req.channel, self.card(p, now))
+        await self.store.save(p)
+        await self._audit(req.actor, "poll.create", p, details=f"{mode} · {len(options)} options")
+        self.core.wake()
+        return [Reply(Card("notice", body=self.t(lang, "poll.created", id=p.id)))]
+
+    @staticmethod
+    def _options(raw: str) -> list[str]:
+        options = [o.strip() for o in raw.split("|")]
+        if any(not o for o in options):
+            raise RuleError("poll.error.empty_option", "usage.poll.create")
+        if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+            raise RuleError("poll.error.option_count", "usage.poll.create", count=len(options),
+                            min=MIN_OPTIONS, max=MAX_OPTIONS)
+        for o in options:
+            if len(o) > OPTION_LIMIT:
+                raise RuleError("poll.error.option_too_long", "usage.poll.create", option=o[:40] + "…", limit=OPTION_LIMIT)
+        seen: set[str] = set()
+        for o in options:
+            if o.casefold() in seen:
+                raise RuleError("poll.error.duplicate_option", "usage.poll.create", option=o)
+            seen.add(o.casefold())
+        return options
+
+    @staticmethod
+    def _max_choices(mode: str, given: int | None, n: int) -> int:
+        if mode == "single":
+            if given is not None:  # even max:1: the option is not for single-choice polls
+                raise RuleError("poll.error.max_single", "usage.poll.create")
+            return 1
+        k = n if given is None else given
+        if not 1 <= k <= n:
+            raise RuleError("poll.error.max_range", "usage.poll.create", max=k, count=n)
+        return k
+
+    async def cmd_vote(self, req: Request) -> list[Reply]:
+        given = req.cmd.read(PollBallot)
+        p = await self._open(req, given.id)
+        picked = self._resolve(p, given.choices)
+        voter = self.voter(p, req.actor)
+        before = p.ballots.get(voter)
+        if given.toggle and p.mode != "single":
+            current = list(before or ())
+            for i in picked:
+                if i in current:
+                    current.remove(i)
+                else:
+                    current.append(i)
+            if not current:
+                return await self._withdraw(req, p, voter)
+            picked = tuple(current)
+        self._check_ballot(p, picked)
+        await self._guard(req, p)
+        name = "" if p.anonymous else req.actor.name
+        self._still_open(p)
+        try:
+            await self.writer.submit(BallotRow(p.id, voter, picked, self.stamp(p), name))
+        except WriteFailed:
+            raise RuleError("poll.error.not_stored", "usage.poll.vote") from None
+        self._refresh(p)
+        ballot = poll_cards.ballot_text(self.core, p, picked)
+        lang = p.language
+        if before is None:
+            body = self.t(lang, "poll.vote_cast", id=p.id, ballot=ballot)
+        elif before == picked:
+            body = self.t(lang, "poll.vote_same", id=p.id, ballot=ballot)
+        else:
+            body = self.t(lang, "poll.vote_changed", id=p.id, ballot=ballot,
+                          previous=poll_cards.ballot_text(self.core, p, before))
+        body += "\n" + self.t(lang, "poll.can_change", id=p.id)
+        return [Reply(Card("notice", body=body, user_text=True))]
+
+    def _resolve(self, p: Poll, args: tuple[str, ...]) -> tuple[int, ...]:
+        """Choices by option text (any case) or number from 1, in the order given."""
+        words = [a.strip() for a in args if a.strip()]
+        by_text = {o.casefold(): i for i, o in enumerate(p.options)}
+        whole = " ".join(words).casefold()
+        if len(words) > 1 and whole in by_text:  # an option of several words typed without quotes
+            return (by_text[whole],)
+        # "1,3" and "Zoo > Aquarium" name two options each, unless an option is called exactly that
+        choices = ballot_words(words, lambda word: word.casefold() in by_text)
+        if not choices:
+            raise RuleError("poll.error.no_choice", "usage.poll.vote", options=self._numbered(p))
+        picked: list[int] = []
+        for part in choices:
+            key = part.casefold()
+            number = whole_number(key)
+            if key in by_text:
+                picked.append(by_text[key])
+            elif number is not None and 1 <= number <= len(p.options):
+                picked.append(number - 1)
+            else:
+                raise RuleError("poll.error.unknown_choice", "usage.poll.vote", word=part[:40],
+                                options=self._numbered(p))
+        return tuple(picked)
+
+    @staticmethod
+    def _numbered(p: Poll) -> str:
+        return " · ".join(f"{i}. {o}" for i, o in enumerate(p.options, 1))
+
+    @staticmethod
+    def _check_ballot(p: Poll, picked: tuple[int, ...]) -> None:
+        if len(set(picked)) != len(picked):
+            raise RuleError("poll.error.repeated_choice", "usage.poll.vote")
+        if p.mode == "single" and len(picked) != 1:
+            raise RuleError("poll.error.one_choice", "usage.poll.vote")
+        if len(picked) > p.max_choices:
+            raise RuleError("poll.error.too_many", "usage.poll.vote", max=p.max_choices)
+
+    async def _guard(self, req: Request, p: Poll) -> None:
+        """Moderation may refuse the vote (a muted user); a guard that breaks does not stop it."""
+        try:
+            await self.core.pipeline.guard("vote", req.actor, req.channel, p, "")
+        except RuleError:
+            raise
+        except Exception:
+            log.exception("a guard failed on a poll vote in poll %s", p.id)
+
+    async def cmd_withdraw(self, req: Request) -> list[Reply]:
+        p = await self._open(req, req.cmd.read(PollId).id)
+        return await self._withdraw(req, p, self.voter(p, req.actor))
+
+    async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
+        if voter not in p.ballots:
+            raise RuleError("poll.error.no_ballot", "usage.poll.withdraw", id=p.id)
+        await self._guard(req, p)  # taking a ballot back is a vote too: a muted user waits
+        self._still_open(p)
+        try:
+            await self.writer.submit(BallotRow(p.id, voter, None, self.stamp(p)))
+        except WriteFailed:
+            raise RuleError("poll.error.not_stored", "usage.poll.withdraw") from None
+        self._refresh(p)
+        return [Reply(Card("notice", body=self.t(p.language, "poll.withdrawn", id=p.id)))]
+
+    async def cmd_close(self, req: Request) -> list[Reply]:
+        p = await self._find(req, req.cmd.read(PollId).id)
+        if not p.open:
+            raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
+        await self._close(p, "moderator", req.actor)
+        return [Reply(Card("notice", body=self.t(p.language, "poll.closed_by_you", id=p.id)))]
+
+    async def cmd_results(self, req: Request) -> list[Reply]:
+        given = req.cmd.read(PollResults)
+        p = await self._find(req, given.id)
+        here = in_place(p, req.channel)
+        moderator = (not here or p.hidden) and await self.core.is_moderator(req.actor)
+        if not here and not moderator:
+            raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
+        private = not here  # a moderator asking elsewhere is answered privately
+        if p.hidden:
+            if not moderator:
+                raise RuleError("poll.error.hidden", id=p.id)
+            private = True  # a moderator's look at a hidden tally stays private
+        count = self.count(p)
+        kind = given.format
+        if kind == "json":
+            data, mime = poll_export.to_json(p, count).encode(), "application/json"
+        elif kind == "csv":
+            data, mime = poll_export.to_csv(p, count).encode("utf-8-sig"), "text/csv"
+        else:
+            card = poll_cards.result(self.core, p, count, final=not p.open, attachment=await self.chart(p, count))
+            return [Reply(card, private=private)]
+        body = self.t(p.language, "poll.exported", id=p.id, format=kind)
+        card = Card("notice", body=body, attachment=Attachment(f"poll-{p.id}.{kind}", data, mime))
+        return [Reply(card, private=private)]
+
+    async def cmd_list(self, req: Request) -> list[Reply]:
+        lang = await self.core.language(req.channel)
+        polls = await self.store.in_channel(req.channel)
+        ballots = {pid: len(p.ballots) for pid, p in self.polls.items()}
+        return [Reply(poll_cards.listing(self.core, lang, polls, ballots, self.core.clock.now()), private=False)]
+
+    # --- ballots, tallies, closing ---
+
+    def _committed(self, rows: list[BallotRow]) -> None:
+        for row in rows:
+            p = self.polls.get(row.poll_id)
+            if p is None:
+                continue
+            if row.choices is None:
+                p.ballots.pop(row.voter, None)
+                p.names.pop(row.voter, None)
+            else:
+                p.ballots[row.voter] = row.choices
+                if row.name:
+                    p.names[row.voter] = row.name
+
+    def _refresh(self, p: Poll) -> None:
+        """Redraw the poll message soon (at most once per the platform's edit interval)."""
+        if not p.message_id or not p.open:
+            return
+        port = self.core.port(p.channel)
+
+        async def draw() -> None:
+            if self.core.store.shared and (stored := await self.store.load(p.id)) is not None:
+                p.ballots, p.names = stored.ballots, stored.names  # every process's ballots
+            if p.open:
+                await port.edit(p.channel, p.message_id, self.card(p))
+
+        self.tallies.request(f"poll:{p.id}", port.min_edit_interval, draw)
+
+    async def _close(self, p: Poll, by: str, actor: Actor | None) -> None:
+        if not p.open:
+            return
+        now = self.core.clock.now()
+        late = by == "deadline" and p.closes_at is not None and now - p.closes_at > LATE_AFTER
+        p.closed_at = p.closes_at if by == "deadline" and p.closes_at is not None else now
+        p.closed_by = by
+        await self.writer.flush()  # ballots already accepted still count
+        try:
+            closed_here = await self.store.close(p)  # stored closed before it leaves memory
+        except BaseException:
+            p.closed_at, p.closed_by = None, ""  # not stored: not closed
+            raise
+        self.polls.pop(p.id, None)
+        if not closed_here:
+            return  # another process closed it first, and announces it
+        if self.core.store.shared and (stored := await self.store.load(p.id)) is not None:
+            p.ballots, p.names = stored.ballots, stored.names  # the result counts every process's ballots
+        if actor is not None:
+            await self._audit(actor, "poll.close", p)
+        port = self.core.port(p.channel)
+        if p.message_id:
+            await self.tallies.finish(f"poll:{p.id}", port.min_edit_interval,
+                                      lambda: port.edit(p.channel, p.message_id, self.card(p, now)))
+        await self._announce(p, late=late)
+        self.core.wake()
+
+    async def _announce(self, p: Poll, late: bool = False) -> bool:
+        """Post a closed poll's result (owed in the store until then) and record it posted.
+        A post that fails stays owed: the next start, or another process, posts it."""
+        count = self.count(p)
+        card = poll_cards.result(self.core, p, count, final=True, late=late, attachment=await self.chart(p, count))
+        try:
+            await self.core.port(p.channel).post(p.channel, card)
+        except Exception:
+            log.exception("could not announce the result of poll %s; it stays owed", p.id)
+            return False
+        p.announced = True
+        await self.store.save(p)
+        return True
+
+    async def deliver_owed(self, grace: float | None = None) -> None:
+        """Post the results a crash left owed; `grace` as in `DebateService.deliver_owed`. Each
+        is claimed in the store first, so two processes delivering at once post it once."""
+        now = self.core.clock.now()
+        owed = await self.store.load_owed()
+        for p in owed:
+            first = self._owed_since.setdefault(p.id, now)
+            if grace is not None and (now - first).total_seconds() < grace:
+                continue
+            del self._owed_since[p.id]
+            if not await self.store.claim_owed(p.id):
+                continue
+            log.info("posting the result of poll %s, owed since a crash", p.id)
+            if not await self._announce(p):
+                p.announced = False
+                await self.store.save(p)  # not posted after all: owed again
+        ids = {p.id for p in owed}
+        for pid in [pid for pid in self._owed_since if pid not in ids]:
+            del self._owed_since[pid]
+
+    async def deliver_owed_at_start(self) -> None:
+        if not self.core.store.shared:
+            await self.deliver_owed()
+
+    async def chart(self, p: Poll, count: PollCount) -> Attachment | None:
+        """The results as `poll-<id>.png`: bars, and for a ranked poll the runoff rounds."""
+        if not self.charts:
+            return None
+        from bot import charts  # matplotlib loads on the first chart, not at import
+
+        lang = p.language
+        labels = {k: self.t(lang, f"chart.{k}") for k in ("votes", "round", "eliminated", "winner", "exhausted")}
+        draw = partial(charts.poll_chart, title=p.question, options=p.options, counts=count.counts,
+                       winners=count.winners, rounds=count.rounds, labels=labels)
+        return await export.png(draw, f"poll-{p.id}.png")
+
+    async def _audit(self, actor: Actor, action: str, p: Poll, details: str = "") -> None:
+        await self.core.audit(AuditEntry(
+            platform=p.channel.platform, workspace=p.channel.workspace, at=self.core.clock.now(),
+            actor=actor.user_id, action=action, target=f"poll:{p.id}", details=details))

@@ -1,0 +1,1 @@
+"""The classroom screen: signed links and the service that hands them out."""
