@@ -14,8 +14,9 @@ from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef
 from bot.core.kernel.cards import Card
 from bot.core.kernel.pipeline import Pipeline
+from bot.core.kernel.request import Request
 from bot.core.ports import Clock, SystemClock
-from bot.core.service import Core, Request
+from bot.core.service import Core
 from bot.process import tune_process
 
 ROOT = Path(__file__).resolve().parent.parent  # the bench's processes run from here: `python -m bench.…`

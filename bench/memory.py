@@ -97,7 +97,7 @@ async def measure(path: Path, with_adapter: bool) -> dict:
     from bot.core.debates import engine
     from bot.core.debates.model import Actor, Stage
     from bot.core.kernel.buttons import button_command, debate_button
-    from bot.core.service import Request
+    from bot.core.kernel.request import Request
 
     bot_class = discord_bot_class() if with_adapter else None  # imports are not part of the restart
     gc.collect()

@@ -24,9 +24,9 @@ from bench.common import PLATFORM, ROOT, TEACHER, WORKSPACE, RecordingPort, Row,
 from bench.votes import closed_loop
 from bot.app import build_core
 from bot.core.debates.model import ChannelRef
+from bot.core.kernel.request import Request
 from bot.core.library.loader import PROMPTS_DIR
 from bot.core.ports import SystemClock
-from bot.core.service import Request
 from bot.storage.postgres import PostgresStore, upsert_vote
 from bot.testing.postgres import create_database, drop_database
 

@@ -24,7 +24,8 @@ from aiohttp import web
 from bench.common import PLATFORM, TEACHER, WORKSPACE, RecordingPort, Row
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef, Stage
-from bot.core.service import Core, Request
+from bot.core.kernel.request import Request
+from bot.core.service import Core
 from bot.web.listener import WebListener
 from bot.web.screen_hub import TICK_SECONDS
 from bot.web.screen_site import ScreenSite

@@ -30,8 +30,9 @@ from bot.app import build_core
 from bot.core.debates import cards as debate_cards
 from bot.core.debates.model import Actor, Debate, Stage
 from bot.core.kernel.commands import Command
+from bot.core.kernel.request import Request
 from bot.core.ports import SystemClock
-from bot.core.service import Core, Request
+from bot.core.service import Core
 from bot.testing.clock import FakeClock
 from bot.testing.stall import stall_store
 

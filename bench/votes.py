@@ -24,9 +24,10 @@ from bench.common import (
     start_debates,
 )
 from bot.core.debates.model import Actor, ChannelRef, Debate, VoteRow
+from bot.core.kernel.request import Request
 from bot.core.kernel.writer import WriteFailed
 from bot.core.ports import SystemClock
-from bot.core.service import Core, Request
+from bot.core.service import Core
 from bot.storage.sqlite import SqliteStore, upsert_vote
 
 LINES = ("/vote pro", "/vote con", "/vote undecided")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, tzinfo
 from pathlib import Path
 
+from bot.core.assembly import Assembly
 from bot.core.claims.service import ClaimService
 from bot.core.debates.service import DebateService
 from bot.core.kernel.i18n import Catalog
@@ -23,7 +24,7 @@ from bot.core.moderation.service import ModerationService
 from bot.core.polls.service import PollService
 from bot.core.ports import ChatPort, Clock, Metrics, Store, SystemClock
 from bot.core.screens.service import ScreenService
-from bot.core.service import Assembly, Core
+from bot.core.service import Core
 from bot.storage import open_store
 
 # A change to the declared pipeline before it is used (the bench detaches moderation's hooks to

@@ -8,7 +8,8 @@ import pytest
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef
-from bot.core.service import Core, Request
+from bot.core.kernel.request import Request
+from bot.core.service import Core
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 from tests import postgres

@@ -11,19 +11,20 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING
 
+from bot.core.assembly import Assembly, Step
 from bot.core.debates.model import Actor, AuditEntry, ChannelRef, Debate
 from bot.core.kernel.cards import Card, Reply
-from bot.core.kernel.commands import SPECS, Command, ParseError, parse
+from bot.core.kernel.commands import SPECS, ParseError, parse
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.i18n import Catalog
 from bot.core.kernel.inflight import InFlight
-from bot.core.kernel.pipeline import Pipeline, Router
+from bot.core.kernel.request import Floor, Request
+from bot.core.kernel.scheduler import Scheduler
 from bot.core.kernel.timefmt import clock_time, zone_named
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.library.loader import Library
@@ -31,81 +32,13 @@ from bot.core.polls.model import Poll
 from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics
 
 if TYPE_CHECKING:  # the services import this module
-    from bot.core.claims.service import ClaimService
-    from bot.core.debates.service import DebateService
-    from bot.core.moderation.service import ModerationService
-    from bot.core.polls.service import PollService
-    from bot.core.screens.service import ScreenService
+    pass
 
 log = logging.getLogger(__name__)
 DEDUPE_MEMORY = 10_000
 PARSE_CACHE = 1024  # distinct short lines whose parse is kept (`Core._parse_line`)
 PARSE_CACHE_LINE = 80  # characters: longer lines (speeches, questions) are parsed each time
 SYNC_SECONDS = 0.5  # how often a process on a shared store looks for other processes' changes
-
-
-@dataclass(slots=True)
-class Request:
-    """One command from one person. `line` is parsed when `command` is not given (and `handle`
-    keeps the parsed command in `command`).
-
-    `dedupe_key` is the platform's id for this delivery (interaction id, Slack retry-safe key):
-    a request whose key was seen before is ignored. `debate_id` targets a debate directly (buttons).
-    """
-
-    actor: Actor
-    channel: ChannelRef
-    line: str = ""
-    command: Command | None = None
-    dedupe_key: str | None = None
-    debate_id: int | None = None
-
-    @property
-    def cmd(self) -> Command:
-        """The parsed command, for a handler: `Core.handle` parses `line` before it routes, so a
-        request without a command here never reached a handler through it."""
-        if self.command is None:
-            raise LookupError(f"request not parsed yet: {self.line!r}")
-        return self.command
-
-
-class Floor(NamedTuple):
-    """The floor an actor holds (`Core.speech_floor`): the debate's language and how many
-    characters the phase allows in a speech."""
-
-    language: str
-    max_chars: int
-
-
-class Timed(Protocol):
-    """A service with deadlines: the scheduler asks for the next one and runs what is due."""
-
-    def next_deadline(self) -> datetime | None: ...
-
-    async def run_due(self, now: datetime) -> None: ...
-
-
-Step = Callable[[], Awaitable[None]]  # one step of the life cycle: a load, a shutdown, a sync
-
-
-@dataclass(frozen=True)
-class Assembly:
-    """Everything `bot.app.assemble` builds for one core: the services, the handler table, the
-    pipeline around every command, and each service's part in the core's life cycle, in order."""
-
-    debates: DebateService
-    polls: PollService
-    moderation: ModerationService
-    screens: ScreenService
-    claims: ClaimService
-    router: Router
-    pipeline: Pipeline
-    timed: tuple[Timed, ...] = ()  # deadlines: the scheduler asks each for its next one
-    starters: tuple[Step, ...] = ()  # `start`, in order: take the stored state back
-    deliverers: tuple[Step, ...] = ()  # then post what a crash left owed
-    stoppers: tuple[Step, ...] = ()  # `stop`, in order: what the services wrote first, the store last
-    syncers: tuple[Step, ...] = ()  # on a shared store: follow the others' changes, in order
-    refreshers: Mapping[str, Step] = field(default_factory=dict)  # a store generation -> its reload
 
 
 class Core:
@@ -156,7 +89,6 @@ class Core:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._languages: dict[ChannelRef, str] = {}
         self._zones: dict[ChannelRef, tzinfo] = {}
-        self._wake = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
         self._generations: dict[str, int] = {}
         self._syncer: asyncio.Task[None] | None = None
@@ -175,6 +107,7 @@ class Core:
         self.router = parts.router
         self.pipeline = parts.pipeline
         self._parts = parts
+        self.scheduler = Scheduler(self.clock, parts.timed)
         # Another process set a channel's language or zone: the core's own generation comes first.
         self._refreshers: dict[str, Step] = {CHANNEL_GENERATION: self._forget_channel_settings,
                                                 **parts.refreshers}
@@ -309,7 +242,7 @@ class Core:
             except Exception:
                 log.exception("could not post what was owed")
         await self.run_due()
-        self._scheduler = asyncio.create_task(self._schedule(), name="deadline-scheduler")
+        self._scheduler = asyncio.create_task(self.scheduler.run(), name="deadline-scheduler")
         if self.store.shared:
             self._generations = await self.store.generations()
             self._syncer = asyncio.create_task(self._follow(), name="store-sync")
@@ -387,34 +320,14 @@ class Core:
 
     def wake(self) -> None:
         """A deadline changed: let the scheduler look again."""
-        self._wake.set()
+        self.scheduler.wake()
 
     def next_deadline(self) -> datetime | None:
-        deadlines = [d for d in (t.next_deadline() for t in self._parts.timed) if d is not None]
-        return min(deadlines) if deadlines else None
+        return self.scheduler.next_deadline()
 
     async def run_due(self) -> None:
         """Run every deadline that has passed (the scheduler calls this; tests may too)."""
-        now = self.clock.now()
-        for timed in self._parts.timed:
-            try:
-                await timed.run_due(now)
-            except Exception:
-                log.exception("a deadline failed in %s", type(timed).__name__)
-
-    async def _schedule(self) -> None:
-        while True:
-            self._wake.clear()
-            await self.run_due()
-            nxt = self.next_deadline()
-            delay = 3600.0 if nxt is None else max(0.0, (nxt - self.clock.now()).total_seconds())
-            sleeper = asyncio.ensure_future(self.clock.sleep(delay))
-            waker = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                waker.cancel()
+        await self.scheduler.run_due()
 
     # --- requests ---
 

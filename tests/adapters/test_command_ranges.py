@@ -12,7 +12,7 @@ from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef
 from bot.core.kernel.commands import SPECS, Choice, Command, Int, ParseError, Spec, parse
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from bot.testing.clock import FakeClock
 
 NUMBERS = [(spec, key, kind) for spec in SPECS.values() for key, kind in spec.options.items() if isinstance(kind, Int)]

@@ -19,7 +19,8 @@ from bot.adapters.slack.app import build_app
 from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
 from bot.core.kernel.cards import Reply
-from bot.core.service import Core, Request
+from bot.core.kernel.request import Request
+from bot.core.service import Core
 from bot.testing.clock import FakeClock
 from bot.testing.slack_fake import (
     SIGNING_SECRET,

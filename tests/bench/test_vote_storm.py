@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.debates.model import Stage
+from bot.core.kernel.request import Request
 from bot.core.kernel.tally import TallyCoalescer
-from bot.core.service import Request
 from bot.storage.sqlite import SqliteStore
 from bot.testing.clock import FakeClock
 from bot.testing.edit_log import MemoryEditLog

@@ -7,7 +7,7 @@ import asyncio
 
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef, Stage
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 from bot.web.health import Health

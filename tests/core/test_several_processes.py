@@ -16,8 +16,9 @@ import pytest
 
 from bot.app import build_core
 from bot.core.debates.model import DebateState, Stage
+from bot.core.kernel.request import Request
 from bot.core.ports import Store
-from bot.core.service import Core, Request
+from bot.core.service import Core
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 from tests.conftest import CHANNEL, actor, say

@@ -9,7 +9,7 @@ import sys
 
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from bot.testing.chat import FakeChat
 
 CHANNEL = ChannelRef("test", "w1", "c1")

@@ -17,7 +17,7 @@ from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef
 from bot.core.kernel.cards import Card
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 from bot.testing.discord_fake import FakeDiscord

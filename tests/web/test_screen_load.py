@@ -14,7 +14,7 @@ import aiohttp
 
 from bot.adapters.console.adapter import PLATFORM, WORKSPACE
 from bot.core.debates.model import ChannelRef
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from tests.web.screen_support import start_bot
 
 PAGES = 500

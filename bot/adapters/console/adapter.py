@@ -34,9 +34,10 @@ from bot.core.debates import engine
 from bot.core.debates.model import Actor, ChannelRef, DebateState
 from bot.core.kernel.cards import Attachment, Card
 from bot.core.kernel.i18n import Catalog
+from bot.core.kernel.request import Request
 from bot.core.kernel.timefmt import duration
 from bot.core.ports import Clock
-from bot.core.service import Core, Request
+from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 PLATFORM = "console"

@@ -12,7 +12,7 @@ import discord
 from bot.core.debates.model import Actor, ChannelRef
 from bot.core.kernel.buttons import ballot_command, poll_button
 from bot.core.kernel.commands import SPECS, Choice, Command, Int, User
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 
 PLATFORM = "discord"
 NO_GUILD = "@me"

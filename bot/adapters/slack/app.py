@@ -30,7 +30,8 @@ from bot.core.debates.model import Actor, ChannelRef
 from bot.core.kernel.buttons import button_command, opens_ballot
 from bot.core.kernel.cards import Reply
 from bot.core.kernel.errors import RuleError
-from bot.core.service import Core, Request
+from bot.core.kernel.request import Request
+from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 SLASH_COMMANDS = ("debate", "vote", "speak", "ask", "poll", "mod", "motions", "formats", "discuss", "claim", "help")

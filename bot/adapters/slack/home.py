@@ -16,7 +16,7 @@ from bot.adapters.slack.port import PLATFORM, channel_ref, split_ref
 from bot.adapters.slack.users import LOOKUP_ERRORS, error_of
 from bot.core.debates.model import ChannelRef
 from bot.core.home_cards import home_cards, home_command
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 
 if TYPE_CHECKING:
     from slack_bolt.app.async_app import AsyncApp

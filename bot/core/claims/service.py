@@ -44,8 +44,9 @@ from bot.core.kernel.command_specs import (
 )
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Route
+from bot.core.kernel.request import Request
 from bot.core.moderation.service import ModerationService
-from bot.core.service import Core, Request
+from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 CLAIM_LIMIT = 300  # characters, as argument-mapping tools allow

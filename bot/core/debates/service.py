@@ -49,13 +49,14 @@ from bot.core.kernel.command_specs import (
 )
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Route
+from bot.core.kernel.request import Request
 from bot.core.kernel.tally import TallyCoalescer
 from bot.core.kernel.timefmt import clock_time, zone_name, zone_named
 from bot.core.kernel.voter_keys import hmac_sha256
 from bot.core.kernel.writer import GroupCommitWriter, RowRefused, WriteFailed
 from bot.core.library.loader import Library
 from bot.core.ports import StaleDebate
-from bot.core.service import Core, Request
+from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 DEFAULT_FORMAT = "classroom"

@@ -22,7 +22,7 @@ from bot.core.kernel.errors import RuleError
 
 if TYPE_CHECKING:  # the service module imports this one
     from bot.core.kernel.cards import Reply
-    from bot.core.service import Request
+    from bot.core.kernel.request import Request
 
 log = logging.getLogger(__name__)
 Key = tuple[str, str | None]  # (command, subcommand)

@@ -41,6 +41,7 @@ from bot.core.kernel.errors import RuleError
 from bot.core.kernel.i18n import FALLBACK, placeholders
 from bot.core.kernel.lru import LRU
 from bot.core.kernel.pipeline import Route
+from bot.core.kernel.request import Request
 from bot.core.kernel.timefmt import clock_time
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.library.loader import PROMPTS_DIR
@@ -69,7 +70,7 @@ from bot.core.moderation.rules import (
     seconds_left,
     strike_expires,
 )
-from bot.core.service import Core, Request
+from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 BOT = "bot"  # the actor of automatic actions in the audit log

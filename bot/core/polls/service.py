@@ -25,6 +25,7 @@ from bot.core.kernel.commands import whole_number
 from bot.core.kernel.deadlines import parse_closes
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Route
+from bot.core.kernel.request import Request
 from bot.core.kernel.tally import TallyCoalescer
 from bot.core.kernel.voter_keys import hmac_sha256
 from bot.core.kernel.writer import GroupCommitWriter, WriteFailed
@@ -32,7 +33,7 @@ from bot.core.polls import cards as poll_cards
 from bot.core.polls import export as poll_export
 from bot.core.polls.counting import PollCount, count_poll
 from bot.core.polls.model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
-from bot.core.service import Core, Request
+from bot.core.service import Core
 
 log = logging.getLogger(__name__)
 QUESTION_LIMIT = 300

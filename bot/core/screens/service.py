@@ -16,10 +16,11 @@ from bot.core.kernel.cards import Card, Reply
 from bot.core.kernel.command_specs import DebateScreen, PollScreen
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Route
+from bot.core.kernel.request import Request
 from bot.core.kernel.timefmt import clock_time
 from bot.core.polls.service import PollService
 from bot.core.screens.tokens import ScreenLink, make_token
-from bot.core.service import Core, Request
+from bot.core.service import Core
 
 # How long a generation read from the store is trusted: a revocation in this process counts at
 # once; one made by another process (on PostgreSQL) within this many seconds.

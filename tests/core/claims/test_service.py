@@ -139,7 +139,7 @@ async def test_ratings_one_per_person_changeable_and_hidden_until_rated(core, ch
 
 
 def _req(name, channel, line):
-    from bot.core.service import Request
+    from bot.core.kernel.request import Request
     from tests.conftest import actor
 
     return Request(actor(name, name == "teacher"), channel, line)

@@ -17,7 +17,7 @@ from bot.app import build_core
 from bot.core.debates.model import NO_TIME, Actor, Stage
 from bot.core.kernel.buttons import ballot_command, button_command
 from bot.core.kernel.cards import Card
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 from tests.conftest import CHANNEL

@@ -22,8 +22,8 @@ from bot.charts import DEBATE_SIZE, POLL_SIZE, poll_chart_size
 from bot.core.debates import export
 from bot.core.debates.model import Actor, Choice
 from bot.core.debates.voting import oxford_result
+from bot.core.kernel.request import Request
 from bot.core.polls import export as poll_export
-from bot.core.service import Request
 from tests.conftest import CHANNEL, say
 
 ROOT = Path(__file__).resolve().parents[3]

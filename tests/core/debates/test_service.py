@@ -10,7 +10,7 @@ import pytest
 from bot.app import build_core
 from bot.core.debates.model import DebateState, Stage
 from bot.core.kernel.commands import Command
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from bot.testing.chat import FakeChat
 from tests.conftest import CHANNEL, actor, say
 from tests.fakes.settle import land_tallies

@@ -10,8 +10,8 @@ import pytest
 from bot.core import ports
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Pipeline, Route, Router
+from bot.core.kernel.request import Request
 from bot.core.ports import SystemClock
-from bot.core.service import Request
 from bot.storage.sqlite import _ts
 from tests.conftest import CHANNEL, actor
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef, Stage
+from bot.core.kernel.request import Request
 from bot.core.library.loader import PROMPTS_DIR
 from bot.core.moderation.filter import read_word_list
 from bot.core.moderation.service import normalise_channel, normalise_role
-from bot.core.service import Request
 from bot.testing.chat import FakeChat
 from tests.conftest import CHANNEL, say
 

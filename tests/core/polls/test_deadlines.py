@@ -11,7 +11,7 @@ from bot.app import build_core
 from bot.core.kernel.commands import Command
 from bot.core.kernel.deadlines import parse_closes, parse_duration
 from bot.core.kernel.errors import RuleError
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 from tests.conftest import CHANNEL, actor, say

@@ -17,7 +17,7 @@ from bot.app import build_core
 from bot.core.debates.model import ChannelRef
 from bot.core.kernel.buttons import ballot_command, button_command, opens_ballot
 from bot.core.kernel.commands import Command
-from bot.core.service import Request
+from bot.core.kernel.request import Request
 from tests.conftest import CHANNEL, actor, say
 from tests.fakes.settle import land_tallies
 
