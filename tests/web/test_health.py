@@ -11,9 +11,11 @@ import sys
 import aiohttp
 import discord
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import build_core
 from bot.settings import SettingsError, load_settings
+from bot.testing.clock import FakeClock
 from bot.web.health import Health, platform_checks
 from bot.web.listener import WebListener, WebListenerError
 
@@ -104,3 +106,22 @@ def test_the_console_serves_healthz_when_bot_web_port_is_set(tmp_path):
         proc.kill() if proc.poll() is None else None
     assert proc.returncode == 0
     assert "Traceback" not in err
+
+
+async def test_a_socket_mode_connection_that_dropped_after_the_start_is_reported():
+    from types import SimpleNamespace
+
+    from slack_sdk.socket_mode.aiohttp import SocketModeClient
+
+    from bot.adapters.slack.port import SlackPort
+
+    port = SlackPort(AsyncWebClient(token="xoxb-test"), FakeClock())
+    port.connection_problem = None  # the runner connected at start
+    port.socket = SimpleNamespace(closed=False, stale=False, current_session=SimpleNamespace(closed=False))
+    assert port.health() is None
+    port.socket.current_session.closed = True  # the WebSocket dropped; slack-sdk reconnects
+    assert port.health() == "the Socket Mode connection to Slack is down (slack-sdk is reconnecting)"
+    client = SocketModeClient(app_token="xapp-test")  # slack-sdk's own client, never connected
+    port.socket = client
+    assert port.health() == "the Socket Mode connection to Slack is down (slack-sdk is reconnecting)"
+    await client.close()

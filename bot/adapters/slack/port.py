@@ -66,6 +66,18 @@ def retry_after(exc: SlackApiError) -> float | None:
         return 1.0
 
 
+class WebSocketSession(Protocol):
+    closed: bool
+
+
+class SocketConnection(Protocol):
+    """What GET /healthz reads of slack-sdk's Socket Mode client (its state, without I/O)."""
+
+    closed: bool
+    stale: bool
+    current_session: WebSocketSession | None
+
+
 class EditBudget:
     """A sliding window of `chat.update` calls per workspace, on the injected clock."""
 
@@ -118,8 +130,14 @@ class SlackPort:
     min_edit_interval = 3.0
 
     def health(self) -> str | None:
-        """None once events can arrive (GET /healthz), else the reason."""
-        return self.connection_problem
+        """None while events can arrive (GET /healthz), else the reason."""
+        if self.connection_problem:
+            return self.connection_problem
+        socket = self.socket
+        if socket is not None and (socket.closed or socket.stale or socket.current_session is None
+                                   or socket.current_session.closed):
+            return "the Socket Mode connection to Slack is down (slack-sdk is reconnecting)"
+        return None
 
     def __init__(self, client: AsyncWebClient, clock: Clock, *, clients: dict[str, AsyncWebClient] | None = None,
                  edits_per_minute: int = EDITS_PER_MINUTE, edit_log: EditLog | None = None,
@@ -134,6 +152,7 @@ class SlackPort:
         self.metrics: Metrics = metrics or NoMetrics()  # chat.update calls and 429s, for GET /metrics
         # what GET /healthz says of Slack: the runner clears it once events can arrive
         self.connection_problem: str | None = "not connected to Slack yet"
+        self.socket: SocketConnection | None = None  # Socket Mode's connection, once made
         self.clients: dict[str, AsyncWebClient] = dict(clients or {})
         self.clock = clock
         self.budget = EditBudget(clock, edits_per_minute)

@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.app import SlackBot
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.adapters.slack.oauth import build_oauth_app, failure_page, page_language
-from bot.adapters.slack.port import SlackPort
+from bot.adapters.slack.port import SlackPort, SocketConnection
 from bot.core.service import Core
 from bot.settings import Settings, SettingsError
 from bot.web.listener import WebListener
@@ -94,7 +94,11 @@ def prepare(core: Core, settings: Settings, web: WebListener | None = None) -> C
         print(core.t(OPERATOR_LANGUAGE, key, **params), file=sys.stderr, flush=True)
 
     if app_token:
-        return run_socket_mode(app, app_token, lambda: announce("slack.socket_mode"))
+        def connected(socket: SocketConnection) -> None:
+            port.socket = socket  # GET /healthz follows the connection from now on
+            announce("slack.socket_mode")
+
+        return run_socket_mode(app, app_token, connected)
     if web is not None:
         mount(app, web.app, core)
         return serve_on(web, lambda url: announce("slack.listening", url=url))
@@ -164,7 +168,8 @@ async def serve_http(app: AsyncApp, host: str, port: int, on_ready: Callable[[st
         await runner.cleanup()
 
 
-async def run_socket_mode(app: AsyncApp, app_token: str, on_ready: Callable[[], None] | None = None) -> None:
+async def run_socket_mode(app: AsyncApp, app_token: str,
+                          on_ready: Callable[[SocketConnection], None] | None = None) -> None:
     """Keep a Socket Mode connection to Slack (no public URL) until cancelled."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -175,7 +180,7 @@ async def run_socket_mode(app: AsyncApp, app_token: str, on_ready: Callable[[], 
         except (TimeoutError, OSError, aiohttp.ClientError, SlackApiError) as exc:
             raise SettingsError(f"SLACK_APP_TOKEN is set, but Socket Mode cannot connect to Slack: {_reason(exc)}") from None
         if on_ready is not None:
-            on_ready()
+            on_ready(handler.client)
         await asyncio.Event().wait()
     finally:
         await handler.close_async()
