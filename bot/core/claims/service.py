@@ -31,8 +31,9 @@ from bot.core.claims.tree import (
     strongest,
     visible,
 )
+from bot.core.debates import export
 from bot.core.debates.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate
-from bot.core.debates.service import DebateService, export, voter_hash
+from bot.core.debates.service import DebateService, voter_hash
 from bot.core.kernel.cards import Attachment, Card, Reply
 from bot.core.kernel.command_specs import (
     ClaimEdit,

@@ -8,6 +8,9 @@ moment (it closes on start and says so), or when a moderator closes it.
 Ballots go through a group-commit writer and are confirmed to the voter only once committed.
 In an anonymous poll the voter is stored as a keyed hash (per poll, from BOT_SECRET), never as
 an id or a name, and nothing here logs who voted.
+
+PollService holds the open polls and closes them; `commands` answers the /poll commands, and
+`ballots` says what an option and a ballot may be.
 """
 
 from __future__ import annotations
@@ -19,46 +22,24 @@ from functools import partial
 from bot.core.debates import export
 from bot.core.debates.model import NO_TIME, Actor, AuditEntry, ChannelRef
 from bot.core.kernel.buttons import ballot_words
-from bot.core.kernel.cards import Attachment, Card, Reply
-from bot.core.kernel.command_specs import PollBallot, PollCreate, PollId, PollResults
+from bot.core.kernel.cards import Attachment, Card
 from bot.core.kernel.commands import whole_number
-from bot.core.kernel.deadlines import parse_closes
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Route
 from bot.core.kernel.request import Request
 from bot.core.kernel.tally import TallyCoalescer
-from bot.core.kernel.voter_keys import hmac_sha256
-from bot.core.kernel.writer import GroupCommitWriter, WriteFailed
+from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.polls import cards as poll_cards
-from bot.core.polls import export as poll_export
+from bot.core.polls.ballots import in_place, numbered, poll_voter_key
+from bot.core.polls.commands import PollCommands
 from bot.core.polls.counting import PollCount, count_poll
-from bot.core.polls.model import MAX_OPTIONS, MIN_OPTIONS, BallotRow, Poll
+from bot.core.polls.model import BallotRow, Poll
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)
-QUESTION_LIMIT = 300
-OPTION_LIMIT = 80
 LATE_AFTER = timedelta(seconds=60)  # a deadline run later than this was missed while down
 OWED_GRACE = 10.0  # seconds an owed result is left to the process that closed the poll
 SUBCOMMANDS = ("create", "vote", "withdraw", "close", "results", "list")
-
-
-def poll_voter_key(secret: bytes, poll_id: int, actor: Actor) -> str:
-    """The keyed hash that stands for `actor` in anonymous poll `poll_id`.
-
-    The key is derived per poll, so one person's ballots in two polls cannot be linked.
-    """
-    key = hmac_sha256(secret, f"poll:{poll_id}".encode())
-    who = f"{actor.platform}:{actor.workspace}:{actor.user_id}".encode()
-    return "h:" + hmac_sha256(key, who).hex()[:32]
-
-
-def in_place(p: Poll, where: ChannelRef) -> bool:
-    """Whether `where` is the poll's channel or a thread of it (`<channel>/<thread>`, as Slack's
-    references are): the only places it is seen, voted and exported, but for moderators (privately)."""
-    own = p.channel
-    return where == own or (where.platform == own.platform and where.workspace == own.workspace
-                            and where.channel.startswith(own.channel + "/"))
 
 
 class PollService:
@@ -71,10 +52,11 @@ class PollService:
         self.tallies = TallyCoalescer(core.clock, core.store)
         self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
         self.charts = True  # tests that do not look at charts may switch drawing off
+        self.commands = PollCommands(core, self)
 
     def routes(self) -> list[Route]:
         """The commands this service answers (`bot.app` collects them into the router)."""
-        return [Route("poll", sub, getattr(self, f"cmd_{sub}")) for sub in SUBCOMMANDS]
+        return [Route("poll", sub, getattr(self.commands, f"cmd_{sub}")) for sub in SUBCOMMANDS]
 
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.core.t(lang, key, **params)
@@ -172,99 +154,7 @@ class PollService:
     def card(self, p: Poll, now: datetime | None = None) -> Card:
         return poll_cards.poll(self.core, p, self.count(p), now or self.core.clock.now())
 
-    # --- commands ---
-
-    async def cmd_create(self, req: Request) -> list[Reply]:
-        c = req.cmd.read(PollCreate)
-        lang = await self.core.language(req.channel)
-        question = c.question.strip()
-        if not question:
-            raise RuleError("poll.error.no_question", "usage.poll.create")
-        if len(question) > QUESTION_LIMIT:
-            raise RuleError("poll.error.question_too_long", "usage.poll.create", length=len(question), limit=QUESTION_LIMIT)
-        options = self._options(c.options)
-        mode = c.mode
-        max_choices = self._max_choices(mode, c.max, len(options))
-        now = self.core.clock.now()
-        closes_at = parse_closes(c.closes, now) if c.closes is not None else None
-        p = Poll(
-            id=0, channel=req.channel, question=question, options=options, mode=mode, max_choices=max_choices,
-            anonymous=c.anonymous, tally=c.tally, language=lang,
-            created_by=req.actor.user_id, created_at=now, closes_at=closes_at,
-        )
-        p.id = await self.store.create(p)
-        self.polls[p.id] = p
-        p.message_id = await self.core.port(req.channel).post(req.channel, self.card(p, now))
-        await self.store.save(p)
-        await self._audit(req.actor, "poll.create", p, details=f"{mode} · {len(options)} options")
-        self.core.wake()
-        return [Reply(Card("notice", body=self.t(lang, "poll.created", id=p.id)))]
-
-    @staticmethod
-    def _options(raw: str) -> list[str]:
-        options = [o.strip() for o in raw.split("|")]
-        if any(not o for o in options):
-            raise RuleError("poll.error.empty_option", "usage.poll.create")
-        if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-            raise RuleError("poll.error.option_count", "usage.poll.create", count=len(options),
-                            min=MIN_OPTIONS, max=MAX_OPTIONS)
-        for o in options:
-            if len(o) > OPTION_LIMIT:
-                raise RuleError("poll.error.option_too_long", "usage.poll.create", option=o[:40] + "…", limit=OPTION_LIMIT)
-        seen: set[str] = set()
-        for o in options:
-            if o.casefold() in seen:
-                raise RuleError("poll.error.duplicate_option", "usage.poll.create", option=o)
-            seen.add(o.casefold())
-        return options
-
-    @staticmethod
-    def _max_choices(mode: str, given: int | None, n: int) -> int:
-        if mode == "single":
-            if given is not None:  # even max:1: the option is not for single-choice polls
-                raise RuleError("poll.error.max_single", "usage.poll.create")
-            return 1
-        k = n if given is None else given
-        if not 1 <= k <= n:
-            raise RuleError("poll.error.max_range", "usage.poll.create", max=k, count=n)
-        return k
-
-    async def cmd_vote(self, req: Request) -> list[Reply]:
-        given = req.cmd.read(PollBallot)
-        p = await self._open(req, given.id)
-        picked = self._resolve(p, given.choices)
-        voter = self.voter(p, req.actor)
-        before = p.ballots.get(voter)
-        if given.toggle and p.mode != "single":
-            current = list(before or ())
-            for i in picked:
-                if i in current:
-                    current.remove(i)
-                else:
-                    current.append(i)
-            if not current:
-                return await self._withdraw(req, p, voter)
-            picked = tuple(current)
-        self._check_ballot(p, picked)
-        await self._guard(req, p)
-        name = "" if p.anonymous else req.actor.name
-        self._still_open(p)
-        try:
-            await self.writer.submit(BallotRow(p.id, voter, picked, self.stamp(p), name))
-        except WriteFailed:
-            raise RuleError("poll.error.not_stored", "usage.poll.vote") from None
-        self._refresh(p)
-        ballot = poll_cards.ballot_text(self.core, p, picked)
-        lang = p.language
-        if before is None:
-            body = self.t(lang, "poll.vote_cast", id=p.id, ballot=ballot)
-        elif before == picked:
-            body = self.t(lang, "poll.vote_same", id=p.id, ballot=ballot)
-        else:
-            body = self.t(lang, "poll.vote_changed", id=p.id, ballot=ballot,
-                          previous=poll_cards.ballot_text(self.core, p, before))
-        body += "\n" + self.t(lang, "poll.can_change", id=p.id)
-        return [Reply(Card("notice", body=body, user_text=True))]
+    # --- ballots, tallies, closing ---
 
     def _resolve(self, p: Poll, args: tuple[str, ...]) -> tuple[int, ...]:
         """Choices by option text (any case) or number from 1, in the order given."""
@@ -276,7 +166,7 @@ class PollService:
         # "1,3" and "Zoo > Aquarium" name two options each, unless an option is called exactly that
         choices = ballot_words(words, lambda word: word.casefold() in by_text)
         if not choices:
-            raise RuleError("poll.error.no_choice", "usage.poll.vote", options=self._numbered(p))
+            raise RuleError("poll.error.no_choice", "usage.poll.vote", options=numbered(p))
         picked: list[int] = []
         for part in choices:
             key = part.casefold()
@@ -287,86 +177,8 @@ class PollService:
                 picked.append(number - 1)
             else:
                 raise RuleError("poll.error.unknown_choice", "usage.poll.vote", word=part[:40],
-                                options=self._numbered(p))
+                                options=numbered(p))
         return tuple(picked)
-
-    @staticmethod
-    def _numbered(p: Poll) -> str:
-        return " · ".join(f"{i}. {o}" for i, o in enumerate(p.options, 1))
-
-    @staticmethod
-    def _check_ballot(p: Poll, picked: tuple[int, ...]) -> None:
-        if len(set(picked)) != len(picked):
-            raise RuleError("poll.error.repeated_choice", "usage.poll.vote")
-        if p.mode == "single" and len(picked) != 1:
-            raise RuleError("poll.error.one_choice", "usage.poll.vote")
-        if len(picked) > p.max_choices:
-            raise RuleError("poll.error.too_many", "usage.poll.vote", max=p.max_choices)
-
-    async def _guard(self, req: Request, p: Poll) -> None:
-        """Moderation may refuse the vote (a muted user); a guard that breaks does not stop it."""
-        try:
-            await self.core.pipeline.guard("vote", req.actor, req.channel, p, "")
-        except RuleError:
-            raise
-        except Exception:
-            log.exception("a guard failed on a poll vote in poll %s", p.id)
-
-    async def cmd_withdraw(self, req: Request) -> list[Reply]:
-        p = await self._open(req, req.cmd.read(PollId).id)
-        return await self._withdraw(req, p, self.voter(p, req.actor))
-
-    async def _withdraw(self, req: Request, p: Poll, voter: str) -> list[Reply]:
-        if voter not in p.ballots:
-            raise RuleError("poll.error.no_ballot", "usage.poll.withdraw", id=p.id)
-        await self._guard(req, p)  # taking a ballot back is a vote too: a muted user waits
-        self._still_open(p)
-        try:
-            await self.writer.submit(BallotRow(p.id, voter, None, self.stamp(p)))
-        except WriteFailed:
-            raise RuleError("poll.error.not_stored", "usage.poll.withdraw") from None
-        self._refresh(p)
-        return [Reply(Card("notice", body=self.t(p.language, "poll.withdrawn", id=p.id)))]
-
-    async def cmd_close(self, req: Request) -> list[Reply]:
-        p = await self._find(req, req.cmd.read(PollId).id)
-        if not p.open:
-            raise RuleError("poll.error.closed", "usage.poll.results", id=p.id)
-        await self._close(p, "moderator", req.actor)
-        return [Reply(Card("notice", body=self.t(p.language, "poll.closed_by_you", id=p.id)))]
-
-    async def cmd_results(self, req: Request) -> list[Reply]:
-        given = req.cmd.read(PollResults)
-        p = await self._find(req, given.id)
-        here = in_place(p, req.channel)
-        moderator = (not here or p.hidden) and await self.core.is_moderator(req.actor)
-        if not here and not moderator:
-            raise RuleError("poll.error.unknown", "usage.poll.list", id=p.id)
-        private = not here  # a moderator asking elsewhere is answered privately
-        if p.hidden:
-            if not moderator:
-                raise RuleError("poll.error.hidden", id=p.id)
-            private = True  # a moderator's look at a hidden tally stays private
-        count = self.count(p)
-        kind = given.format
-        if kind == "json":
-            data, mime = poll_export.to_json(p, count).encode(), "application/json"
-        elif kind == "csv":
-            data, mime = poll_export.to_csv(p, count).encode("utf-8-sig"), "text/csv"
-        else:
-            card = poll_cards.result(self.core, p, count, final=not p.open, attachment=await self.chart(p, count))
-            return [Reply(card, private=private)]
-        body = self.t(p.language, "poll.exported", id=p.id, format=kind)
-        card = Card("notice", body=body, attachment=Attachment(f"poll-{p.id}.{kind}", data, mime))
-        return [Reply(card, private=private)]
-
-    async def cmd_list(self, req: Request) -> list[Reply]:
-        lang = await self.core.language(req.channel)
-        polls = await self.store.in_channel(req.channel)
-        ballots = {pid: len(p.ballots) for pid, p in self.polls.items()}
-        return [Reply(poll_cards.listing(self.core, lang, polls, ballots, self.core.clock.now()), private=False)]
-
-    # --- ballots, tallies, closing ---
 
     def _committed(self, rows: list[BallotRow]) -> None:
         for row in rows:
