@@ -15,7 +15,7 @@ from pathlib import Path
 
 from matplotlib.patches import FancyBboxPatch
 
-from bot.charts import CON, INK, PRO, UNDECIDED, _figure, _plain, _wrap
+from bot.charts.common import CON, INK, PRO, UNDECIDED, _figure, _plain, _wrap
 from bot.core.claims.layout import tidy
 
 MAX_NODES = 24

@@ -13,18 +13,10 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot import charts
-from bot.charts import (
-    DEBATE_SIZE,
-    debate_chart,
-    draw_debate,
-    draw_poll,
-    font_families,
-    option_labels,
-    poll_chart,
-    poll_chart_size,
-    share_limit,
-)
+from bot.charts import common, fonts, poll
+from bot.charts.debate import DEBATE_SIZE, debate_chart, draw_debate, share_limit
+from bot.charts.fonts import font_families
+from bot.charts.poll import draw_poll, option_labels, poll_chart, poll_chart_size
 from bot.core.polls.counting import count_multi, count_ranked, count_single
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -48,7 +40,7 @@ TWO_ROUNDS = [[0]] * 6 + [[1]] * 5 + [[2, 1]] * 2
 
 def drawn(size: tuple[int, int]) -> Figure:
     """An empty figure of ``size`` pixels with a canvas, to draw on and measure."""
-    fig = Figure(figsize=(size[0] / charts.DPI, size[1] / charts.DPI), dpi=charts.DPI)
+    fig = Figure(figsize=(size[0] / common.DPI, size[1] / common.DPI), dpi=common.DPI)
     FigureCanvasAgg(fig)
     return fig
 
@@ -150,7 +142,7 @@ def test_debate_title_states_the_winner_and_the_swing(title: str) -> None:
     texts = {t.get_text(): t for t in fig.texts}
     assert " ".join(list(texts)[0].split()) == title
     assert list(texts)[1] == "Pro wins by 21.0 points"
-    assert matplotlib.colors.to_hex(texts["Pro wins by 21.0 points"].get_color()) == charts.PRO.lower()
+    assert matplotlib.colors.to_hex(texts["Pro wins by 21.0 points"].get_color()) == common.PRO.lower()
     assert "Swing: Pro +25.0 pts · Con +4.2 pts · Before: 24 · After: 24" in texts
     # the bars start below the heading: nothing overlaps the verdict
     fig.canvas.draw()
@@ -169,7 +161,7 @@ def test_a_verdict_without_a_winning_side_is_drawn_in_ink(winner) -> None:
     draw_debate(fig, title="t", labels=EN_DEBATE, pre={}, post={}, movement=[],
                 verdict="No result", winner=winner)
     verdict = next(t for t in fig.texts if t.get_text() == "No result")
-    assert matplotlib.colors.to_hex(verdict.get_color()) == charts.INK.lower()
+    assert matplotlib.colors.to_hex(verdict.get_color()) == common.INK.lower()
 
 
 def test_debate_chart_with_no_votes(tmp_path: Path) -> None:
@@ -264,12 +256,12 @@ def test_long_option_names_wrap_at_whole_words_and_are_never_cut(mode: str) -> N
 def test_option_labels_shrink_before_they_cut_and_cut_at_a_word() -> None:
     name = "Option number nine with a fairly long descriptive name that goes on and on"
     roomy, size = option_labels([name], label_px=340, row_px=200)
-    assert size == charts.LABEL_SIZES[0] and " ".join(roomy[0].split()) == name
+    assert size == poll.LABEL_SIZES[0] and " ".join(roomy[0].split()) == name
     tight, size = option_labels([name] * 10, label_px=340, row_px=80)
-    assert size < charts.LABEL_SIZES[0] and " ".join(tight[0].split()) == name
+    assert size < poll.LABEL_SIZES[0] and " ".join(tight[0].split()) == name
     # only past the smallest size is a name cut, and then after a whole word
     cramped, size = option_labels([name], label_px=200, row_px=15)
-    assert size == charts.LABEL_SIZES[-1] and cramped[0].endswith("…")
+    assert size == poll.LABEL_SIZES[-1] and cramped[0].endswith("…")
     assert cramped[0][:-1].split()[-1] in name.split()
 
 
@@ -328,8 +320,8 @@ def test_user_text_is_not_read_as_mathtext(tmp_path: Path) -> None:
 
 
 def test_round_title_label_may_hold_the_number() -> None:
-    assert charts._round_title("Round", 2) == "Round 2"
-    assert charts._round_title("第{n}ラウンド", 2) == "第2ラウンド"
+    assert poll._round_title("Round", 2) == "Round 2"
+    assert poll._round_title("第{n}ラウンド", 2) == "第2ラウンド"
 
 
 def test_many_charts_leave_no_figures_behind(tmp_path: Path) -> None:
@@ -358,30 +350,30 @@ def test_many_charts_leave_no_figures_behind(tmp_path: Path) -> None:
 
 
 def test_font_falls_back_with_one_warning(monkeypatch, caplog) -> None:
-    monkeypatch.setattr(charts, "_installed_families", lambda: {"DejaVu Sans"})
-    monkeypatch.setattr(charts, "_shipped_japanese_font", lambda: None)
-    monkeypatch.setattr(charts, "_fontconfig_japanese_files", lambda: [])
-    with caplog.at_level(logging.WARNING, logger="bot.charts"):
+    monkeypatch.setattr(fonts, "_installed_families", lambda: {"DejaVu Sans"})
+    monkeypatch.setattr(fonts, "_shipped_japanese_font", lambda: None)
+    monkeypatch.setattr(fonts, "_fontconfig_japanese_files", lambda: [])
+    with caplog.at_level(logging.WARNING, logger="bot.charts.fonts"):
         assert font_families() == ("DejaVu Sans",)
         assert font_families() == ("DejaVu Sans",)
-    assert [r.levelno for r in caplog.records if r.name == "bot.charts"] == [logging.WARNING]
+    assert [r.levelno for r in caplog.records if r.name == "bot.charts.fonts"] == [logging.WARNING]
 
 
 def test_font_prefers_a_known_cjk_family(monkeypatch) -> None:
     monkeypatch.setattr(
-        charts, "_installed_families", lambda: {"DejaVu Sans", "IPAexGothic", "Noto Sans CJK JP"}
+        fonts, "_installed_families", lambda: {"DejaVu Sans", "IPAexGothic", "Noto Sans CJK JP"}
     )
-    monkeypatch.setattr(charts, "_fontconfig_japanese_files", lambda: pytest.fail("not needed"))
+    monkeypatch.setattr(fonts, "_fontconfig_japanese_files", lambda: pytest.fail("not needed"))
     assert font_families() == ("DejaVu Sans", "Noto Sans CJK JP")
 
 
 def test_font_found_by_fontconfig_is_registered(monkeypatch) -> None:
     # Any real font file stands in for a Japanese one: matplotlib ships DejaVu Serif.
     serif = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSerif.ttf"
-    monkeypatch.setattr(charts, "_installed_families", lambda: set())
-    monkeypatch.setattr(charts, "_shipped_japanese_font", lambda: None)
+    monkeypatch.setattr(fonts, "_installed_families", lambda: set())
+    monkeypatch.setattr(fonts, "_shipped_japanese_font", lambda: None)
     monkeypatch.setattr(
-        charts,
+        fonts,
         "_fontconfig_japanese_files",
         lambda: [str(serif.with_name("missing.ttf")), str(serif)],
     )
@@ -389,25 +381,25 @@ def test_font_found_by_fontconfig_is_registered(monkeypatch) -> None:
 
 
 def test_fontconfig_lookup_never_raises() -> None:
-    files = charts._fontconfig_japanese_files()
+    files = fonts._fontconfig_japanese_files()
     assert all(f.lower().endswith((".ttf", ".otf", ".ttc")) for f in files)
 
 
 def test_wrap_counts_wide_characters_double() -> None:
     assert (
-        charts._wrap("Hot chocolate with marshmallows", 16, 2) == "Hot chocolate\nwith marshmallo…"
+        common._wrap("Hot chocolate with marshmallows", 16, 2) == "Hot chocolate\nwith marshmallo…"
     )
-    assert charts._wrap("Tea", 16, 2) == "Tea"
+    assert common._wrap("Tea", 16, 2) == "Tea"
     assert (
-        charts._wrap("マシュマロ入りホットチョコレート", 16, 2)
+        common._wrap("マシュマロ入りホットチョコレート", 16, 2)
         == "マシュマロ入りホ\nットチョコレート"
     )
-    assert charts._wrap("マシュマロ入りホットチョコレートと生クリーム", 16, 2).endswith("…")
-    assert charts._wrap("", 10, 2) == ""
+    assert common._wrap("マシュマロ入りホットチョコレートと生クリーム", 16, 2).endswith("…")
+    assert common._wrap("", 10, 2) == ""
 
 
 def test_japanese_text_has_a_font_on_every_machine():
     # matplotlib-fontja ships IPAexGothic, so Japanese labels never draw as empty boxes
-    from bot.charts import font_families
+    from bot.charts.fonts import font_families
 
     assert len(font_families()) == 2

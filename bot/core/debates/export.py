@@ -283,7 +283,7 @@ def debate_verdict(core: Core, lang: str, r: Result) -> tuple[str, str | None, s
 
 async def debate_chart(core: Core, d: Debate, r: Result) -> Attachment | None:
     """Pre vs post shares per side and who moved, as `debate-<id>.png`; the title says who won."""
-    from bot import charts  # matplotlib loads on the first chart, not at import
+    from bot.charts import debate as charts  # matplotlib loads on the first chart, not at import
 
     lang = d.language
     verdict, winner, swing = debate_verdict(core, lang, r)

@@ -276,7 +276,7 @@ class PollService:
         """The results as `poll-<id>.png`: bars, and for a ranked poll the runoff rounds."""
         if not self.charts:
             return None
-        from bot import charts  # matplotlib loads on the first chart, not at import
+        from bot.charts import poll as charts  # matplotlib loads on the first chart, not at import
 
         lang = p.language
         labels = {k: self.t(lang, f"chart.{k}") for k in ("votes", "round", "eliminated", "winner", "exhausted")}

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from matplotlib import image as mpimg
 
-from bot import charts
-from bot.charts import DEBATE_SIZE, POLL_SIZE, poll_chart_size
+from bot.charts import debate as charts
+from bot.charts.debate import DEBATE_SIZE
+from bot.charts.poll import POLL_SIZE, poll_chart_size
 from bot.core.debates import export
 from bot.core.debates.model import Actor, Choice
 from bot.core.debates.voting import oxford_result

@@ -11,10 +11,10 @@ from bot.core.moderation.filter import (
     FilterMatch,
     WordFilter,
     load_default_filter,
-    normalise,
     read_word_list,
     validate_entry,
 )
+from bot.core.moderation.filter_normalise import normalise
 
 PROMPTS = Path(__file__).resolve().parents[3] / "prompts"
 
