@@ -62,6 +62,7 @@ def test_no_database_and_a_postgresql_one_are_refused_without_asking(tmp_path):
 def test_make_reset_asks_and_refuses_without_an_answer(tmp_path):
     made = files(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    env["BOT_WEB_PORT"] = "0"  # the web listener on any free port: never a clash with another run
     env.update(BOT_DATABASE=str(made[0]), PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-m", "bot.reset"], stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, cwd=tmp_path, env=env, timeout=60)

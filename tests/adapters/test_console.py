@@ -63,6 +63,7 @@ async def test_a_scripted_debate_runs_to_a_result(tmp_path, console):
 
 def test_python_m_bot_runs_a_piped_script_and_exits_zero(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    env["BOT_WEB_PORT"] = "0"  # the web listener on any free port: never a clash with another run
     env.update(BOT_DATABASE=str(tmp_path / "run.db"), BOT_EXPORT_DIR=str(tmp_path / "out"))
     proc = subprocess.run([sys.executable, "-m", "bot"], input=SCRIPT, capture_output=True, text=True,
                           cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, timeout=60)
@@ -122,6 +123,7 @@ async def test_undecodable_bytes_are_replaced_once_at_the_edge_and_no_line_is_lo
 
 def test_python_m_bot_reads_bad_bytes_on_a_strict_stdin_and_exits_zero(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    env["BOT_WEB_PORT"] = "0"  # the web listener on any free port: never a clash with another run
     env.update(BOT_DATABASE=str(tmp_path / "run.db"), BOT_EXPORT_DIR=str(tmp_path / "out"),
                PYTHONIOENCODING="utf-8:strict", PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-m", "bot"], input=BAD_BYTES, capture_output=True, cwd=tmp_path,
@@ -198,6 +200,7 @@ async def test_after_iam_a_line_without_a_name_is_that_persons_and_before_it_is_
 
 def test_python_m_bot_as_teacher_takes_lines_without_a_name(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    env["BOT_WEB_PORT"] = "0"  # the web listener on any free port: never a clash with another run
     env.update(BOT_DATABASE=str(tmp_path / "run.db"), BOT_EXPORT_DIR=str(tmp_path / "out"), PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-m", "bot", "--as", "teacher"], input="/debate start format:quick\n",
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)

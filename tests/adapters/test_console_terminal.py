@@ -114,6 +114,7 @@ class Pty:
         self.master, slave = pty.openpty()
         control, self.control = os.pipe()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+        env["BOT_WEB_PORT"] = "0"  # the web listener on any free port: never a clash with another run
         env.update(PYTHONPATH=str(ROOT), TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.procs.console_terminal", str(tmp_path / "pty.db"), str(control)],

@@ -57,7 +57,7 @@ def installed(tmp_path_factory) -> Path:
 
 
 def run_elsewhere(command: list[str], folder: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder)}
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "BOT_WEB_PORT": "0"}  # any free port
     return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=120, **kwargs)
 
 

@@ -89,6 +89,7 @@ def _run_bot(tmp_path, database) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_", "SLACK_"))}
     env["BOT_DATABASE"] = str(database)
     env["BOT_SECRET"] = "k" * 32
+    env["BOT_WEB_PORT"] = "0"  # the web listener on any free port: never a clash with another run
     return subprocess.run([sys.executable, "-m", "bot"], capture_output=True, text=True, timeout=60, env=env,
                           cwd=tmp_path, stdin=subprocess.DEVNULL)
 
@@ -110,7 +111,7 @@ def test_the_entry_point_says_what_is_wrong_in_one_line_and_exits_2(tmp_path):
 
 def test_debug_logging_never_writes_what_users_typed(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_", "SLACK_"))}
-    env.update(BOT_DATABASE=str(tmp_path / "bot.db"), BOT_SECRET="k" * 32, BOT_LOG_LEVEL="DEBUG")
+    env.update(BOT_DATABASE=str(tmp_path / "bot.db"), BOT_SECRET="k" * 32, BOT_LOG_LEVEL="DEBUG", BOT_WEB_PORT="0")
     script = "teacher: /debate start format:quick motion:\"This house would ban zorbmasks\"\n"
     done = subprocess.run([sys.executable, "-m", "bot"], input=script, capture_output=True, text=True,
                           timeout=60, env=env, cwd=tmp_path)

@@ -98,6 +98,7 @@ def test_the_bot_refuses_to_start_on_a_broken_library(tmp_path):
     quick = prompts / "formats" / "quick.toml"
     quick.write_text(quick.read_text(encoding="utf-8").replace("seconds = 180", "seconds = 0", 1), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "BOT_"))}
+    env["BOT_WEB_PORT"] = "0"  # the web listener on any free port: never a clash with another run
     env.update(BOT_DATABASE=str(tmp_path / "x.db"), BOT_PROMPTS=str(prompts), PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-m", "bot"], input="", capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=60)
