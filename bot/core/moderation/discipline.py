@@ -26,6 +26,7 @@ from bot.core.kernel.timefmt import clock_time
 from bot.core.moderation.filter import validate_entry
 from bot.core.moderation.mentions import normalise_channel, normalise_role
 from bot.core.moderation.mirror import BOT
+from bot.core.moderation.part import ServicePart
 from bot.core.moderation.rules import (
     Escalation,
     Mute,
@@ -38,18 +39,16 @@ from bot.core.moderation.rules import (
 )
 
 if TYPE_CHECKING:
-    from bot.core.moderation.service import ModerationService
     from bot.core.service import Request
 
 LOG_LIMIT = 20  # audit entries `/mod log` shows unless told `limit:` (at most LOG_MAX)
 
 
-class Discipline:
+class Discipline(ServicePart):
     """Answers `/mod`'s discipline, filter, slow mode, roles and log."""
 
-    def __init__(self, mod: ModerationService) -> None:
-        self.mod = mod  # the service whose state this reads and changes
-        self.core, self.config, self.store, self.debates, self.t = mod.core, mod.config, mod.store, mod.debates, mod.t
+
+    # --- /mod warn, mute, unmute, strikes ---
 
     @staticmethod
     def _target(req: Request, user: str) -> str:
@@ -194,6 +193,8 @@ class Discipline:
         title = self.t(lang, "moderation.strikes_title", user=target, count=len(strikes))
         return [Reply(Card("list", title=title, body=body, fields=tuple(fields), user_text=True))]
 
+    # --- /mod filter ---
+
     async def cmd_filter(self, req: Request) -> list[Reply]:
         given = req.cmd.read(FilterChange)
         action = given.action
@@ -235,6 +236,8 @@ class Discipline:
             Field(self.t(lang, "moderation.filter.allow_list"), ", ".join(allowed) or none, inline=False),
         ), footer=self.t(lang, "moderation.filter.footer", blocked=len(self.mod.default_filter.blocked),
                          allowed=len(self.mod.default_filter.allowed)))
+
+    # --- /mod slowmode, role, log, logchannel ---
 
     async def cmd_slowmode(self, req: Request) -> list[Reply]:
         seconds = req.cmd.read(Slowmode).seconds

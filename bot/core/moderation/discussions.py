@@ -15,22 +15,19 @@ from bot.core.kernel.command_specs import (
     SpeechText,
 )
 from bot.core.kernel.errors import RuleError
+from bot.core.moderation.part import ServicePart
 from bot.core.moderation.rules import (
     MESSAGE,
     Discussion,
 )
 
 if TYPE_CHECKING:
-    from bot.core.moderation.service import ModerationService
     from bot.core.service import Request
 
 
-class DiscussionThreads:
+class DiscussionThreads(ServicePart):
     """Opens, indexes and closes discussions, and posts in them."""
 
-    def __init__(self, mod: ModerationService) -> None:
-        self.mod = mod  # the service whose state this reads and changes
-        self.core, self.config, self.store, self.t = mod.core, mod.config, mod.store, mod.t
 
     def speaks_in_discussion(self, req: Request) -> bool:
         """Whether a `/speak` here goes into a discussion thread (no debate runs here)."""

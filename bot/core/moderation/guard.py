@@ -17,6 +17,7 @@ from bot.core.debates.service import engine
 from bot.core.kernel.errors import RuleError
 from bot.core.moderation.filter import WordFilter
 from bot.core.moderation.mirror import BOT, FILTER_BLOCK
+from bot.core.moderation.part import ServicePart
 from bot.core.moderation.rules import (
     ASK,
     CLAIM,
@@ -30,7 +31,6 @@ from bot.core.moderation.rules import (
 )
 
 if TYPE_CHECKING:
-    from bot.core.moderation.service import ModerationService
     from bot.core.service import Request
 
 # Refusals that are slips rather than moderation (nothing running here, a closed vote): not audited.
@@ -41,12 +41,9 @@ _CLAIM_WRITES = frozenset((("claim", "pro"), ("claim", "con"), ("claim", "edit")
 _SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a debater
 
 
-class Guard:
+class Guard(ServicePart):
     """Refuses what moderation forbids, with the reason; counts what it lets through."""
 
-    def __init__(self, mod: ModerationService) -> None:
-        self.mod = mod  # the service whose state this reads and changes
-        self.core, self.config, self.store, self.debates, self.t = mod.core, mod.config, mod.store, mod.debates, mod.t
 
     async def _check(self, action: str, actor: Actor, lang: str, scope: str | None, text: str,
                      *, scope_id: int | None = None, exempt: bool | None = False) -> None:
@@ -182,6 +179,8 @@ class Guard:
             self.mod._filters[key] = self.mod.default_filter.with_words(blocked, allowed) if blocked or allowed \
                 else self.mod.default_filter
         return self.mod._filters[key]
+
+    # --- refusals of the debate commands are audited ---
 
     async def refused(self, req: Request, exc: RuleError) -> None:
         """The core's refusal listener: a refused speech, question or ballot goes in the audit log."""

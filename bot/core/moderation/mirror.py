@@ -13,6 +13,7 @@ from bot.core.debates.model import AuditEntry, ChannelRef
 from bot.core.kernel.cards import Card
 from bot.core.kernel.i18n import FALLBACK, placeholders
 from bot.core.kernel.timefmt import clock_time
+from bot.core.moderation.part import ServicePart
 
 if TYPE_CHECKING:
     from bot.core.moderation.service import ModerationService
@@ -23,12 +24,11 @@ FILTER_BLOCK = "filter.block"
 COALESCED = frozenset({"vote.flag", FILTER_BLOCK})
 
 
-class LogMirror:
+class LogMirror(ServicePart):
     """Says audit entries in words and copies them to the log channel."""
 
     def __init__(self, mod: ModerationService) -> None:
-        self.mod = mod  # the service whose state this reads and changes
-        self.core, self.config, self.t = mod.core, mod.config, mod.t
+        super().__init__(mod)
         self._mirrored: dict[tuple[str, str, str], datetime] = {}
         self._suppressed: dict[tuple[str, str, str], int] = {}
 

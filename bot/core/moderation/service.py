@@ -113,6 +113,8 @@ class ModerationService:
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.core.t(lang, key, **params)
 
+    # --- life cycle and deadlines ---
+
     async def load(self) -> None:
         """Take the moderation state back from the store (after a restart)."""
         # Mutes that ended while the bot was down are ended by the first `run_due`, audited and told.
@@ -192,6 +194,8 @@ class ModerationService:
                 lang = await self.core.language(where)
                 await self._tell(where, m.user_id, Card("notice", body=self.t(lang, "moderation.unmuted_you")))
 
+    # --- the moderator check ---
+
     async def has_moderator_role(self, actor: Actor) -> bool:
         """Whether one of the actor's roles was made a moderator role with `/mod role` (the
         pipeline asks the platform first: admins, BOT_MODERATORS, …)."""
@@ -205,6 +209,8 @@ class ModerationService:
         if key not in self._roles:
             self._roles[key] = frozenset(r.casefold() for r in await self.store.roles(platform, workspace))
         return self._roles[key]
+
+    # --- where a request is ---
 
     def debate_at(self, channel: ChannelRef) -> Debate | None:
         did = self.debates.places.get(channel)
@@ -233,6 +239,8 @@ class ModerationService:
     def active_mute(self, platform: str, workspace: str, user_id: str, now: datetime) -> Mute | None:
         m = self.mutes.get((platform, workspace, user_id))
         return m if m is not None and m.active(now) else None
+
+    # --- the audit log, telling people ---
 
     async def _audit(self, platform: str, workspace: str, actor: str, action: str, *, target: str = "",
                      reason: str = "", debate_id: int | None = None, details: str = "") -> None:

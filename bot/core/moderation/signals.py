@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.core.debates.model import NO_TIME, Actor, Debate, PhaseKind, Stage
 from bot.core.debates.service import voter_hash
 from bot.core.moderation.mirror import BOT
+from bot.core.moderation.part import ServicePart
 from bot.core.moderation.rules import (
     FlagReason,
     Key,
@@ -23,7 +24,7 @@ from bot.core.moderation.rules import (
 )
 
 if TYPE_CHECKING:
-    from bot.core.moderation.service import ModerationService
+    pass
 
 BOOKKEEPING_LINGER = 1.0  # seconds first sightings and vote flags gather before they are written
 SEEN_MEMORY = 100_000  # users whose member hash is remembered; more empties the memo
@@ -33,12 +34,9 @@ MEMBER_MEMORY = 100_000
 _BURST = str(FlagReason.BURST)
 
 
-class VoteSignals:
+class VoteSignals(ServicePart):
     """Sees voters and flags suspicious ballots."""
 
-    def __init__(self, mod: ModerationService) -> None:
-        self.mod = mod  # the service whose state this reads and changes
-        self.core, self.config, self.store, self.debates = mod.core, mod.config, mod.store, mod.debates
 
     def _see(self, actor: Actor, now: datetime) -> datetime:
         """When the bot first saw `actor` act in this workspace.
