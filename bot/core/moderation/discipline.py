@@ -47,7 +47,6 @@ LOG_LIMIT = 20  # audit entries `/mod log` shows unless told `limit:` (at most L
 class Discipline(ServicePart):
     """Answers `/mod`'s discipline, filter, slow mode, roles and log."""
 
-
     # --- /mod warn, mute, unmute, strikes ---
 
     @staticmethod

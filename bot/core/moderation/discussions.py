@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 class DiscussionThreads(ServicePart):
     """Opens, indexes and closes discussions, and posts in them."""
 
-
     def speaks_in_discussion(self, req: Request) -> bool:
         """Whether a `/speak` here goes into a discussion thread (no debate runs here)."""
         return self.mod.discussion_at(req.channel) is not None and self.mod.debate_at(req.channel) is None

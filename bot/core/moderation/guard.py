@@ -44,7 +44,6 @@ _SIDES = frozenset(("pro", "con"))  # the sides of `/debate join` that make a de
 class Guard(ServicePart):
     """Refuses what moderation forbids, with the reason; counts what it lets through."""
 
-
     async def _check(self, action: str, actor: Actor, lang: str, scope: str | None, text: str,
                      *, scope_id: int | None = None, exempt: bool | None = False) -> None:
         """Refuse with the reason (RuleError, text handed back) or count the action as done.

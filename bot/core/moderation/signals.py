@@ -37,7 +37,6 @@ _BURST = str(FlagReason.BURST)
 class VoteSignals(ServicePart):
     """Sees voters and flags suspicious ballots."""
 
-
     def _see(self, actor: Actor, now: datetime) -> datetime:
         """When the bot first saw `actor` act in this workspace.
 
