@@ -49,7 +49,7 @@ RSS_TARGET = 300.0
 RESTART_TARGET = 2.0
 FINAL_LAG_TARGET = 2.0
 OBSERVER_CAUSE = (
-    "moderation's ballot observer (bot/core/moderation/service.py `observe_ballot`): in this load every second "
+    "moderation's ballot observer (bot/core/moderation/signals.py `VoteSignals.observe_ballot`): in this load every second "
     "vote comes from a person never seen before, and each newcomer costs a keyed hash, a first-seen "
     "record, a step of burst detection and a flag, and two bookkeeping rows written behind the "
     "voters' backs"

@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import NamedTuple
 
-from bot.core.debates.model import ChannelRef
+from bot.core.debates.model import Actor, ChannelRef
 
 # Actions a rate limit applies to (the guard's action names, plus plain chat messages).
 SPEAK, ASK, VOTE, MESSAGE = "speak", "ask", "vote", "message"
@@ -24,6 +24,11 @@ CLAIM = "claim"  # a claim of an argument map (/claim pro|con|edit)
 MAX_MUTE_MINUTES = 30 * 24 * 60  # a month
 MAX_SLOWMODE_SECONDS = 6 * 3600  # six hours
 LOG_MAX = 100  # audit entries one `/mod log` shows at most
+Key = tuple[str, str, str]  # platform, workspace, user
+
+
+def user_key(actor: Actor) -> Key:
+    return actor.platform, actor.workspace, actor.user_id
 
 
 @dataclass(frozen=True)

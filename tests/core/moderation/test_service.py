@@ -9,7 +9,7 @@ from bot.core.debates.model import Actor, ChannelRef, Stage
 from bot.core.kernel.request import Request
 from bot.core.library.loader import PROMPTS_DIR
 from bot.core.moderation.filter import read_word_list
-from bot.core.moderation.service import normalise_channel, normalise_role
+from bot.core.moderation.mentions import normalise_channel, normalise_role
 from bot.testing.chat import FakeChat
 from tests.conftest import CHANNEL, say
 
@@ -624,8 +624,8 @@ async def test_the_vote_rate_limit_refuses_the_eleventh_ballot_but_not_a_moderat
 
 
 async def test_the_memo_of_known_voters_stays_bounded_and_forgets_no_one(core, clock, monkeypatch):
-    from bot.core.moderation import service as moderation_service
-    monkeypatch.setattr(moderation_service, "SEEN_MEMORY", 3)
+    from bot.core.moderation import signals as moderation_signals
+    monkeypatch.setattr(moderation_signals, "SEEN_MEMORY", 3)
     mod = core.moderation
     first = clock.now()
     people = [Actor("test", "w1", f"u{i}", f"U{i}") for i in range(5)]
@@ -640,12 +640,13 @@ async def test_the_memo_of_known_voters_stays_bounded_and_forgets_no_one(core, c
 
 async def test_first_sightings_in_memory_are_bounded_and_the_store_keeps_everyone(tmp_path, clock, monkeypatch):
     from bot.core.moderation import service as moderation_service
+    from bot.core.moderation import signals as moderation_signals
     monkeypatch.setattr(moderation_service, "MEMBER_MEMORY", 3)
     core = await build_core(tmp_path / "m.db", {"test": FakeChat()}, clock=clock, secret=b"k")
     await core.start()
     first = clock.now()
     people = [Actor("test", "w1", f"u{i}", f"U{i}") for i in range(10)]
-    keys = [("test", "w1", moderation_service.voter_hash(b"k", who)) for who in people]
+    keys = [("test", "w1", moderation_signals.voter_hash(b"k", who)) for who in people]
     try:
         for who in people:
             core.moderation._see(who, clock.now())
