@@ -27,7 +27,8 @@ from bot.core.debates.model import Actor, ChannelRef, Debate, VoteRow
 from bot.core.kernel.writer import WriteFailed
 from bot.core.ports import SystemClock
 from bot.core.service import Core, Request
-from bot.storage.sqlite import SqliteStore, upsert_vote
+from bot.storage.debate_store import upsert_vote
+from bot.storage.sqlite import SqliteStore
 
 LINES = ("/vote pro", "/vote con", "/vote undecided")
 
