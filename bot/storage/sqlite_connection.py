@@ -321,8 +321,9 @@ class SqliteConnection:
     # aiosqlite's private `_execute` (its own hand-off to the connection's thread and its queue),
     # `_tx` (the calls queued for that thread) and `_conn` (the sqlite3 connection) are used in
     # this module only, by `drain` and `insert_rows`: a whole batch (its statements and the
-    # commit) runs as one call on that thread, one hand-off per batch instead of one await
-    # (~90 µs each, measured) per statement, and a drain sees when anybody else wants the thread.
+    # commit) runs as one call on that thread, and a drain sees when anybody else wants it. An
+    # await per statement instead lets the GIL hand-offs dominate: 2,000 rows/s under load
+    # (measured, docs/performance.md).
 
     async def drain(self, writer: GroupCommitWriter, write_here: WriteHere, *, priority: int) -> None:
         """Commit `writer`'s batches, and those of every writer drained before, on the connection's
