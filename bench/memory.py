@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.common import PLATFORM, WORKSPACE, RecordingPort
 from bot.core.ports import SystemClock
-from bot.storage import sqlite as queries
+from bot.storage import debate_store as queries
 from bot.storage.sqlite import SqliteStore
 
 MOTION_TITLE = "Schools should require masks during flu season"

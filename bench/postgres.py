@@ -27,7 +27,8 @@ from bot.core.debates.model import ChannelRef
 from bot.core.kernel.request import Request
 from bot.core.library.loader import PROMPTS_DIR
 from bot.core.ports import SystemClock
-from bot.storage.postgres import PostgresStore, upsert_vote
+from bot.storage.postgres import PostgresStore
+from bot.storage.postgres_debates import upsert_vote
 from bot.testing.postgres import create_database, drop_database
 
 WORKER = "bench.pg_worker"  # run as a module from the project root

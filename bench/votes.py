@@ -28,7 +28,8 @@ from bot.core.kernel.request import Request
 from bot.core.kernel.writer import WriteFailed
 from bot.core.ports import SystemClock
 from bot.core.service import Core
-from bot.storage.sqlite import SqliteStore, upsert_vote
+from bot.storage.debate_store import upsert_vote
+from bot.storage.sqlite import SqliteStore
 
 LINES = ("/vote pro", "/vote con", "/vote undecided")
 

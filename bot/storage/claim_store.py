@@ -7,7 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.core.claims.tree import Claim
-from bot.storage.sqlite import SqliteStore, _at, _dt, _ts
+from bot.storage.sqlite_connection import SqliteConnection, _at, _dt, _ts
 
 insert_claim = """
 INSERT INTO claims (space, platform, workspace, parent_id, side, text, author_id, author_name, created_at,
@@ -46,7 +46,7 @@ def claim_of(row: aiosqlite.Row | dict) -> Claim:
 class ClaimStore:
     """Claims on the store's connection; every write runs under the store's lock."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteConnection) -> None:
         self.store = store
 
     @property
@@ -54,12 +54,12 @@ class ClaimStore:
         return self.store.db
 
     async def add(self, c: Claim) -> int:
-        return await self.store._write(insert_claim, (
+        return await self.store.write(insert_claim, (
             c.space, c.platform, c.workspace, c.parent_id, c.side, c.text, c.author_id, c.author_name,
             _ts(c.created_at), _ts(c.edited_at), _ts(c.removed_at), c.removed_by, c.channel, c.message_id))
 
     async def save(self, c: Claim) -> None:
-        await self.store._write(update_claim, (c.parent_id, c.text, _ts(c.edited_at), _ts(c.removed_at),
+        await self.store.write(update_claim, (c.parent_id, c.text, _ts(c.edited_at), _ts(c.removed_at),
                                                c.removed_by, c.channel, c.message_id, c.id))
 
     async def load(self, claim_id: int) -> Claim | None:
@@ -90,7 +90,7 @@ class ClaimStore:
         return out
 
     async def reveal(self, space: str, by: str, at: datetime) -> None:
-        await self.store._write(insert_reveal, (space, by, _ts(at)))
+        await self.store.write(insert_reveal, (space, by, _ts(at)))
 
     async def revealed(self, space: str) -> bool:
         return bool(list(await self.db.execute_fetchall(select_reveal, (space,))))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.sqlite import SqliteStore, _ts
+from bot.storage.sqlite_connection import SqliteConnection, _ts
 
 upsert_installation = """
 INSERT INTO installations (platform, enterprise, workspace, user_id, sealed, at) VALUES (?, ?, ?, ?, ?, ?)
@@ -23,12 +23,12 @@ consume_state = "DELETE FROM oauth_states WHERE state = ? AND expires > ?"
 
 
 class InstallStore:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteConnection) -> None:
         self.store = store
 
     async def save(self, platform: str, enterprise: str, workspace: str, user_id: str, sealed: bytes,
                    at: datetime) -> None:
-        await self.store._write(upsert_installation, (platform, enterprise, workspace, user_id, sealed, _ts(at)))
+        await self.store.write(upsert_installation, (platform, enterprise, workspace, user_id, sealed, _ts(at)))
 
     async def find(self, platform: str, enterprise: str, workspace: str) -> tuple[str, bytes] | None:
         rows = list(await self.store.db.execute_fetchall(select_installation, (platform, enterprise, workspace)))

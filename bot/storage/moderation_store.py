@@ -10,7 +10,7 @@ from bot.core.debates.model import ChannelRef
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.moderation.rules import BOOKKEEPING_CHUNK, Discussion, Mute, Strike
 from bot.core.moderation.rules import MODERATION_GENERATION as MODERATION
-from bot.storage.sqlite import SqliteStore, _at, _insert_rows, _ts, bump_generation
+from bot.storage.sqlite_connection import SqliteConnection, _at, _insert_rows, _ts, bump_generation
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def _write_members_here(conn: sqlite3.Connection, rows: list[tuple[str, str, str
 
 
 class ModerationStore:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteConnection) -> None:
         self.store = store
 
     @property
@@ -118,7 +118,7 @@ class ModerationStore:
     # --- strikes and mutes ---
 
     async def add_strike(self, platform: str, workspace: str, s: Strike) -> int:
-        return await self.store._write(
+        return await self.store.write(
             insert_strike, (platform, workspace, s.user_id, _ts(s.at), s.reason, s.by, s.debate_id))
 
     async def strikes_since(self, platform: str, workspace: str, user_id: str, since: datetime) -> list[Strike]:
@@ -253,14 +253,14 @@ class ModerationStore:
         return {r["voter"] for r in rows}
 
     async def add_late_join(self, debate_id: int, user_id: str, at: datetime) -> None:
-        await self.store._write(insert_late_join, (debate_id, user_id, _ts(at)))
+        await self.store.write(insert_late_join, (debate_id, user_id, _ts(at)))
 
     async def late_joins(self) -> list[tuple[int, str]]:
         rows = await self.db.execute_fetchall(select_late_joins)
         return [(r["debate_id"], r["user_id"]) for r in rows]
 
     async def drop_late_joins(self, debate_id: int) -> None:
-        await self.store._write(delete_late_joins, (debate_id,))
+        await self.store.write(delete_late_joins, (debate_id,))
 
     async def members_seen(self) -> dict[tuple[str, str, str], datetime]:
         """Every (platform, workspace, member hash) with its first-seen time (the earliest, should

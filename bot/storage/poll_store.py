@@ -12,7 +12,7 @@ import aiosqlite
 from bot.core.debates.model import ChannelRef
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.polls.model import BallotRow, Poll
-from bot.storage.sqlite import SqliteStore, _at
+from bot.storage.sqlite_connection import SqliteConnection, _at
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _write_ballots_here(conn: sqlite3.Connection, rows: list[BallotRow]) -> None
 class PollStore:
     """Polls on the store's connection; every write runs under the store's lock."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteConnection) -> None:
         self.store = store
 
     @property
@@ -88,7 +88,7 @@ class PollStore:
         return self.store.db
 
     async def create(self, p: Poll) -> int:
-        return await self.store._write(insert_poll, (
+        return await self.store.write(insert_poll, (
             p.channel.platform, p.channel.workspace, p.channel.channel, p.question,
             json.dumps(p.options, ensure_ascii=False), p.mode, p.max_choices, int(p.anonymous), p.tally,
             p.language, p.created_by, _ts(p.created_at), _ts(p.closes_at), _ts(p.closed_at), p.closed_by,
@@ -96,7 +96,7 @@ class PollStore:
         ))
 
     async def save(self, p: Poll) -> None:
-        await self.store._write(update_poll, (_ts(p.closed_at), p.closed_by, p.message_id, int(p.announced), p.id))
+        await self.store.write(update_poll, (_ts(p.closed_at), p.closed_by, p.message_id, int(p.announced), p.id))
 
     async def load_owed(self) -> list[Poll]:
         """Closed polls whose result was never posted (a crash between the close and the post)."""

@@ -7,7 +7,7 @@ from datetime import datetime
 import asyncpg
 
 from bot.core.claims.tree import Claim
-from bot.storage.postgres import PostgresStore
+from bot.storage.postgres_connection import PostgresConnection
 
 insert_claim = """
 INSERT INTO claims (space, platform, workspace, parent_id, side, text, author_id, author_name, created_at,
@@ -49,7 +49,7 @@ def _claim(row: asyncpg.Record) -> Claim:
 class PgClaimStore:
     """Claims on the store's pool."""
 
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresConnection) -> None:
         self.store = store
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.postgres import PostgresStore
+from bot.storage.postgres_connection import PostgresConnection
 
 upsert_installation = """
 INSERT INTO installations (platform, enterprise, workspace, user_id, sealed, at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -25,7 +25,7 @@ consume_state = "DELETE FROM oauth_states WHERE state = $1 AND expires > $2 RETU
 
 
 class PgInstallStore:
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresConnection) -> None:
         self.pool = store.pool
 
     async def save(self, platform: str, enterprise: str, workspace: str, user_id: str, sealed: bytes,

@@ -12,7 +12,7 @@ from bot.core.debates.model import ChannelRef
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.moderation.rules import MODERATION_GENERATION as MODERATION
 from bot.core.moderation.rules import Discussion, Mute, Strike
-from bot.storage.postgres import PostgresStore, bump_generation, columns
+from bot.storage.postgres_connection import PostgresConnection, bump_generation, columns
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ GROUP BY platform, workspace, member ORDER BY first_seen DESC LIMIT $1
 
 
 class PgModerationStore:
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresConnection) -> None:
         self.store = store
 
     @property

@@ -11,7 +11,7 @@ import asyncpg
 from bot.core.debates.model import ChannelRef
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.polls.model import BallotRow, Poll
-from bot.storage.postgres import PostgresStore, columns, last_per_key
+from bot.storage.postgres_connection import PostgresConnection, columns, last_per_key
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def _ballot_key(r: BallotRow) -> tuple[int, str]:
 class PgPollStore:
     """Polls on the store's pool."""
 
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresConnection) -> None:
         self.store = store
 
     @property

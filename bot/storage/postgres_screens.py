@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.postgres import PostgresStore
+from bot.storage.postgres_connection import PostgresConnection
 
 select_generation = "SELECT generation FROM screen_links WHERE kind = $1 AND target = $2"
 # one statement: two processes revoking at once each count the generation up, neither is lost
@@ -16,7 +16,7 @@ RETURNING generation
 
 
 class PgScreenStore:
-    def __init__(self, store: PostgresStore) -> None:
+    def __init__(self, store: PostgresConnection) -> None:
         self.store = store
 
     async def link_generation(self, kind: str, target: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.sqlite import SqliteStore, _ts
+from bot.storage.sqlite_connection import SqliteConnection, _ts
 
 select_generation = "SELECT generation FROM screen_links WHERE kind = ? AND target = ?"
 revoke_links = """
@@ -15,7 +15,7 @@ RETURNING generation
 
 
 class ScreenStore:
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: SqliteConnection) -> None:
         self.store = store
 
     async def link_generation(self, kind: str, target: int) -> int:

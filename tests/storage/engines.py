@@ -13,7 +13,7 @@ import asyncpg
 from bot.core.ports import Store
 from bot.storage import open_store
 from bot.storage.postgres_setup import migrate, newest_version, schema_version
-from bot.storage.sqlite import MIGRATIONS
+from bot.storage.sqlite_connection import MIGRATIONS
 
 
 class SqliteEngine:

@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from bot.storage import StoreError, open_store
-from bot.storage.sqlite import MIGRATIONS, SqliteStore
+from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite_connection import MIGRATIONS
 
 
 async def test_a_database_in_a_missing_folder_is_one_clear_error(tmp_path):

@@ -6,7 +6,8 @@ import sqlite3
 from datetime import UTC, datetime
 
 from bot.core.debates.model import ChannelRef, Debate, DebateState, Participant, Role
-from bot.storage.sqlite import MIGRATIONS, SqliteStore
+from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite_connection import MIGRATIONS
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 PLACE = ChannelRef("test", "w1", "c1")

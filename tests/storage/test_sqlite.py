@@ -15,7 +15,8 @@ from bot.core.debates.model import (
     Stage,
     VoteRow,
 )
-from bot.storage.sqlite import MIGRATIONS, SqliteStore
+from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite_connection import MIGRATIONS
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

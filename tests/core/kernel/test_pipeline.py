@@ -12,7 +12,7 @@ from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Pipeline, Route, Router
 from bot.core.kernel.request import Request
 from bot.core.ports import SystemClock
-from bot.storage.sqlite import _ts
+from bot.storage.sqlite_connection import _ts
 from tests.conftest import CHANNEL, actor
 
 
