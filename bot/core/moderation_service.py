@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Coroutine
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -147,7 +148,7 @@ class ModerationService:
                                                drain=self.store.drain_members, take_limit=BOOKKEEPING_CHUNK)
         self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
                                              drain=self.store.drain_vote_flags, take_limit=BOOKKEEPING_CHUNK)
-        self._background: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self.log_channels: dict[tuple[str, str], str] = {}
         self.discussions: dict[ChannelRef, Discussion] = {}  # by its own thread/room
         self.discussion_parents: dict[ChannelRef, Discussion] = {}
@@ -227,7 +228,7 @@ class ModerationService:
         await self.member_writer.stop()
         await self.flag_writer.stop()
 
-    def _later(self, work) -> None:
+    def _later(self, work: Coroutine[object, object, None]) -> None:
         """Run `work` (a coroutine) off the caller's path; shutdown waits for it."""
         task = asyncio.create_task(work)
         self._background.add(task)
@@ -507,7 +508,7 @@ class ModerationService:
         self.seen[key] = seen
         return seen
 
-    async def observe(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
+    async def observe(self, event: str, actor: Actor | None, target: object, details: dict[str, object]) -> None:
         """The pipeline's observer (ballots have their own, `observe_ballot`)."""
         if not isinstance(target, Debate):
             return
@@ -517,7 +518,8 @@ class ModerationService:
             return
         if actor is None:
             return
-        now = details.get("at") or self.core.clock.now()
+        at = details.get("at")
+        now = at if isinstance(at, datetime) else self.core.clock.now()
         self._see(actor, now)
         if event == "join" and self._pre_vote_over(d):
             # in an anonymous debate a late joiner is known by their voter hash only, without a time
@@ -598,8 +600,10 @@ class ModerationService:
         await self.core.audit(AuditEntry(platform, workspace, self.core.clock.now(), actor, action, target,
                                          str(reason), debate_id, details))
 
-    async def _audit_by(self, req: Request, action: str, **kw) -> None:
-        await self._audit(req.actor.platform, req.actor.workspace, req.actor.user_id, action, **kw)
+    async def _audit_by(self, req: Request, action: str, *, target: str = "", reason: str = "",
+                        debate_id: int | None = None, details: str = "") -> None:
+        await self._audit(req.actor.platform, req.actor.workspace, req.actor.user_id, action, target=target,
+                          reason=reason, debate_id=debate_id, details=details)
 
     def log_line(self, lang: str, e: AuditEntry, zone: tzinfo | None = None) -> str:
         """One audit entry in words, its time in `zone` (the channel's) with the zone named."""

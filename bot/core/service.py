@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from bot.core.cards import Card, Reply
 from bot.core.commands import SPECS, Command, ParseError, parse
@@ -26,7 +26,7 @@ from bot.core.library import Library
 from bot.core.model import Actor, AuditEntry, ChannelRef, Debate
 from bot.core.pipeline import Pipeline, Router
 from bot.core.poll_model import Poll
-from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics
+from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics, Store
 from bot.core.timefmt import clock_time, zone_named
 from bot.core.writer import GroupCommitWriter
 
@@ -120,7 +120,7 @@ class Core:
     def __init__(
         self,
         *,
-        store,
+        store: Store,
         ports: dict[str, ChatPort],
         clock: Clock,
         library: Library,
@@ -337,7 +337,7 @@ class Core:
             if idle is not None:
                 await idle()
 
-    def writers(self) -> dict[str, GroupCommitWriter]:
+    def writers(self) -> dict[str, GroupCommitWriter[Any]]:
         """Every group-commit writer by what it writes (GET /metrics reports their batch sizes)."""
         return {"audit": self.audit_writer, "votes": self.debates.writer, "ballots": self.polls.writer,
                 "members": self.moderation.member_writer, "vote_flags": self.moderation.flag_writer}
@@ -498,7 +498,7 @@ class Core:
             return self.t(lang, f"{prefix}.{value}")
         return value
 
-    def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict,
+    def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict[str, object],
                     zone: tzinfo | None = None) -> Reply:
         params = {k: self._localise(lang, k, v, zone) for k, v in params.items()}
         parts = [self.t(lang, key, **params)]
