@@ -120,7 +120,7 @@ async def run(settings: Settings, name: str = "") -> int:
         core.attach(port)
         terminal = sys.stdin.isatty() and sys.stdout.isatty()
         try:
-            web = await start_web(settings, core, listener, metrics)
+            web: WebListener | None = await start_web(settings, core, listener, metrics)
         except WebListenerError:
             await core.stop()
             raise
@@ -136,7 +136,7 @@ async def run(settings: Settings, name: str = "") -> int:
     # Each platform module registers its ChatPort on the core at once and returns the coroutine
     # that runs the platform; the core starts when every port is in place.
     runners = []
-    web: WebListener | None = None
+    web = None
     try:
         for name in platforms:
             # Slack's HTTP routes go on the shared listener unless SLACK_PORT gives them their own

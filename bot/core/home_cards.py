@@ -54,11 +54,11 @@ async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, mo
                       user_text=True))
     finished = []
     for debate_id in await core.store.ended_debates(platform, workspace, FINISHED):
-        d = await core.store.load_debate(debate_id)
-        if d is not None:
-            outcome = verdict(core, lang, core.debates.result(d), final=True)
-            finished.append(t(lang, "home.finished_line", id=d.id, title=d.motion_title, place=await place(d.parent),
-                              verdict=outcome))
+        ended = await core.store.load_debate(debate_id)
+        if ended is not None:
+            outcome = verdict(core, lang, core.debates.result(ended), final=True)
+            finished.append(t(lang, "home.finished_line", id=ended.id, title=ended.motion_title,
+                              place=await place(ended.parent), verdict=outcome))
     cards.append(Card("list", title=t(lang, "home.finished"), body="\n".join(finished) or t(lang, "home.no_finished"),
                       user_text=True))
     if moderator:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core.assembly import Assembly, Step
 from bot.core.debates.model import Actor, AuditEntry, ChannelRef, Debate
@@ -29,7 +29,7 @@ from bot.core.kernel.timefmt import clock_time, zone_named
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.library.loader import Library
 from bot.core.polls.model import Poll
-from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics
+from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics, Store
 
 if TYPE_CHECKING:  # the services import this module
     pass
@@ -53,7 +53,7 @@ class Core:
     def __init__(
         self,
         *,
-        store,
+        store: Store,
         ports: dict[str, ChatPort],
         clock: Clock,
         library: Library,
@@ -270,7 +270,7 @@ class Core:
             if idle is not None:
                 await idle()
 
-    def writers(self) -> dict[str, GroupCommitWriter]:
+    def writers(self) -> dict[str, GroupCommitWriter[Any]]:
         """Every group-commit writer by what it writes (GET /metrics reports their batch sizes)."""
         return {"audit": self.audit_writer, "votes": self.debates.writer, "ballots": self.polls.writer,
                 "members": self.moderation.member_writer, "vote_flags": self.moderation.flag_writer}
@@ -411,7 +411,7 @@ class Core:
             return self.t(lang, f"{prefix}.{value}")
         return value
 
-    def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict,
+    def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict[str, object],
                     zone: tzinfo | None = None) -> Reply:
         params = {k: self._localise(lang, k, v, zone) for k, v in params.items()}
         parts = [self.t(lang, key, **params)]

@@ -157,7 +157,7 @@ import discord
 import discord.gateway
 import discord.http
 import yarl
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 log = logging.getLogger(__name__)
 
@@ -987,7 +987,8 @@ class FakeDiscord:
         return ws
 
     async def _on_gateway_op(self, session: _GatewaySession, payload: dict[str, Any]) -> None:
-        op, data = payload.get("op"), payload.get("d")
+        op = payload.get("op")
+        data: Any = payload.get("d")  # its shape is the op's: identify's fields, a sequence number, ...
         if op == 1:
             await session.send({"op": 11})
         elif op == 2:
@@ -1245,10 +1246,10 @@ class FakeDiscord:
             inner = [self._modal_input(c, values) for c in comp.get("components", [])]
             return {"type": 1, "components": [c for c in inner if c is not None]}
         if comp.get("type") == 18:
-            inner = self._modal_input(comp.get("component", {}), values)
-            if inner is None:
+            one = self._modal_input(comp.get("component", {}), values)
+            if one is None:
                 return None
-            return {"type": 18, "id": comp.get("id", 0), "component": inner}
+            return {"type": 18, "id": comp.get("id", 0), "component": one}
         return None
 
     @staticmethod
@@ -1377,6 +1378,8 @@ class FakeDiscord:
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
+                if not isinstance(part, BodyPartReader):  # discord.py sends no nested multipart
+                    continue
                 if part.name == "payload_json":
                     call.json = json.loads(await part.text())
                 elif part.filename:
@@ -1390,18 +1393,18 @@ class FakeDiscord:
                 call.json = json.loads(raw)
 
         reply = await self._route(request, call, files)
-        raw = None if reply.body is None else json.dumps(reply.body)
+        text = None if reply.body is None else json.dumps(reply.body)
         # A snapshot: stored messages keep changing after this answer.
-        call.status, call.response = reply.status, None if raw is None else json.loads(raw)
+        call.status, call.response = reply.status, None if text is None else json.loads(text)
         if reply.status == 429:
             self.count_429 += 1
         elif reply.status == 404 and isinstance(reply.body, dict) and reply.body.get("code") == 0:
             log.warning("fake discord: no route for %s %s", call.method, call.path)
         self._record(call)
-        if raw is None:
+        if text is None:
             return web.Response(status=reply.status, headers=reply.headers)
         headers = {"Content-Type": "application/json", **reply.headers}
-        return web.Response(status=reply.status, body=raw.encode(), headers=headers)
+        return web.Response(status=reply.status, body=text.encode(), headers=headers)
 
     async def _route(
         self, request: web.Request, call: RestCall, files: list[tuple[str, bytes]]

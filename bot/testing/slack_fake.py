@@ -472,14 +472,14 @@ class FakeSlackApi(WorkspacesMixin):
             elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
                 form = await request.post()
                 for key, value in form.items():
-                    args[key] = value if isinstance(value, str) else value.file.read()
+                    args[key] = value.file.read() if isinstance(value, web.FileField) else value
             else:
                 args["_body"] = await request.read()
         for key in _JSON_FIELDS:
-            value = args.get(key)
-            if isinstance(value, str) and value[:1] in ("[", "{"):
+            raw = args.get(key)
+            if isinstance(raw, str) and raw[:1] in ("[", "{"):
                 with contextlib.suppress(ValueError):
-                    args[key] = json.loads(value)
+                    args[key] = json.loads(raw)
         return args
 
     async def _handle_api(self, request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -47,7 +48,13 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class DebateBotMixin:
+if TYPE_CHECKING:  # the mixin is checked as the client it is listed before
+    _Client = commands.Bot
+else:
+    _Client = object
+
+
+class DebateBotMixin(_Client):
     """What the bot does, whichever discord.py client carries it (listed before the client class).
 
     `options` go to the client: `shard_ids`/`shard_count` for the sharded one, and tests pass
@@ -55,7 +62,7 @@ class DebateBotMixin:
     """
 
     def __init__(self, core: Core, *, guild_id: int | None = None, sync_commands: bool = True,
-                 **options: object) -> None:
+                 **options: Any) -> None:
         options.setdefault("intents", intents())
         # The bot speaks no voice: discord.py's warnings that voice libraries are missing would be
         # two stray lines on stderr at every start.
@@ -71,7 +78,7 @@ class DebateBotMixin:
         self.guild_id = guild_id
         self.sync_commands = sync_commands
         self.told_no_permission: set[ChannelRef] = set()
-        self.tree.on_error = self.on_app_command_error
+        self.tree.error(self.on_app_command_error)
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(texts.CatalogTranslator(self.core.catalog))
@@ -179,7 +186,9 @@ class DebateBotMixin:
 
     async def click(self, interaction: discord.Interaction, custom_id: str) -> None:
         """A click on a debate or poll button (or a ballot select), from any time."""
-        values = (interaction.data or {}).get("values")
+        data = interaction.data
+        found = data.get("values") if data is not None else None
+        values = found if isinstance(found, list) else None
         if values is None and opens_ballot(custom_id) is not None:
             await self.open_ranking(interaction, custom_id)
             return
@@ -247,7 +256,8 @@ class DebateBotMixin:
 
     async def remove_off_floor(self, message: discord.Message, where: ChannelRef, reason: str) -> None:
         """Remove the message and hand it back privately; without Manage Messages, say so once."""
-        if not message.channel.permissions_for(message.guild.me).manage_messages:
+        me = message.guild.me if message.guild is not None else None
+        if me is None or not message.channel.permissions_for(me).manage_messages:
             await self.tell_no_permission(where)
             return
         try:

@@ -7,6 +7,7 @@ before a post or an edit. Every message carries ``AllowedMentions.none()``.
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 import discord
 
@@ -17,7 +18,7 @@ from bot.core.kernel.cards import Card
 from bot.core.ports import Metrics, NoMetrics
 
 log = logging.getLogger(__name__)
-THREAD_ARCHIVE_MINUTES = 10080  # a week without messages before Discord hides the thread
+THREAD_ARCHIVE_MINUTES: Final = 10080  # a week without messages before Discord hides the thread
 
 
 class DiscordPort:

@@ -67,15 +67,21 @@ def retry_after(exc: SlackApiError) -> float | None:
 
 
 class WebSocketSession(Protocol):
-    closed: bool
+    @property
+    def closed(self) -> bool: ...
 
 
 class SocketConnection(Protocol):
     """What GET /healthz reads of slack-sdk's Socket Mode client (its state, without I/O)."""
 
-    closed: bool
-    stale: bool
-    current_session: WebSocketSession | None
+    @property
+    def closed(self) -> bool: ...
+
+    @property
+    def stale(self) -> bool: ...
+
+    @property
+    def current_session(self) -> WebSocketSession | None: ...
 
 
 class EditBudget:

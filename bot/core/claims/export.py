@@ -44,7 +44,7 @@ def _ordered(m: MapData, parent: int | None) -> list[Claim]:
     return sorted(kids, key=lambda c: sort_key(c, m.ratings, m.revealed))
 
 
-def nested(m: MapData, parent: int | None = None) -> list[dict]:
+def nested(m: MapData, parent: int | None = None) -> list[dict[str, object]]:
     """`claims: [{id, side, text, author, impact: {mean, n}, children: [...]}]`."""
     out = []
     for c in _ordered(m, parent):

@@ -34,7 +34,7 @@ from bot.core.claims.tree import (
 from bot.core.debates import export
 from bot.core.debates.model import NO_TIME, Actor, AuditEntry, ChannelRef, Debate
 from bot.core.debates.service import DebateService, voter_hash
-from bot.core.kernel.cards import Attachment, Card, Reply
+from bot.core.kernel.cards import Attachment, Card, Field, Reply
 from bot.core.kernel.command_specs import (
     ClaimEdit,
     ClaimMap,
@@ -121,7 +121,7 @@ class ClaimService:
         return claims, visible(claims), ratings
 
     async def _claim(self, req: Request, space: Space, tree: dict[int, Claim]) -> Claim:
-        cid = req.cmd.read(req.cmd.spec.values).id  # edit, remove, move, rate: each holds the claim's id
+        cid: int = req.cmd.read(req.cmd.spec.values).id  # edit, remove, move, rate: each holds the claim's id
         if cid not in tree:
             raise RuleError("claim.error.unknown", req.cmd.spec.usage_key, id=cid)
         return tree[cid]
@@ -136,7 +136,7 @@ class ClaimService:
         return not space.open or await self.store.revealed(space.key)
 
     def _text(self, req: Request) -> str:
-        values = req.cmd.read(ClaimEdit if req.cmd.sub == "edit" else ClaimNew)
+        values = req.cmd.read(ClaimEdit) if req.cmd.sub == "edit" else req.cmd.read(ClaimNew)
         text = values.text.strip()
         if not text:
             raise RuleError("parse.missing_text", req.cmd.spec.usage_key)
@@ -326,7 +326,7 @@ class ClaimService:
 
     # --- the result aid ---
 
-    async def result_fields(self, d: Debate) -> tuple:
+    async def result_fields(self, d: Debate) -> tuple[Field, ...]:
         """The strongest pro and con claim of debate `d` (result card), or () without a map."""
         space = debate_space(d)
         _, tree, ratings = await self._map(space)

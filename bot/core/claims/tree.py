@@ -144,7 +144,7 @@ def check_edit(tree: Mapping[int, Claim], claim: Claim, user_id: str, rated: boo
         raise RuleError("claim.error.has_ratings", id=claim.id)
 
 
-def sort_key(c: Claim, ratings: Ratings, by_impact: bool) -> tuple:
+def sort_key(c: Claim, ratings: Ratings, by_impact: bool) -> tuple[float, ...]:
     """Siblings by mean impact (highest first, then more ratings, then older), or by id."""
     if not by_impact:
         return (c.id,)

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.core.claims import export as claim_export
 from bot.core.debates import cards as debate_cards
@@ -42,11 +42,11 @@ def _phase_id(fmt: Format, index: int) -> str:
     return fmt.phases[min(index, len(fmt.phases) - 1)].id
 
 
-def ballots(d: Debate) -> list[dict]:
+def ballots(d: Debate) -> list[dict[str, object]]:
     """Each voter's pre and post ballot; anonymous debates number their voters instead."""
     pre, post = d.votes[Stage.PRE], d.votes[Stage.POST]
     voters = sorted(pre.keys() | post.keys())
-    out = []
+    out: list[dict[str, object]] = []
     for n, voter in enumerate(voters, 1):
         name = f"voter-{n}" if d.anonymous else voter
         out.append({"voter": name, "pre": pre[voter].value if voter in pre else None,
@@ -54,7 +54,7 @@ def ballots(d: Debate) -> list[dict]:
     return out
 
 
-def to_dict(d: Debate, fmt: Format, r: Result, argmap: claim_export.MapData | None = None) -> dict:
+def to_dict(d: Debate, fmt: Format, r: Result, argmap: claim_export.MapData | None = None) -> dict[str, object]:
     return {
         "schema": SCHEMA,
         "version": VERSION,
@@ -99,7 +99,15 @@ def to_json(d: Debate, fmt: Format, r: Result, argmap: claim_export.MapData | No
     return json.dumps(to_dict(d, fmt, r, argmap), ensure_ascii=False, indent=2)
 
 
-def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> dict:
+class _Sections(TypedDict):
+    title: str
+    meta: str
+    winner: str
+    swing: str
+    moves: list[str]
+
+
+def _sections(core: Core, d: Debate, fmt: Format, r: Result) -> _Sections:
     """What both text exports show, localised."""
     lang = d.language
     zone = core.zone_known(d.space)

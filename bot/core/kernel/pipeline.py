@@ -31,7 +31,7 @@ Handler = Callable[["Request"], Awaitable["list[Reply]"]]
 # (action, actor, channel, debate or poll, text). For "join", text is the side asked for.
 Guard = Callable[[str, Actor, ChannelRef, object, str], Awaitable[None]]
 # An observer hears what happened: (event, actor or None, debate, details).
-Observer = Callable[[str, "Actor | None", object, dict], Awaitable[None]]
+Observer = Callable[[str, "Actor | None", object, dict[str, object]], Awaitable[None]]
 # A ballot observer hears every debate ballot once it is stored: (actor, debate, stage, whether it
 # is the voter's first ballot at that stage, when). This is the pipeline's one synchronous stage:
 # it runs on the vote path for every ballot, so it never waits; what it must store it queues.
@@ -113,7 +113,7 @@ class Pipeline:
         for guard in self.guards:
             await guard(action, actor, channel, target, text)
 
-    async def notify(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
+    async def notify(self, event: str, actor: Actor | None, target: object, details: dict[str, object]) -> None:
         """Tell every observer; one that fails is logged and skipped, never stopping the others."""
         for observer in self.observers:
             try:

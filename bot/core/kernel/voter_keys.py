@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Protocol
+
+
+class _Hash(Protocol):
+    """What is used of a hashlib object."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
 
 _BLOCK = 64  # SHA-256's block size in bytes
-_pads: dict[bytes, tuple[Callable, Callable]] = {}
+_pads: dict[bytes, tuple[Callable[[], _Hash], Callable[[], _Hash]]] = {}
 MAX_KEYS = 1024  # distinct keys remembered; more empties the memo
 
 
-def _keyed(key: bytes) -> tuple[Callable, Callable]:
+def _keyed(key: bytes) -> tuple[Callable[[], _Hash], Callable[[], _Hash]]:
     if len(key) > _BLOCK:
         key = hashlib.sha256(key).digest()
     key = key.ljust(_BLOCK, b"\0")

@@ -21,7 +21,7 @@ import logging
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,7 +44,7 @@ class Drain(Protocol):
     rollback. It returns when nothing is queued or when others need the store. It raises
     NotImplementedError if this store cannot; the writer then commits from the event loop."""
 
-    async def __call__(self, writer: GroupCommitWriter) -> None: ...
+    async def __call__(self, writer: GroupCommitWriter[Any]) -> None: ...
 
 
 class WriteFailed(Exception):

@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.core.debates.model import Evidence, Format, Motion, MotionText, Phase, PhaseKind, Side
 
@@ -41,7 +42,7 @@ class Library:
         return next(iter(self.motions.values()))
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -50,7 +51,7 @@ def _read(path: Path) -> dict:
         raise LibraryError(path, "(file)", "not UTF-8 text") from None
 
 
-def _str(path: Path, data: dict, key: str, where: str = "") -> str:
+def _str(path: Path, data: dict[str, Any], key: str, where: str = "") -> str:
     value = data.get(key)
     name = f"{where}{key}"
     if not isinstance(value, str) or not value.strip():
@@ -58,14 +59,14 @@ def _str(path: Path, data: dict, key: str, where: str = "") -> str:
     return value.strip()
 
 
-def _int(path: Path, data: dict, key: str, where: str, minimum: int = 0) -> int:
+def _int(path: Path, data: dict[str, Any], key: str, where: str, minimum: int = 0) -> int:
     value = data.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise LibraryError(path, f"{where}{key}", f"must be a whole number >= {minimum}")
     return value
 
 
-def _strings(path: Path, data: dict, key: str, where: str, minimum: int) -> tuple[str, ...]:
+def _strings(path: Path, data: dict[str, Any], key: str, where: str, minimum: int) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise LibraryError(path, f"{where}{key}", "must be a list of non-empty texts")
@@ -74,7 +75,7 @@ def _strings(path: Path, data: dict, key: str, where: str, minimum: int) -> tupl
     return tuple(v.strip() for v in value)
 
 
-def _names(path: Path, data: dict, key: str, where: str = "") -> dict[str, str]:
+def _names(path: Path, data: dict[str, Any], key: str, where: str = "") -> dict[str, str]:
     value = data.get(key)
     if not isinstance(value, dict):
         raise LibraryError(path, f"{where}{key}", "must be a table with en and ja")
@@ -124,7 +125,7 @@ def load_format(path: Path) -> Format:
     return Format(fid, _names(path, data, "name"), _names(path, data, "description"), tuple(phases))
 
 
-def _motion_text(path: Path, data: dict, lang: str) -> MotionText:
+def _motion_text(path: Path, data: dict[str, Any], lang: str) -> MotionText:
     block = data.get(lang)
     if not isinstance(block, dict):
         raise LibraryError(path, lang, "missing language table")

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.core.debates import engine
 from bot.core.debates.model import Actor, ChannelRef, Debate
-from bot.core.debates.service import engine
 from bot.core.kernel.errors import RuleError
 from bot.core.moderation.filter import WordFilter
 from bot.core.moderation.mirror import BOT, FILTER_BLOCK

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -86,7 +87,7 @@ class ModerationService:
                                                drain=self.store.drain_members, take_limit=BOOKKEEPING_CHUNK)
         self.flag_writer = GroupCommitWriter(self.store.add_vote_flags, linger=BOOKKEEPING_LINGER, sleep=core.clock.sleep,
                                              drain=self.store.drain_vote_flags, take_limit=BOOKKEEPING_CHUNK)
-        self._background: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self.log_channels: dict[tuple[str, str], str] = {}
         self.discussions: dict[ChannelRef, Discussion] = {}  # by its own thread/room
         self.discussion_parents: dict[ChannelRef, Discussion] = {}
@@ -171,7 +172,7 @@ class ModerationService:
         await self.member_writer.stop()
         await self.flag_writer.stop()
 
-    def _later(self, work) -> None:
+    def _later(self, work: Coroutine[object, object, None]) -> None:
         """Run `work` (a coroutine) off the caller's path; shutdown waits for it."""
         task = asyncio.create_task(work)
         self._background.add(task)
@@ -248,8 +249,10 @@ class ModerationService:
         await self.core.audit(AuditEntry(platform, workspace, self.core.clock.now(), actor, action, target,
                                          str(reason), debate_id, details))
 
-    async def _audit_by(self, req: Request, action: str, **kw) -> None:
-        await self._audit(req.actor.platform, req.actor.workspace, req.actor.user_id, action, **kw)
+    async def _audit_by(self, req: Request, action: str, *, target: str = "", reason: str = "",
+                        debate_id: int | None = None, details: str = "") -> None:
+        await self._audit(req.actor.platform, req.actor.workspace, req.actor.user_id, action, target=target,
+                          reason=reason, debate_id=debate_id, details=details)
 
     async def _tell(self, channel: ChannelRef, user_id: str, card: Card) -> None:
         try:
@@ -276,7 +279,7 @@ class ModerationService:
         """The core's refusal listener (see `Guard.refused`)."""
         await self.checks.refused(req, exc)
 
-    async def observe(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
+    async def observe(self, event: str, actor: Actor | None, target: object, details: dict[str, object]) -> None:
         """The pipeline's observer (see `VoteSignals.observe`)."""
         await self.signals.observe(event, actor, target, details)
 

@@ -59,7 +59,7 @@ class VoteSignals(ServicePart):
         self.mod.seen[key] = seen
         return seen
 
-    async def observe(self, event: str, actor: Actor | None, target: object, details: dict) -> None:
+    async def observe(self, event: str, actor: Actor | None, target: object, details: dict[str, object]) -> None:
         """The pipeline's observer (ballots have their own, `observe_ballot`)."""
         if not isinstance(target, Debate):
             return
@@ -69,7 +69,8 @@ class VoteSignals(ServicePart):
             return
         if actor is None:
             return
-        now = details.get("at") or self.core.clock.now()
+        at = details.get("at")
+        now = at if isinstance(at, datetime) else self.core.clock.now()
         self._see(actor, now)
         if event == "join" and self._pre_vote_over(d):
             # in an anonymous debate a late joiner is known by their voter hash only, without a time

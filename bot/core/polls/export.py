@@ -26,8 +26,8 @@ def winner(p: Poll, count: PollCount) -> str | list[str] | None:
     return names[0] if len(names) == 1 else names
 
 
-def ballots(p: Poll) -> list[dict]:
-    out = []
+def ballots(p: Poll) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
     for n, voter in enumerate(sorted(p.ballots), 1):
         choices = [p.options[i] for i in p.ballots[voter]]
         if p.anonymous:
@@ -37,7 +37,7 @@ def ballots(p: Poll) -> list[dict]:
     return out
 
 
-def to_dict(p: Poll, count: PollCount) -> dict:
+def to_dict(p: Poll, count: PollCount) -> dict[str, object]:
     data = {
         "schema": SCHEMA,
         "version": VERSION,
