@@ -127,10 +127,11 @@ async def test_the_home_tab_shows_the_workspaces_debates_in_the_users_language(d
         await env.install("T1", "North School")
         await env.install("T2", "South School", user="U9")
         north, south = env.driver("T1"), env.driver("T2")
+        # north's debate is stored first (it is #1): its start is posted before south's is sent
         await north.slash_command("/debate", "start format:quick", user_id="U1", channel_id="C1")
+        await env.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == "C1")
         await south.slash_command("/debate", "start format:quick", user_id="U9", channel_id="C2")
         await env.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == "C2")
-        await env.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == "C1")
         await north.slash_command("/debate", "end", user_id="U1", channel_id="C1")
         await env.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == "C1" and "Result" in texts(c.args["blocks"]))
 
