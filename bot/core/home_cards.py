@@ -1,5 +1,5 @@
 """The home page of a workspace (Slack's App Home tab) as neutral cards: what runs there now,
-the last debates that finished with their results, and for moderators the way to the audit log
+the last debates that finished and the last polls that closed, with their results, and for moderators the way to the audit log
 and the word filter."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from bot.core.debates.cards import verdict
 from bot.core.debates.model import ChannelRef
 from bot.core.kernel.cards import Button, Card, Field
 from bot.core.kernel.timefmt import duration
+from bot.core.polls.model import Poll
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -61,9 +62,27 @@ async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, mo
                               place=await place(ended.parent), verdict=outcome))
     cards.append(Card("list", title=t(lang, "home.finished"), body="\n".join(finished) or t(lang, "home.no_finished"),
                       user_text=True))
+    closed = []
+    for poll_id in await core.store.polls.closed_ids(platform, workspace, FINISHED):
+        shut = await core.store.polls.load(poll_id)
+        if shut is not None:
+            closed.append(t(lang, "home.closed_poll_line", id=shut.id, question=shut.question,
+                            place=await place(shut.channel), result=_winner(core, lang, shut)))
+    cards.append(Card("list", title=t(lang, "home.closed_polls"), body="\n".join(closed) or t(lang, "home.no_closed_polls"),
+                      user_text=True))
     if moderator:
         cards.append(Card("notice", title=t(lang, "home.moderators"), body=t(lang, "home.moderators_body"), buttons=(
             Button("home:mod:log", t(lang, "home.button_log"), "primary"),
             Button("home:mod:filter", t(lang, "home.button_filter")),
         )))
     return cards
+
+
+def _winner(core: Core, lang: str, p: Poll) -> str:
+    """Who won a closed poll, in the reader's language (the options stay as they were written)."""
+    names = [p.options[i] for i in core.polls.count(p).winners]
+    if not names:
+        return core.t(lang, "poll.winner.none")
+    if len(names) == 1:
+        return core.t(lang, "poll.winner.one", option=names[0])
+    return core.t(lang, "poll.winner.tie", options=core.catalog.join(lang, names))

@@ -28,6 +28,9 @@ select_owed_polls = "SELECT * FROM polls WHERE closed_at IS NOT NULL AND announc
 # Closing is a compare-and-set: of several processes closing one poll, one does it (and announces).
 close_poll = "UPDATE polls SET closed_at = ?, closed_by = ?, message_id = ? WHERE id = ? AND closed_at IS NULL"
 select_open_poll_ids = "SELECT id FROM polls WHERE closed_at IS NULL ORDER BY id"
+select_closed_poll_ids = """
+SELECT id FROM polls WHERE platform = ? AND workspace = ? AND closed_at IS NOT NULL ORDER BY id DESC LIMIT ?
+"""
 select_poll = "SELECT * FROM polls WHERE id = ?"
 select_open_polls = "SELECT * FROM polls WHERE closed_at IS NULL ORDER BY id"
 select_polls_in = """
@@ -118,6 +121,10 @@ class PollStore:
 
     async def open_ids(self) -> list[int]:
         return [r["id"] for r in await self.db.execute_fetchall(select_open_poll_ids)]
+
+    async def closed_ids(self, platform: str, workspace: str, limit: int) -> list[int]:
+        rows = await self.db.execute_fetchall(select_closed_poll_ids, (platform, workspace, limit))
+        return [r["id"] for r in rows]
 
     async def load(self, poll_id: int) -> Poll | None:
         rows = list(await self.db.execute_fetchall(select_poll, (poll_id,)))

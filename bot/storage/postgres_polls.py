@@ -31,6 +31,9 @@ UPDATE polls SET closed_at = $1, closed_offset = $2, closed_by = $3, message_id 
 WHERE id = $5 AND closed_at IS NULL
 """
 select_open_poll_ids = "SELECT id FROM polls WHERE closed_at IS NULL ORDER BY id"
+select_closed_poll_ids = """
+SELECT id FROM polls WHERE platform = $1 AND workspace = $2 AND closed_at IS NOT NULL ORDER BY id DESC LIMIT $3
+"""
 claim_owed_poll = "UPDATE polls SET announced = 1 WHERE id = $1 AND announced = 0 AND closed_at IS NOT NULL"
 select_owed_polls = "SELECT id FROM polls WHERE closed_at IS NOT NULL AND announced = 0 ORDER BY id"
 select_poll = "SELECT * FROM polls WHERE id = $1"
@@ -103,6 +106,9 @@ class PgPollStore:
 
     async def open_ids(self) -> list[int]:
         return [r["id"] for r in await self.pool.fetch(select_open_poll_ids)]
+
+    async def closed_ids(self, platform: str, workspace: str, limit: int) -> list[int]:
+        return [r["id"] for r in await self.pool.fetch(select_closed_poll_ids, platform, workspace, limit)]
 
     async def load_owed(self) -> list[Poll]:
         """Closed polls whose result was never posted."""

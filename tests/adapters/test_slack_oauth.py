@@ -151,12 +151,25 @@ async def test_the_home_tab_shows_the_workspaces_debates_in_the_users_language(d
         assert "進行中のディベート" in home and "#kyoushitsu" in home and "事前投票" in home and "2:00" in home
         assert "投票 #1: Lunch at noon? · #kyoushitsu · 締め切りまで 10:00" in home
         assert "監査ログ" in home and "#debate-club" not in home  # an admin: the moderator buttons
+        assert "締め切った投票はまだありません。" in home
+
+        await south.block_action("poll:1:vote:1", None, user_id="U9", channel_id="C2")
+        await env.fake.wait_for("chat.postEphemeral", lambda c: c.args["user"] == "U9")
+        await south.slash_command("/poll", "close id:1", user_id="U9", channel_id="C2")
+        await env.fake.wait_for("chat.postMessage", lambda c: "Lunch at noon?" in texts(c.args.get("blocks", []))
+                                and c.args["channel"] == "C2", count=2)
+        await south.event({"type": "app_home_opened", "user": "U9", "tab": "home", "channel": "D9"})
+        await env.fake.wait_for("views.publish", lambda c: c.args["user_id"] == "U9", count=2)
+        home = texts(env.fake.home_views[("T2", "U9")]["blocks"])
+        assert "最近締め切った投票" in home and "投票 #1: Lunch at noon?（#kyoushitsu）: 1位: yes" in home
+        north_home = texts(env.fake.home_views[("T1", "U2")]["blocks"])
+        assert "Lunch at noon?" not in north_home  # another workspace's poll
 
         r = await south.block_action("home:mod:filter", user_id="U9", channel_id=None, view_id="VH1")
         assert r.status == 200
         modal = await env.fake.wait_for("views.open")
         assert env.fake.workspace_of(modal.token) == "T2" and modal.args["view"]["type"] == "modal"
-        assert "Word list of this server" in texts(modal.args["view"]["blocks"])
+        assert "このサーバーの語句リスト" in texts(modal.args["view"]["blocks"])  # in the clicker's language
         await north.block_action("home:mod:log", user_id="U2", channel_id=None, view_id="VH2")
         refused = await env.fake.wait_for("views.open", count=2)  # not a moderator: the core says so
         assert env.fake.workspace_of(refused.token) == "T1" and "moderator" in texts(refused.args["view"]["blocks"])

@@ -102,7 +102,10 @@ class Home:
         client = await self.port.client_for(team)
         lang = await self._language(client, user["id"])
         actor = await self.bot.actor(team, user["id"], user.get("name") or user.get("username") or "")
-        replies = await self.core.handle(Request(actor, channel_ref(team, user["id"]), line))
+        private = channel_ref(team, user["id"])  # the clicker's own conversation with the bot
+        if await self.core.language(private) != lang:  # answered in the clicker's Slack language
+            await self.core.set_language(private, lang)
+        replies = await self.core.handle(Request(actor, private, line))
         if not replies:
             return
         t = self.core.t
