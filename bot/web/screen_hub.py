@@ -138,7 +138,9 @@ class ScreenHub:
         if source is None:
             return
         if isinstance(source, Debate):
-            board.publish(debate_view(self.core, source, await self._counted(source)))
+            view = debate_view(self.core, source, await self._counted(source))
+            view["claims"] = await self.core.claims.screen_map(source)  # one store read a tick, for every page
+            board.publish(view)
         else:
             board.publish(poll_view(self.core, source))
         generation = await self.core.screens.generation(board.kind, board.target)

@@ -22,7 +22,7 @@ from bot.core.kernel.i18n import Catalog
 from bot.web.screen_state import View
 
 PAGE_KEYS = ("reconnecting", "time_left", "result", "before", "after", "swing", "moved", "gone", "latest_speech",
-             "no_speech", "questions", "no_questions", "scan")
+             "no_speech", "questions", "no_questions", "scan", "claims", "no_claims")
 
 
 def _hash(text: str) -> str:

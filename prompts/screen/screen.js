@@ -90,6 +90,19 @@
     });
     el("questions-box").hidden = v.kind === "poll";
     el("no-questions").hidden = (v.questions || []).length > 0;
+    var claims = el("claims");
+    while (claims.firstChild) { claims.removeChild(claims.firstChild); }
+    (v.claims || []).forEach(function (c) {
+      var item = document.createElement("li");
+      item.className = "claim " + c.side + (c.level ? " below" : "");
+      var head = document.createElement("strong");
+      head.textContent = c.heading + (c.impact ? " · " + c.impact : "");
+      item.appendChild(head);
+      item.appendChild(document.createTextNode(" " + c.text));
+      claims.appendChild(item);
+    });
+    el("claims-box").hidden = v.kind === "poll";
+    el("no-claims").hidden = (v.claims || []).length > 0;
     tick();
   }
 

@@ -89,6 +89,12 @@ async def test_the_page_follows_the_debate_step_by_step(browser, bot, tmp_path):
     await expect(page.locator("#speech")).to_have_text(
         "Masks let criminals pass as someone else, so sellers must check who buys them.")
     await expect(page.locator("#speech-by")).to_have_text("alice · Pro")
+    await expect(page.locator("#no-claims")).to_be_visible()
+    await bot.type("carol: /claim con Film makers and burn survivors need these masks.")
+    claim = page.locator("#claims li")
+    await expect(claim).to_contain_text("Film makers and burn survivors need these masks.")
+    await expect(claim).to_have_class("claim con")
+    await expect(page.locator("#no-claims")).to_be_hidden()
 
     await bot.type("teacher: /debate pause")
     await expect(page.locator("#status")).to_have_text("Paused")

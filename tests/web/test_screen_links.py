@@ -213,3 +213,28 @@ async def test_a_polls_screen_hides_its_tally_until_it_closes(bot, http):
     assert '"count":2' in events and "yes" in events
     assert "v1" not in (await get(http, url))[1]
     assert "There is no poll #7 here." in await bot.type("teacher: /poll screen id:7")
+
+
+async def test_the_screen_shows_the_argument_map_with_impact_only_once_revealed_and_no_author(bot, http):
+    await bot.type("teacher: /debate start format:quick anonymous:yes")
+    await bot.type("author-zq1: /claim pro Masks let robbers pass as somebody else.")
+    await bot.type("author-zq2: /claim con parent:1 Cameras flag most silicone <b>masks</b>.")
+    for n in range(3):
+        await bot.type(f"rater{n}: /claim rate id:1 impact:4")
+    url = await bot.link()
+    await bot.site.hub.refresh()
+    events = await first_events(http, url)
+    assert "Masks let robbers pass as somebody else." in events
+    assert "Cameras flag most silicone \\u003cb\\u003emasks" in events or "Cameras flag most silicone <b>masks" in events
+    assert '"level":1' in events and '"side":"con"' in events  # the con claim under the pro one
+    assert '"impact":""' in events and "4.0" not in events  # ratings hidden until revealed
+    for secret in ("author-zq1", "author-zq2", "rater0"):
+        assert secret not in events
+
+    await bot.type("teacher: /claim reveal")
+    await bot.site.hub.refresh()
+    _, page = await get(http, url)
+    assert "4.0" in page and "Argument map" in page
+    assert "<b>masks" not in page  # the text travels as escaped JSON, put in with textContent
+    for secret in ("author-zq1", "author-zq2", "rater0"):
+        assert secret not in page

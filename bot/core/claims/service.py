@@ -52,6 +52,8 @@ from bot.core.service import Core
 log = logging.getLogger(__name__)
 CLAIM_LIMIT = 300  # characters, as argument-mapping tools allow
 SUBCOMMANDS = ("pro", "con", "edit", "remove", "move", "rate", "reveal", "map")
+SCREEN_CLAIMS = 8  # claims the classroom screen shows, in reading order
+SCREEN_DEPTH = 2  # levels of the map the classroom screen shows
 
 
 @dataclass(frozen=True)
@@ -299,6 +301,24 @@ class ClaimService:
         note = self.core.tn(lang, "claim.picture_more", left) if left else ""
         name = f"{space.kind}-{space.id}-map.png" if root is None else f"{space.kind}-{space.id}-claim-{root}.png"
         return await export.png(partial(claim_chart.draw_map, nodes=nodes, note=note), name)
+
+    async def screen_map(self, d: Debate, limit: int = SCREEN_CLAIMS) -> list[dict[str, object]]:
+        """Debate `d`'s map for the classroom screen (bot/web): its first `limit` claims in reading
+        order, two levels deep, each with its side and text, and its mean impact only once the
+        ratings are revealed (the screen is for everybody). No author: nobody is named there."""
+        space = debate_space(d)
+        _, tree, ratings = await self._map(space)
+        shown = await self.revealed(space)
+        lang = space.language
+        lines = outline(tree, ratings, depth=SCREEN_DEPTH, by_impact=shown)[:limit]
+        out: list[dict[str, object]] = []
+        for level, c in lines:
+            rated = impact(ratings.get(c.id))
+            out.append({"id": c.id, "level": level, "side": c.side, "text": c.text,
+                        "heading": self.t(lang, "claim.picture_heading", id=c.id,
+                                          side=claim_cards.side_name(self.core, lang, c.side)),
+                        "impact": claim_cards.impact_text(self.core, lang, rated, shown) if shown else ""})
+        return out
 
     async def map_data(self, space: Space) -> claim_export.MapData:
         _, tree, ratings = await self._map(space)
