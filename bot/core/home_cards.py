@@ -12,7 +12,7 @@ from bot.core.debates.cards import verdict
 from bot.core.debates.model import ChannelRef
 from bot.core.kernel.cards import Button, Card, Field
 from bot.core.kernel.timefmt import duration
-from bot.core.polls.model import Poll
+from bot.core.polls.cards import winner_text
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -67,7 +67,8 @@ async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, mo
         shut = await core.store.polls.load(poll_id)
         if shut is not None:
             closed.append(t(lang, "home.closed_poll_line", id=shut.id, question=shut.question,
-                            place=await place(shut.channel), result=_winner(core, lang, shut)))
+                            place=await place(shut.channel),
+                            result=winner_text(core, shut, core.polls.count(shut), lang)))
     cards.append(Card("list", title=t(lang, "home.closed_polls"), body="\n".join(closed) or t(lang, "home.no_closed_polls"),
                       user_text=True))
     if moderator:
@@ -77,12 +78,3 @@ async def home_cards(core: Core, platform: str, workspace: str, lang: str, *, mo
         )))
     return cards
 
-
-def _winner(core: Core, lang: str, p: Poll) -> str:
-    """Who won a closed poll, in the reader's language (the options stay as they were written)."""
-    names = [p.options[i] for i in core.polls.count(p).winners]
-    if not names:
-        return core.t(lang, "poll.winner.none")
-    if len(names) == 1:
-        return core.t(lang, "poll.winner.one", option=names[0])
-    return core.t(lang, "poll.winner.tie", options=core.catalog.join(lang, names))

@@ -225,7 +225,7 @@ async def test_the_screen_shows_the_argument_map_with_impact_only_once_revealed_
     await bot.site.hub.refresh()
     events = await first_events(http, url)
     assert "Masks let robbers pass as somebody else." in events
-    assert "Cameras flag most silicone \\u003cb\\u003emasks" in events or "Cameras flag most silicone <b>masks" in events
+    assert '"text":"Cameras flag most silicone <b>masks</b>."' in events  # as typed: the page puts it in as text
     assert '"level":1' in events and '"side":"con"' in events  # the con claim under the pro one
     assert '"impact":""' in events and "4.0" not in events  # ratings hidden until revealed
     for secret in ("author-zq1", "author-zq2", "rater0"):

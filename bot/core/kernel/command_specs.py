@@ -47,6 +47,8 @@ QuestionNumber = Annotated[Id, About("question_id")]
 OptionalText = Annotated[str, Text()]
 Member = Annotated[str, User()]
 Yes = Annotated[bool, Flag()]
+ScreenHours = Annotated[int, Int(1, MAX_HOURS, refusal="screen.error.hours"), About("screen_hours")]
+RevokeLinks = Annotated[bool, Flag(), About("screen_revoke")]
 
 
 # --- /debate ---
@@ -117,8 +119,8 @@ class Help:
 
 @dataclass(frozen=True, slots=True)
 class DebateScreen:
-    hours: Annotated[int, Int(1, MAX_HOURS, refusal="screen.error.hours"), About("screen_hours")] = DEFAULT_HOURS
-    revoke: Annotated[bool, Flag(), About("screen_revoke")] = False
+    hours: ScreenHours = DEFAULT_HOURS
+    revoke: RevokeLinks = False
     tally: Annotated[str, Choice(TALLIES), About("screen_tally")] = "hidden"
 
 
@@ -151,8 +153,8 @@ class PollId:
 @dataclass(frozen=True, slots=True)
 class PollScreen:
     id: PollNumber
-    hours: Annotated[int, Int(1, MAX_HOURS, refusal="screen.error.hours"), About("screen_hours")] = DEFAULT_HOURS
-    revoke: Annotated[bool, Flag(), About("screen_revoke")] = False
+    hours: ScreenHours = DEFAULT_HOURS
+    revoke: RevokeLinks = False
 
 
 @dataclass(frozen=True, slots=True)

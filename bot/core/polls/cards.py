@@ -102,8 +102,9 @@ def _label(text: str) -> str:
     return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
 
 
-def winner_text(core: Core, p: Poll, count: PollCount) -> str:
-    lang = p.language
+def winner_text(core: Core, p: Poll, count: PollCount, lang: str | None = None) -> str:
+    """Who won, in `lang` (the poll's own language unless a reader's is given)."""
+    lang = lang or p.language
     names = [p.options[i] for i in count.winners]
     if not names:
         return core.t(lang, "poll.winner.none")
