@@ -3,7 +3,7 @@
 The shipped library (motions, formats, message catalogs, word lists) lives in `prompts/` at the
 top of the repository, where authors edit it. An installed debate-bot must find it without the
 checkout, so the wheel carries it as the package data `bot/prompts` (see `PROMPTS_DIR` in
-`bot/core/library/loader.py`). Data files inside `bot/` and `cogs/` (the stores' SQL migrations) are
+`bot/prompt_folder.py`). Data files inside `bot/` and `cogs/` (the stores' SQL migrations) are
 package data too. Everything else about the package is in pyproject.toml.
 """
 

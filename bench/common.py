@@ -11,11 +11,12 @@ from itertools import count
 from pathlib import Path
 
 from bot.app import build_core
+from bot.clock import SystemClock
 from bot.core.debates.model import Actor, ChannelRef
 from bot.core.kernel.cards import Card
 from bot.core.kernel.pipeline import Pipeline
 from bot.core.kernel.request import Request
-from bot.core.ports import Clock, SystemClock
+from bot.core.ports import Clock
 from bot.core.service import Core
 from bot.process import tune_process
 

@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.common import PLATFORM, WORKSPACE, RecordingPort
-from bot.core.ports import SystemClock
+from bot.clock import SystemClock
 from bot.storage import debate_store as queries
 from bot.storage.sqlite import SqliteStore
 

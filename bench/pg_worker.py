@@ -24,9 +24,9 @@ from pathlib import Path
 from bench.common import RecordingPort
 from bench.votes import LoadResult, cast_votes
 from bot.app import build_core
+from bot.clock import SystemClock
 from bot.core.debates.model import ChannelRef
 from bot.core.kernel.cards import Card
-from bot.core.ports import SystemClock
 from bot.process import tune_process
 
 

@@ -23,10 +23,10 @@ from pathlib import Path
 from bench.common import PLATFORM, ROOT, TEACHER, WORKSPACE, RecordingPort, Row, start_debates
 from bench.votes import closed_loop
 from bot.app import build_core
+from bot.clock import SystemClock
 from bot.core.debates.model import ChannelRef
 from bot.core.kernel.request import Request
-from bot.core.library.loader import PROMPTS_DIR
-from bot.core.ports import SystemClock
+from bot.prompt_folder import PROMPTS_DIR
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres_debates import upsert_vote
 from bot.testing.postgres import create_database, drop_database

@@ -27,11 +27,11 @@ from pathlib import Path
 
 from bench.common import Inflight, StealMeter, percentile
 from bot.app import build_core
+from bot.clock import SystemClock
 from bot.core.debates import cards as debate_cards
 from bot.core.debates.model import Actor, Debate, Stage
 from bot.core.kernel.commands import Command
 from bot.core.kernel.request import Request
-from bot.core.ports import SystemClock
 from bot.core.service import Core
 from bot.testing.clock import FakeClock
 from bot.testing.stall import stall_store

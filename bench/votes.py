@@ -23,10 +23,10 @@ from bench.common import (
     open_core,
     start_debates,
 )
+from bot.clock import SystemClock
 from bot.core.debates.model import Actor, ChannelRef, Debate, VoteRow
 from bot.core.kernel.request import Request
 from bot.core.kernel.writer import WriteFailed
-from bot.core.ports import SystemClock
 from bot.core.service import Core
 from bot.storage.debate_store import upsert_vote
 from bot.storage.sqlite import SqliteStore

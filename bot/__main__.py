@@ -17,11 +17,12 @@ import sys
 from bot.adapters.console.adapter import NAME, ConsolePort, run_console
 from bot.adapters.slack.errors import SlackSettingsError
 from bot.app import build_core
+from bot.clock import SystemClock
 from bot.core.kernel.i18n import Catalog
 from bot.core.library.loader import LibraryError
-from bot.core.ports import SystemClock
 from bot.core.service import Core
 from bot.process import tune_process
+from bot.prompt_folder import PromptFolder
 from bot.settings import Settings, SettingsError, load_secret, load_settings
 from bot.storage import describe
 from bot.storage.errors import StoreError
@@ -107,7 +108,7 @@ async def run(settings: Settings, name: str = "") -> int:
     metrics = PrometheusMetrics()
     platforms = settings.platforms
     if platforms == ["console"]:
-        catalog = Catalog.load(settings.bot_prompts / "locales")
+        catalog = Catalog.load(PromptFolder(settings.bot_prompts))
         print(catalog.t("en", "console.starting", database=describe(settings.bot_database)), flush=True)
         clock = SystemClock()
         listener = web_listener(settings)

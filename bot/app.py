@@ -13,32 +13,37 @@ from collections.abc import Callable
 from datetime import UTC, tzinfo
 from pathlib import Path
 
+from bot.charts.renderer import MatplotlibCharts
+from bot.clock import SystemClock
 from bot.core.assembly import Assembly
 from bot.core.claims.service import ClaimService
 from bot.core.debates.service import DebateService
 from bot.core.kernel.i18n import Catalog
 from bot.core.kernel.pipeline import Pipeline, Router
-from bot.core.library.loader import PROMPTS_DIR, load_library
+from bot.core.library.loader import load_library
+from bot.core.moderation.filter import load_default_filter
 from bot.core.moderation.rules import MODERATION_GENERATION
 from bot.core.moderation.service import ModerationService
 from bot.core.polls.service import PollService
-from bot.core.ports import ChatPort, Clock, Metrics, Store, SystemClock
+from bot.core.ports import Charts, ChatPort, Clock, Metrics, PromptFiles, Store
 from bot.core.screens.service import ScreenService
 from bot.core.service import Core
+from bot.prompt_folder import PROMPTS_DIR, PromptFolder
 from bot.storage import open_store
 
 # A change to the declared pipeline before it is used (the bench detaches moderation's hooks to
 # measure what they cost): given the pipeline `assemble` declares, returns the one to use.
 Adjust = Callable[[Pipeline], Pipeline]
+CHARTS = MatplotlibCharts()  # loads matplotlib on its first picture, not here
 
 
-def assemble(core: Core, *, prompts: Path = PROMPTS_DIR, adjust: Adjust | None = None,
+def assemble(core: Core, *, prompts: PromptFiles, adjust: Adjust | None = None,
              screen_url: Callable[[], str] | None = None) -> Assembly:
     """Build every service on `core` and declare how they are wired (called once, by `Core`).
-    `screen_url` gives the base URL of the classroom screen's links (None: this process serves
-    no web pages, and `/debate screen` says so)."""
+    `prompts` holds the shipped word lists; `screen_url` gives the base URL of the classroom
+    screen's links (None: this process serves no web pages, and `/debate screen` says so)."""
     debates = DebateService(core)
-    moderation = ModerationService(core, debates, prompts=prompts)
+    moderation = ModerationService(core, debates, load_default_filter(prompts))
     polls = PollService(core)
     screens = ScreenService(core, debates, polls, screen_url)
     claims = ClaimService(core, debates, moderation)
@@ -84,13 +89,16 @@ async def build_core(
     adjust: Adjust | None = None,
     metrics: Metrics | None = None,
     screen_url: Callable[[], str] | None = None,
+    charts: Charts | None = CHARTS,
 ) -> Core:
     """Open the store (or take the one given) and wire every service; call `await core.start()`
     once the ports are ready. `timezone` is where times are shown unless a channel chose its own.
     `adjust` changes the declared pipeline (the bench, tests that add a guard); `metrics` counts
-    for GET /metrics; `screen_url` gives the classroom screen's base URL (see `assemble`)."""
-    library = load_library(prompts)  # refuse a broken library before anything is opened
-    catalog = Catalog.load(prompts / "locales")
+    for GET /metrics; `screen_url` gives the classroom screen's base URL (see `assemble`); `charts`
+    draws the result pictures (None: results go out without them)."""
+    files = PromptFolder(prompts)
+    library = load_library(files)  # refuse a broken library before anything is opened
+    catalog = Catalog.load(files)
     store = await open_store(database) if isinstance(database, str | Path) else database
     return Core(
         store=store,
@@ -98,9 +106,10 @@ async def build_core(
         clock=clock or SystemClock(),
         library=library,
         catalog=catalog,
-        assemble=lambda core: assemble(core, prompts=prompts, adjust=adjust, screen_url=screen_url),
+        assemble=lambda core: assemble(core, prompts=files, adjust=adjust, screen_url=screen_url),
         secret=secret if secret is not None else secrets.token_bytes(32),  # no key given: a fresh one
         timezone=timezone,  # BOT_TIMEZONE
         metrics=metrics,  # GET /metrics
+        charts=charts,  # the result pictures
     )
 

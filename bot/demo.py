@@ -16,7 +16,8 @@ from pathlib import Path
 from bot.adapters.console.adapter import ConsoleApp, ConsolePort
 from bot.app import build_core
 from bot.core.debates.model import PhaseKind, Side
-from bot.core.library.loader import PROMPTS_DIR, load_library
+from bot.core.library.loader import load_library
+from bot.prompt_folder import PROMPTS_DIR, PromptFolder
 from bot.settings import Settings
 from bot.testing.clock import FakeClock
 
@@ -25,7 +26,7 @@ CLASS = PROMPTS_DIR / "demo" / "classroom.toml"
 
 
 def script() -> list[str]:
-    fmt = load_library(PROMPTS_DIR).formats[FORMAT]
+    fmt = load_library(PromptFolder(PROMPTS_DIR)).formats[FORMAT]
     pupils = tomllib.loads(CLASS.read_text(encoding="utf-8"))
     speakers = {Side.PRO: pupils["speakers"]["pro"], Side.CON: pupils["speakers"]["con"]}
     voters = [f"pupil{i:02d}" for i in range(1, len(pupils["votes"]["pre"]) + 1)]

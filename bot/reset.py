@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.kernel.i18n import Catalog
+from bot.prompt_folder import PromptFolder
 from bot.settings import Settings
 from bot.storage import is_postgres
 
@@ -21,7 +22,7 @@ SIDE_FILES = ("-wal", "-shm", ".secret")  # what lives beside a SQLite database
 
 def reset(settings: Settings, answers: TextIO, out: TextIO) -> int:
     """Ask on `out`, read the answer from `answers`; 0 when deleted, 1 when not."""
-    t = Catalog.load(settings.bot_prompts / "locales").t
+    t = Catalog.load(PromptFolder(settings.bot_prompts)).t
     database = settings.bot_database
     if is_postgres(database):
         out.write(t("en", "console.reset_postgres") + "\n")

@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.kernel.timefmt import zone_named
-from bot.core.library.loader import PROMPTS_DIR
+from bot.prompt_folder import PROMPTS_DIR
 from bot.storage import is_postgres
 
 log = logging.getLogger(__name__)

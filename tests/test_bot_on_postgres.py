@@ -17,7 +17,7 @@ from tests.conftest import say
 @pytest.fixture
 async def core(postgres_url, chat, clock):
     core = await build_core(postgres_url, {"test": chat}, clock=clock)
-    core.polls.charts = False  # charts are tested in test_exports
+    core.charts = None  # charts are tested in test_exports
     await core.start()
     yield core
     await core.stop()
@@ -121,7 +121,7 @@ async def test_an_argument_map_on_two_processes_and_over_a_restart(postgres_url,
     first = await build_core(postgres_url, {"test": FakeChat()}, clock=clock, secret=b"s" * 32)
     second = await build_core(postgres_url, {"test": FakeChat()}, clock=clock, secret=b"s" * 32)
     for core in (first, second):
-        core.claims.charts = False
+        core.charts = None
         await core.start()
     try:
         await say(first, "teacher", "/debate start format:quick anonymous:yes")
@@ -136,7 +136,7 @@ async def test_an_argument_map_on_two_processes_and_over_a_restart(postgres_url,
         for core in (first, second):
             await core.stop()
     third = await build_core(postgres_url, {"test": FakeChat()}, clock=clock, secret=b"s" * 32)
-    third.claims.charts = False
+    third.charts = None
     await third.start()
     try:
         mapped = (await say(third, "cat", "/claim map", channel=space))[0].body

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.core.library.loader import PROMPTS_DIR
+from bot.prompt_folder import PROMPTS_DIR
 from bot.settings import Settings, SettingsError, load_settings, settings_problem
 
 ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"

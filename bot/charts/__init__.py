@@ -10,9 +10,7 @@ because matplotlib's rcParams are global.
 
 Modules: :mod:`.fonts` (the font list, with a CJK font for Japanese), :mod:`.common` (the
 palette, the figure, the heading and text wrapping), :mod:`.debate` (the debate chart) and
-:mod:`.poll` (the poll chart). Importing the package selects matplotlib's Agg backend.
+:mod:`.poll` (the poll chart), :mod:`.claim_map` (the argument map) and :mod:`.renderer` (the
+core's `Charts` port on them). Importing the package imports no matplotlib: the renderer loads it
+on the first picture, and :mod:`.common` selects matplotlib's Agg backend.
 """
-
-import matplotlib
-
-matplotlib.use("Agg")

@@ -9,12 +9,15 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import matplotlib
-from matplotlib.figure import Figure
 
-from bot.charts.fonts import font_families
+matplotlib.use("Agg")  # before anything else of matplotlib: no display, PNG only
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from bot.charts.fonts import font_families  # noqa: E402
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType  # matplotlib >= 3.9; only for the checker
@@ -81,8 +84,9 @@ def _heading(
 
 
 @contextmanager
-def _figure(path: Path, size: tuple[int, int]) -> Iterator[Figure]:
-    """A white figure of exactly ``size`` pixels, saved as PNG to ``path`` on exit."""
+def _figure(path: Path | IO[bytes], size: tuple[int, int]) -> Iterator[Figure]:
+    """A white figure of exactly ``size`` pixels, saved as PNG to ``path`` (a file, or an open
+    binary stream) on exit."""
     style: dict[RcKeyType, object] = {
         "font.family": list(font_families()),
         "font.size": 16,
@@ -100,7 +104,8 @@ def _figure(path: Path, size: tuple[int, int]) -> Iterator[Figure]:
         fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, facecolor="white")
         try:
             yield fig
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(path, str | Path):
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
             fig.savefig(path, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
         finally:
             fig.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
@@ -29,7 +30,7 @@ MOVEMENT_ROWS = 9  # rows in the movement table; the smallest moves beyond share
 
 
 def debate_chart(
-    path: Path,
+    path: Path | IO[bytes],
     *,
     title: str,
     labels: dict[str, str],
@@ -39,11 +40,11 @@ def debate_chart(
     verdict: str = "",
     winner: str | None = None,
     swing: str = "",
-) -> Path:
+) -> Path | IO[bytes]:
     """Draw the pre- vs post-debate vote shares per side and the movement between them.
 
     Args:
-        path: the PNG file to write (1200x900 px); its folder is created if missing.
+        path: the PNG file (or open binary stream) to write (1200x900 px); its folder is created if missing.
         title: chart title (the motion).
         labels: display names for "pro", "con", "undecided", "pre" and "post" (any
             language); a missing key shows the key itself.

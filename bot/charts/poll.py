@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -31,7 +32,7 @@ LABEL_MARGIN = 24  # px between the figure's left edge and a label column, and t
 
 
 def poll_chart(
-    path: Path,
+    path: Path | IO[bytes],
     *,
     title: str,
     options: list[str],
@@ -39,14 +40,14 @@ def poll_chart(
     winners: list[int],
     rounds: list[RunoffRound] | None = None,
     labels: dict[str, str],
-) -> Path:
+) -> Path | IO[bytes]:
     """Draw a poll's results as horizontal bars, the winner(s) highlighted and labelled.
 
     With ``rounds`` (a ranked poll), draws one panel per instant-runoff round, two panels
     a row, marking who was eliminated in each round and the winner(s) in the last.
 
     Args:
-        path: the PNG file to write; its folder is created if missing. 1200x900 px, or for
+        path: the PNG file (or open binary stream) to write; its folder is created if missing. 1200x900 px, or for
             more than four rounds 1200 x (900 + 380 per extra row of two panels).
         title: chart title.
         options: option texts.

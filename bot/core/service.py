@@ -10,32 +10,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.core.assembly import Assembly, Step
 from bot.core.debates.model import Actor, AuditEntry, ChannelRef, Debate
-from bot.core.kernel.cards import Card, Reply
+from bot.core.kernel.cards import Reply
 from bot.core.kernel.commands import SPECS, ParseError, parse
+from bot.core.kernel.deliveries import Deliveries
+from bot.core.kernel.error_replies import error_reply, handback_text
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.i18n import Catalog
 from bot.core.kernel.inflight import InFlight
 from bot.core.kernel.request import Floor, Request
 from bot.core.kernel.scheduler import Scheduler
-from bot.core.kernel.timefmt import clock_time, zone_named
+from bot.core.kernel.timefmt import zone_named
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.library.loader import Library
 from bot.core.polls.model import Poll
-from bot.core.ports import CHANNEL_GENERATION, ChatPort, Clock, Metrics, NoMetrics, Store
-
-if TYPE_CHECKING:  # the services import this module
-    pass
+from bot.core.ports import CHANNEL_GENERATION, Charts, ChatPort, Clock, Metrics, NoMetrics, Store
 
 log = logging.getLogger(__name__)
-DEDUPE_MEMORY = 10_000
 PARSE_CACHE = 1024  # distinct short lines whose parse is kept (`Core._parse_line`)
 PARSE_CACHE_LINE = 80  # characters: longer lines (speeches, questions) are parsed each time
 SYNC_SECONDS = 0.5  # how often a process on a shared store looks for other processes' changes
@@ -62,9 +59,11 @@ class Core:
         secret: bytes = b"",
         timezone: tzinfo = UTC,
         metrics: Metrics | None = None,
+        charts: Charts | None = None,
     ) -> None:
         self.store = store
         self.metrics: Metrics = metrics or NoMetrics()
+        self.charts = charts  # draws the result pictures; None: results go out without them
         # what the adapters accepted and have not answered yet; `drain` waits for it
         self.inflight = InFlight()
         self.stopping = False  # `drain` began: new requests are refused with error.stopping
@@ -86,7 +85,7 @@ class Core:
         # Audit entries are grouped into transactions like votes, so a burst of automatic
         # entries (vote flags) never queues one transaction per entry on the store.
         self.audit_writer: GroupCommitWriter[AuditEntry] = GroupCommitWriter(store.add_audits)
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self.deliveries = Deliveries(store, clock, self.metrics)  # a platform's retry does nothing
         self._languages: dict[ChannelRef, str] = {}
         self._zones: dict[ChannelRef, tzinfo] = {}
         self._scheduler: asyncio.Task[None] | None = None
@@ -332,21 +331,8 @@ class Core:
     # --- requests ---
 
     async def seen_before(self, key: str | None, platform: str = "") -> bool:
-        """Whether this delivery was handled before, by this process or any other on the store
-        (before a restart too): the first call for a key claims it in the store. The memory of
-        recent keys only saves a store round trip for a retry this process has already seen."""
-        if key is None:
-            return False
-        if key in self._seen:
-            self.metrics.duplicate(platform)
-            return True
-        fresh = await self.store.claim_delivery(key, self.clock.now())
-        self._seen[key] = None
-        if len(self._seen) > DEDUPE_MEMORY:
-            self._seen.popitem(last=False)
-        if not fresh:
-            self.metrics.duplicate(platform)
-        return not fresh
+        """Whether a platform delivery was handled before, by any process (see `Deliveries`)."""
+        return await self.deliveries.seen_before(key, platform)
 
     async def handle(self, request: Request) -> list[Reply]:
         """Run one request; never raises. A repeated delivery (same dedupe key) does nothing.
@@ -368,7 +354,7 @@ class Core:
                     request.command = parse(request.line, self.words)
                 except ParseError:
                     pass
-            return [self.error_reply(lang, "error.stopping", None, _text_of(request), {})]
+            return [self.error_reply(lang, "error.stopping", None, handback_text(request), {})]
         await self.zone(request.channel)  # read now: a reply shows times in the channel's zone
         try:
             if request.dedupe_key is not None and await self.seen_before(request.dedupe_key, request.channel.platform):
@@ -400,36 +386,13 @@ class Core:
             return [self.error_reply(lang, exc.key, usage, exc.handback, exc.params, self.zone_known(request.channel))]
         except Exception:
             log.exception("command failed: %r", request.line or request.command)
-            return [self.error_reply(lang, "error.internal", None, _text_of(request), {})]
-
-    def _localise(self, lang: str, name: str, value: object, zone: tzinfo | None = None) -> object:
-        """Values such as side=pro are shown in the channel's language, times in its zone."""
-        if isinstance(value, datetime):
-            return clock_time(value, zone or self.timezone)
-        prefix = LOCALISED_PARAMS.get(name)
-        if prefix and isinstance(value, str) and self.catalog.has(f"{prefix}.{value}"):
-            return self.t(lang, f"{prefix}.{value}")
-        return value
+            return [self.error_reply(lang, "error.internal", None, handback_text(request), {})]
 
     def error_reply(self, lang: str, key: str, usage: str | None, handback: str, params: dict[str, object],
                     zone: tzinfo | None = None) -> Reply:
-        params = {k: self._localise(lang, k, v, zone) for k, v in params.items()}
-        parts = [self.t(lang, key, **params)]
-        if usage:
-            parts.append(self.t(lang, "error.usage", usage=self.t(lang, usage)))
-        if key == "parse.unknown_command":
-            parts.append(self.t(lang, "error.known_commands"))
-        if handback:
-            parts.append(self.t(lang, "error.handback", text=handback))
-        return Reply(Card("error", title=self.t(lang, "error.title"), body="\n".join(parts), user_text=True))
+        """The private error card (see `error_replies.error_reply`); times in `zone`, else BOT_TIMEZONE."""
+        return error_reply(self.catalog, zone or self.timezone, lang, key, usage, handback, params)
 
 
-LOCALISED_PARAMS = {"side": "side", "choice": "choice"}
 MODERATOR_USAGE = frozenset(spec.usage_key for spec in SPECS.values() if spec.moderator)
 
-
-def _text_of(request: Request) -> str:
-    command = request.command
-    if command is not None and command.text:
-        return command.text
-    return ""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.core.library.loader import PROMPTS_DIR
 from bot.core.screens.tokens import BadLink, ScreenLink, check_token, claimed_target
 from bot.core.service import Core
+from bot.prompt_folder import PROMPTS_DIR
 from bot.web.screen_events import stream
 from bot.web.screen_hub import Board, ScreenHub
 from bot.web.screen_page import ScreenPages

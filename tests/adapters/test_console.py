@@ -161,10 +161,10 @@ async def test_the_console_port_keeps_nothing_it_posted(tmp_path):
     from bot.adapters.console.adapter import ConsolePort, room
     from bot.core.kernel.cards import Attachment, Card
     from bot.core.kernel.i18n import Catalog
-    from bot.core.library.loader import PROMPTS_DIR
+    from bot.prompt_folder import PROMPTS_DIR, PromptFolder
     from bot.testing.clock import FakeClock
 
-    port = ConsolePort(io.StringIO(), FakeClock(), Catalog.load(PROMPTS_DIR / "locales"), tmp_path)
+    port = ConsolePort(io.StringIO(), FakeClock(), Catalog.load(PromptFolder(PROMPTS_DIR)), tmp_path)
     card = Card("result", title="Result", attachment=Attachment("debate-1.png", b"\x89PNG" + bytes(100_000), "image/png"))
     posted = weakref.ref(card)
     await port.post(room(), card)
@@ -220,7 +220,7 @@ async def test_at_start_the_console_lists_what_is_still_open_and_how_to_start_af
 
     async def session(script: str) -> str:
         core = await build_core(db, {}, clock=clock)
-        core.polls.charts = False
+        core.charts = None
         out = io.StringIO()
         port = ConsolePort(out, clock, core.catalog, tmp_path / "exports", language=core.language)
         core.ports["console"] = port
@@ -266,7 +266,7 @@ async def test_the_consoles_own_lines_follow_the_channels_language(console, tmp_
 
 async def test_natural_forms_of_mod_and_a_ranked_ballot_with_arrows(console):
     app, out, _ = console
-    app.core.polls.charts = False
+    app.core.charts = None
     for line in ("teacher: /mod warn bob", "teacher: /mod filter add zorb",
                  "teacher: /debate start format:quick", "bob: /debate join side:pro", "teacher: /debate next",
                  "bob: /speak zorb is fine",

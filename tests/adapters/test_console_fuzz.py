@@ -108,7 +108,7 @@ class Live:
         core = await build_core(folder / "fuzz.db", {}, clock=clock)
         port = ConsolePort(out, clock, core.catalog, folder / "exports")
         core.ports["console"] = port
-        core.polls.charts = False
+        core.charts = None
         await core.start()
         return cls(ConsoleApp(core, port, frozenset({"teacher"})), out, clock)
 

@@ -57,7 +57,7 @@ async def terminal(tmp_path):
     clock = FakeClock()
     with create_pipe_input() as keys, create_app_session(input=keys, output=output):
         core = await build_core(tmp_path / "terminal.db", {}, clock=clock)
-        core.polls.charts = False
+        core.charts = None
         # out None: the port prints to sys.stdout as it is, which the terminal loop patches
         port = ConsolePort(None, clock, core.catalog, tmp_path / "exports", language=core.language)
         core.ports["console"] = port

@@ -21,8 +21,8 @@ from bot.adapters.discord import options
 from bot.adapters.discord.bot import DebateBot
 from bot.app import build_core
 from bot.core.debates.model import ChannelRef, Stage
-from bot.core.library.loader import PROMPTS_DIR
 from bot.core.service import Core
+from bot.prompt_folder import PROMPTS_DIR
 from bot.settings import load_settings
 from bot.testing.clock import FakeClock
 from bot.testing.discord_fake import (

@@ -20,7 +20,7 @@ from tests.adapters.test_discord_debate import (
 async def test_a_ranked_poll_by_buttons_modal_and_command(tmp_path: Path) -> None:
     fake = FakeDiscord()
     async with fake, debate_bot(fake, tmp_path / "d.db", FakeClock()) as (bot, core):
-        core.polls.charts = False
+        core.charts = None
         general = fake.channel("general")
         created = await slash(fake, "teacher", general, "poll create",
                               {"question": "Best drink?", "options": "tea|coffee|water", "mode": "ranked"})

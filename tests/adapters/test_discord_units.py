@@ -23,7 +23,7 @@ from bot.core.debates.model import ChannelRef
 from bot.core.kernel.cards import Attachment, Button, Card, Field, Reply
 from bot.core.kernel.commands import Command
 from bot.core.kernel.i18n import Catalog
-from bot.core.library.loader import PROMPTS_DIR
+from bot.prompt_folder import PROMPTS_DIR, PromptFolder
 from bot.testing.clock import FakeClock
 
 
@@ -270,7 +270,7 @@ class RecordingTranslator(CatalogTranslator):
 
 async def test_every_command_text_is_in_the_catalog_in_every_language(tmp_path: Path) -> None:
     """Descriptions and choice names all come from the catalog, fit Discord, exist in en and ja."""
-    catalog = Catalog.load(PROMPTS_DIR / "locales")
+    catalog = Catalog.load(PromptFolder(PROMPTS_DIR))
     core = await build_core(tmp_path / "d.db", {}, clock=FakeClock())
     try:
         bot = DebateBot(core, sync_commands=False)
@@ -290,7 +290,7 @@ async def test_every_command_text_is_in_the_catalog_in_every_language(tmp_path: 
 
 
 async def test_the_translator_gives_japanese_and_leaves_english_to_the_default() -> None:
-    translator = CatalogTranslator(Catalog.load(PROMPTS_DIR / "locales"))
+    translator = CatalogTranslator(Catalog.load(PromptFolder(PROMPTS_DIR)))
     string = app_commands.locale_str("Cast your vote", key="discord.cmd.vote")
     context = app_commands.TranslationContext(app_commands.TranslationContextLocation.command_description, None)
     japanese = await translator.translate(string, discord.Locale.japanese, context)

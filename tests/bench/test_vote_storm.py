@@ -224,8 +224,8 @@ async def test_closing_a_stage_lands_the_final_tally_after_an_edit_on_its_way(co
 
 
 async def _store_with_debate(tmp_path):
+    from bot.clock import SystemClock
     from bot.core.debates.model import ChannelRef, Debate
-    from bot.core.ports import SystemClock
 
     store = await SqliteStore.open(tmp_path / "s.db")
     place = ChannelRef("test", "w", "c")
@@ -235,8 +235,8 @@ async def _store_with_debate(tmp_path):
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 13, 500, 6001, 13_000])
 async def test_a_batch_of_any_size_keeps_each_voters_last_ballot_once(tmp_path, size):
+    from bot.clock import SystemClock
     from bot.core.debates.model import VoteRow
-    from bot.core.ports import SystemClock
 
     store, did = await _store_with_debate(tmp_path)
     now = SystemClock().now()
@@ -252,8 +252,8 @@ async def test_a_batch_of_any_size_keeps_each_voters_last_ballot_once(tmp_path, 
 
 @pytest.mark.parametrize("size", [1, 40, 6001])
 async def test_a_batch_with_one_bad_row_stores_nothing(tmp_path, size):
+    from bot.clock import SystemClock
     from bot.core.debates.model import VoteRow
-    from bot.core.ports import SystemClock
 
     store, did = await _store_with_debate(tmp_path)
     now = SystemClock().now()

@@ -75,7 +75,7 @@ def test_the_installed_command_runs_a_console_session_from_any_folder(installed,
 @pytest.mark.slow
 def test_the_installed_package_carries_the_library_as_package_data(installed, tmp_path):
     done = run_elsewhere([str(installed / "python"), "-c",
-                          "import bot, bot.core.library.loader as l; print(bot.__file__); print(l.PROMPTS_DIR)"], tmp_path)
+                          "import bot, bot.prompt_folder as l; print(bot.__file__); print(l.PROMPTS_DIR)"], tmp_path)
     assert done.returncode == 0, done.stderr
     package, prompts = (Path(line) for line in done.stdout.splitlines())
     venv = installed.parent

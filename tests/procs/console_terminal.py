@@ -18,7 +18,7 @@ from bot.testing.clock import FakeClock
 async def main(database: str, control_fd: int) -> None:
     clock = FakeClock()
     core = await build_core(database, {}, clock=clock)
-    core.polls.charts = False
+    core.charts = None
     port = ConsolePort(None, clock, core.catalog, Path(database).parent / "exports", language=core.language)
     core.ports["console"] = port
     await core.start()

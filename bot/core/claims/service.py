@@ -47,6 +47,7 @@ from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Route
 from bot.core.kernel.request import Request
 from bot.core.moderation.service import ModerationService
+from bot.core.ports.charts import MAP_NODES, MapChart, MapNode
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,6 @@ class ClaimService:
         self.moderation = moderation
         self.store = core.store.claims
         self.max_chars = max_chars
-        self.charts = True  # tests that do not look at pictures may switch drawing off
 
     def routes(self) -> list[Route]:
         return [*(Route("claim", sub, getattr(self, f"cmd_{sub}")) for sub in SUBCOMMANDS),
@@ -284,23 +284,22 @@ class ClaimService:
 
     async def picture(self, space: Space, lines: list[tuple[int, Claim]], ratings: Ratings, view: MapView,
                       root: int | None) -> Attachment | None:
-        if not self.charts:
+        charts = self.core.charts
+        if charts is None:
             return None
-        from bot import claim_chart  # matplotlib loads on the first picture, not at import
-
         lang = space.language
-        shown = lines[: claim_chart.MAX_NODES]
-        top = claim_chart.Node(0, None, "thesis", self.t(lang, "claim.picture_thesis"), "", space.thesis)
+        shown = lines[:MAP_NODES]
+        top = MapNode(0, None, "thesis", self.t(lang, "claim.picture_thesis"), "", space.thesis)
         nodes = [top]
         for level, c in shown:
             parent = 0 if level == 0 else c.parent_id
             heading = self.t(lang, "claim.picture_heading", id=c.id, side=claim_cards.side_name(self.core, lang, c.side))
             detail = claim_cards.impact_text(self.core, lang, impact(ratings.get(c.id)), view.shows(c.id))
-            nodes.append(claim_chart.Node(c.id, parent, c.side, heading, detail, c.text))
+            nodes.append(MapNode(c.id, parent, c.side, heading, detail, c.text))
         left = len(lines) - len(shown)
         note = self.core.tn(lang, "claim.picture_more", left) if left else ""
         name = f"{space.kind}-{space.id}-map.png" if root is None else f"{space.kind}-{space.id}-claim-{root}.png"
-        return await export.png(partial(claim_chart.draw_map, nodes=nodes, note=note), name)
+        return await export.png(partial(charts.claim_map, MapChart(nodes, note)), name)
 
     async def screen_map(self, d: Debate, limit: int = SCREEN_CLAIMS) -> list[dict[str, object]]:
         """Debate `d`'s map for the classroom screen (bot/web): its first `limit` claims in reading

@@ -1,6 +1,6 @@
 """Debate exports: versioned JSON, Markdown and one self-contained, printable HTML file.
 
-Also the result charts as PNG attachments (drawn by :mod:`bot.charts` in a worker thread).
+Also the result charts as PNG attachments (drawn through the core's `Charts` port in a worker thread).
 The JSON layout (`debate-bot/debate`, version 2) is documented in the README and in
 `docs/schemas/debate-v2.schema.json`; a change to it bumps `VERSION`. Version 2: a debate
 without a post-vote ballot has no winner (`result.winner` null, `result.reason` says why,
@@ -16,10 +16,8 @@ import base64
 import html
 import json
 import logging
-import tempfile
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
 from bot.core.claims import export as claim_export
@@ -28,6 +26,7 @@ from bot.core.debates.model import Debate, Format, Stage
 from bot.core.debates.voting import BEFORE_POST_VOTE, Result, rounded, signed_points
 from bot.core.kernel.cards import Attachment
 from bot.core.kernel.timefmt import clock_time, duration
+from bot.core.ports.charts import DebateChart
 
 if TYPE_CHECKING:
     from bot.core.service import Core
@@ -242,20 +241,14 @@ def to_html(core: Core, d: Debate, fmt: Format, r: Result, chart: bytes | None =
 # --- charts ---------------------------------------------------------------------------------
 
 
-async def png(draw: Callable[[Path], object], filename: str) -> Attachment | None:
-    """Run `draw(path)` in a worker thread on a temporary file and attach the PNG it writes.
+async def png(draw: Callable[[], bytes], filename: str) -> Attachment | None:
+    """Run `draw` (a :class:`~bot.core.ports.Charts` method given its chart) in a worker thread
+    and attach the PNG it gives.
 
     A chart that cannot be drawn is logged and left out (None): results go out without it.
     """
-
-    def run() -> bytes:
-        with tempfile.TemporaryDirectory(prefix="debate-bot-chart-") as tmp:
-            path = Path(tmp) / filename
-            draw(path)
-            return path.read_bytes()
-
     try:
-        data = await asyncio.to_thread(run)
+        data = await asyncio.to_thread(draw)
     except Exception:
         log.exception("could not draw the chart %s", filename)
         return None
@@ -291,11 +284,11 @@ def debate_verdict(core: Core, lang: str, r: Result) -> tuple[str, str | None, s
 
 async def debate_chart(core: Core, d: Debate, r: Result) -> Attachment | None:
     """Pre vs post shares per side and who moved, as `debate-<id>.png`; the title says who won."""
-    from bot.charts import debate as charts  # matplotlib loads on the first chart, not at import
-
+    if core.charts is None:
+        return None
     lang = d.language
     verdict, winner, swing = debate_verdict(core, lang, r)
-    draw = partial(charts.debate_chart, title=core.t(lang, "chart.debate_title", id=d.id, title=d.motion_title),
-                   labels=debate_chart_labels(core, lang), pre=r.pre, post=r.post, movement=r.movement,
-                   verdict=verdict, winner=winner, swing=swing)
-    return await png(draw, f"debate-{d.id}.png")
+    chart = DebateChart(title=core.t(lang, "chart.debate_title", id=d.id, title=d.motion_title),
+                        labels=debate_chart_labels(core, lang), pre=r.pre, post=r.post, movement=r.movement,
+                        verdict=verdict, winner=winner, swing=swing)
+    return await png(partial(core.charts.debate, chart), f"debate-{d.id}.png")

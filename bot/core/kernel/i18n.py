@@ -13,11 +13,13 @@ import string
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from bot.core.ports.prompts import PromptFiles
 
 log = logging.getLogger(__name__)
 FALLBACK = "en"
+LOCALES = "locales"  # the catalogs' folder among the prompts
 OTHER = "other"
 # The plural forms of each language, and the rule that picks one for a count.
 PLURAL_FORMS: dict[str, tuple[str, ...]] = {"en": ("one", OTHER)}
@@ -60,12 +62,13 @@ class Catalog:
     messages: dict[str, dict[str, str]]  # lang -> key -> text
 
     @classmethod
-    def load(cls, folder: Path) -> Catalog:
+    def load(cls, prompts: PromptFiles, folder: str = LOCALES) -> Catalog:
+        """Every `<lang>.toml` in `folder` (`locales/`); the fallback language must be there."""
         messages = {}
-        for path in sorted(folder.glob("*.toml")):
-            messages[path.stem] = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+        for name, raw in (prompts.files(folder, ".toml") or {}).items():
+            messages[name.removesuffix(".toml")] = _flatten(tomllib.loads(raw.decode("utf-8")))
         if FALLBACK not in messages:
-            raise FileNotFoundError(f"{folder.name}/{FALLBACK}.toml is missing")
+            raise FileNotFoundError(f"{folder}/{FALLBACK}.toml is missing")
         return cls(messages)
 
     @property

@@ -1,4 +1,5 @@
-"""Loads and validates the debate library in `prompts/`: motions and formats.
+"""Loads and validates the debate library in `prompts/`: motions and formats, read through the
+core's :class:`~bot.core.ports.PromptFiles` port.
 
 A malformed or incomplete file is refused with a :class:`LibraryError` that names the file, the
 field and the reason, so the bot never starts on a half-read library.
@@ -9,10 +10,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath, PurePosixPath
 from typing import Any
 
 from bot.core.debates.model import Evidence, Format, Motion, MotionText, Phase, PhaseKind, Side
+from bot.core.ports.prompts import PromptFiles
 
 LANGUAGES = ("en", "ja")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -22,8 +24,8 @@ SPEAKING = {PhaseKind.SPEECH, PhaseKind.CROSS}
 
 
 class LibraryError(Exception):
-    def __init__(self, file: Path | str, field: str, reason: str) -> None:
-        super().__init__(f"{Path(file).name}: {field}: {reason}")
+    def __init__(self, file: PurePath | str, field: str, reason: str) -> None:
+        super().__init__(f"{PurePosixPath(file).name}: {field}: {reason}")
         self.file = str(file)
         self.field = field
         self.reason = reason
@@ -42,16 +44,16 @@ class Library:
         return next(iter(self.motions.values()))
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: PurePath, content: bytes) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(content.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise LibraryError(path, "(file)", f"not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise LibraryError(path, "(file)", "not UTF-8 text") from None
 
 
-def _str(path: Path, data: dict[str, Any], key: str, where: str = "") -> str:
+def _str(path: PurePath, data: dict[str, Any], key: str, where: str = "") -> str:
     value = data.get(key)
     name = f"{where}{key}"
     if not isinstance(value, str) or not value.strip():
@@ -59,14 +61,14 @@ def _str(path: Path, data: dict[str, Any], key: str, where: str = "") -> str:
     return value.strip()
 
 
-def _int(path: Path, data: dict[str, Any], key: str, where: str, minimum: int = 0) -> int:
+def _int(path: PurePath, data: dict[str, Any], key: str, where: str, minimum: int = 0) -> int:
     value = data.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise LibraryError(path, f"{where}{key}", f"must be a whole number >= {minimum}")
     return value
 
 
-def _strings(path: Path, data: dict[str, Any], key: str, where: str, minimum: int) -> tuple[str, ...]:
+def _strings(path: PurePath, data: dict[str, Any], key: str, where: str, minimum: int) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise LibraryError(path, f"{where}{key}", "must be a list of non-empty texts")
@@ -75,15 +77,17 @@ def _strings(path: Path, data: dict[str, Any], key: str, where: str, minimum: in
     return tuple(v.strip() for v in value)
 
 
-def _names(path: Path, data: dict[str, Any], key: str, where: str = "") -> dict[str, str]:
+def _names(path: PurePath, data: dict[str, Any], key: str, where: str = "") -> dict[str, str]:
     value = data.get(key)
     if not isinstance(value, dict):
         raise LibraryError(path, f"{where}{key}", "must be a table with en and ja")
     return {lang: _str(path, value, lang, f"{where}{key}.") for lang in LANGUAGES}
 
 
-def load_format(path: Path) -> Format:
-    data = _read(path)
+def load_format(name: str, content: bytes) -> Format:
+    """One format file (`name` its file name, `content` its bytes)."""
+    path = PurePosixPath(name)
+    data = _read(path, content)
     fid = _str(path, data, "id")
     if fid != path.stem:
         raise LibraryError(path, "id", f"'{fid}' differs from the file name '{path.stem}'")
@@ -125,7 +129,7 @@ def load_format(path: Path) -> Format:
     return Format(fid, _names(path, data, "name"), _names(path, data, "description"), tuple(phases))
 
 
-def _motion_text(path: Path, data: dict[str, Any], lang: str) -> MotionText:
+def _motion_text(path: PurePath, data: dict[str, Any], lang: str) -> MotionText:
     block = data.get(lang)
     if not isinstance(block, dict):
         raise LibraryError(path, lang, "missing language table")
@@ -153,8 +157,10 @@ def _motion_text(path: Path, data: dict[str, Any], lang: str) -> MotionText:
     )
 
 
-def load_motion(path: Path) -> Motion:
-    data = _read(path)
+def load_motion(name: str, content: bytes) -> Motion:
+    """One motion file (`name` its file name, `content` its bytes)."""
+    path = PurePosixPath(name)
+    data = _read(path, content)
     mid = _str(path, data, "id")
     if mid != path.stem or not ID_PATTERN.match(mid):
         raise LibraryError(path, "id", f"'{mid}' must equal the file name and be lowercase-with-dashes")
@@ -164,25 +170,15 @@ def load_motion(path: Path) -> Motion:
     return Motion(mid, default, {lang: _motion_text(path, data, lang) for lang in LANGUAGES})
 
 
-def load_library(prompts: Path) -> Library:
-    motions = {m.id: m for m in map(load_motion, sorted((prompts / "motions").glob("*.toml")))}
-    formats = {f.id: f for f in map(load_format, sorted((prompts / "formats").glob("*.toml")))}
+def load_library(prompts: PromptFiles) -> Library:
+    """Every motion in `motions/` and format in `formats/`; a LibraryError if one is broken."""
+    motions = {m.id: m for m in (load_motion(n, raw) for n, raw in (prompts.files("motions", ".toml") or {}).items())}
+    formats = {f.id: f for f in (load_format(n, raw) for n, raw in (prompts.files("formats", ".toml") or {}).items())}
     if not motions:
-        raise LibraryError(prompts / "motions", "(folder)", "no motion files")
+        raise LibraryError("motions", "(folder)", "no motion files")
     if not formats:
-        raise LibraryError(prompts / "formats", "(folder)", "no format files")
+        raise LibraryError("formats", "(folder)", "no format files")
     defaults = [m.id for m in motions.values() if m.default]
     if len(defaults) > 1:
-        raise LibraryError(prompts / "motions", "default", f"more than one default: {', '.join(defaults)}")
+        raise LibraryError("motions", "default", f"more than one default: {', '.join(defaults)}")
     return Library(motions, formats)
-
-
-def _shipped_prompts() -> Path:
-    """The shipped library: `bot/prompts` in an installed package (setup.py puts it there),
-    else the checkout's top-level `prompts/`."""
-    package = Path(__file__).resolve().parents[2]  # bot/, from bot/core/library/loader.py
-    installed = package / "prompts"
-    return installed if installed.is_dir() else package.parent / "prompts"
-
-
-PROMPTS_DIR = _shipped_prompts()

@@ -1,7 +1,7 @@
 """Word filter: normalise text and match it against blocked and allowed word lists.
 
-Pure core code: no platform objects and no I/O apart from :func:`load_default_filter`,
-which reads the shipped lists in ``prompts/filters/``.
+Pure core code: no platform objects and no I/O; :func:`load_default_filter` builds the filter
+from the shipped lists in ``prompts/filters/``, read through the core's ``PromptFiles`` port.
 
 Two kinds of list entry:
 
@@ -37,7 +37,6 @@ import logging
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bot.core.moderation.filter_index import _Entry, _Index, _skeleton
 from bot.core.moderation.filter_match import (
@@ -47,6 +46,7 @@ from bot.core.moderation.filter_match import (
     _units,
 )
 from bot.core.moderation.filter_normalise import _is_japanese, _is_word_char, _normalise, normalise
+from bot.core.ports.prompts import PromptFiles
 
 log = logging.getLogger(__name__)
 
@@ -234,30 +234,30 @@ class WordFilter:
         return out
 
 
-def read_word_list(path: Path) -> list[str]:
-    """Read one list file: one entry per line; ``#`` starts a comment."""
+def read_word_list(raw: bytes) -> list[str]:
+    """Read one list file (its bytes, UTF-8): one entry per line; ``#`` starts a comment."""
     entries: list[str] = []
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
+    for line in raw.decode("utf-8-sig").splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             entries.append(line)
     return entries
 
 
-def load_default_filter(prompts_dir: Path) -> WordFilter:
-    """Build the default filter from ``<prompts_dir>/filters/*.txt``.
+def load_default_filter(prompts: PromptFiles) -> WordFilter:
+    """Build the default filter from ``filters/*.txt`` among the prompts.
 
     Every ``*.txt`` file there is a blocked list (``en.txt``, ``ja.txt``...) except
     ``allow.txt``, the allow list. A missing folder gives an empty filter.
     """
-    folder = Path(prompts_dir) / FILTERS_DIR
-    if not folder.is_dir():
-        log.warning("word filter: no list folder at %s; using an empty filter", folder)
+    files = prompts.files(FILTERS_DIR, ".txt")
+    if files is None:
+        log.warning("word filter: no %s folder among the prompts; using an empty filter", FILTERS_DIR)
         return WordFilter.build(())
     blocked: list[str] = []
     allowed: list[str] = []
-    for path in sorted(folder.glob("*.txt")):
-        words = read_word_list(path)
-        (allowed if path.name == ALLOW_FILE else blocked).extend(words)
-        log.debug("word filter: %d entries from %s", len(words), path.name)
+    for name, raw in files.items():
+        words = read_word_list(raw)
+        (allowed if name == ALLOW_FILE else blocked).extend(words)
+        log.debug("word filter: %d entries from %s", len(words), name)
     return WordFilter.build(blocked, allowed)

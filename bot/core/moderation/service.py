@@ -25,7 +25,6 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from datetime import datetime, tzinfo
-from pathlib import Path
 
 from bot.core.debates.model import Actor, AuditEntry, ChannelRef, Debate, Stage
 from bot.core.debates.service import DebateService
@@ -35,10 +34,9 @@ from bot.core.kernel.lru import LRU
 from bot.core.kernel.pipeline import Route
 from bot.core.kernel.request import Request
 from bot.core.kernel.writer import GroupCommitWriter
-from bot.core.library.loader import PROMPTS_DIR
 from bot.core.moderation.discipline import Discipline
 from bot.core.moderation.discussions import DiscussionThreads
-from bot.core.moderation.filter import WordFilter, load_default_filter
+from bot.core.moderation.filter import WordFilter
 from bot.core.moderation.guard import Guard
 from bot.core.moderation.mirror import BOT, LogMirror
 from bot.core.moderation.rules import (
@@ -59,8 +57,8 @@ log = logging.getLogger(__name__)
 
 
 class ModerationService:
-    def __init__(self, core: Core, debates: DebateService, config: ModerationConfig | None = None,
-                 prompts: Path = PROMPTS_DIR) -> None:
+    def __init__(self, core: Core, debates: DebateService, default_filter: WordFilter,
+                 config: ModerationConfig | None = None) -> None:
         self.core = core
         self.debates = debates  # the debates it moderates
         self.config = config or ModerationConfig()
@@ -70,7 +68,7 @@ class ModerationService:
         self._new_window = self.config.new_participant_window
         self.slowmode = SlowMode()
         self.bursts = BurstDetector(self.config.burst_votes, self.config.burst_seconds)
-        self.default_filter = load_default_filter(prompts)
+        self.default_filter = default_filter  # the shipped lists (prompts/filters)
         self.mutes: dict[Key, Mute] = {}
         self.removed: dict[str, set[str]] = {}  # scope -> user ids
         # running debate -> voter key -> reasons (dropped when it ends)

@@ -34,6 +34,7 @@ from bot.core.polls.ballots import in_place, numbered, poll_voter_key
 from bot.core.polls.commands import PollCommands
 from bot.core.polls.counting import PollCount, count_poll
 from bot.core.polls.model import BallotRow, Poll
+from bot.core.ports.charts import PollChart
 from bot.core.service import Core
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,6 @@ class PollService:
                                                                       drain=self.store.drain_ballots)
         self.tallies = TallyCoalescer(core.clock, core.store)
         self._owed_since: dict[int, datetime] = {}  # see `deliver_owed`
-        self.charts = True  # tests that do not look at charts may switch drawing off
         self.commands = PollCommands(core, self)
 
     def routes(self) -> list[Route]:
@@ -274,15 +274,14 @@ class PollService:
 
     async def chart(self, p: Poll, count: PollCount) -> Attachment | None:
         """The results as `poll-<id>.png`: bars, and for a ranked poll the runoff rounds."""
-        if not self.charts:
+        charts = self.core.charts
+        if charts is None:
             return None
-        from bot.charts import poll as charts  # matplotlib loads on the first chart, not at import
-
         lang = p.language
         labels = {k: self.t(lang, f"chart.{k}") for k in ("votes", "round", "eliminated", "winner", "exhausted")}
-        draw = partial(charts.poll_chart, title=p.question, options=p.options, counts=count.counts,
-                       winners=count.winners, rounds=count.rounds, labels=labels)
-        return await export.png(draw, f"poll-{p.id}.png")
+        chart = PollChart(title=p.question, options=p.options, counts=count.counts, winners=count.winners,
+                          rounds=count.rounds, labels=labels)
+        return await export.png(partial(charts.poll, chart), f"poll-{p.id}.png")
 
     async def _audit(self, actor: Actor, action: str, p: Poll, details: str = "") -> None:
         await self.core.audit(AuditEntry(

@@ -185,7 +185,7 @@ async def test_the_search_would_find_a_voter_of_a_poll_that_is_not_anonymous(tmp
     db = tmp_path / "open.db"
     s = await open_session(db)
     try:
-        s.core.polls.charts = False
+        s.core.charts = None
         await s.say(TEACHER, '/poll create question:"Snack?" options:"fruit|nuts"')
         await s.say(VOTERS[0], "/poll vote id:1 fruit")
         await s.say(VOTERS[0], "/poll results id:1 format:json")

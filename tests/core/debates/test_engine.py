@@ -7,10 +7,11 @@ import pytest
 from bot.core.debates import engine
 from bot.core.debates.model import ChannelRef, Debate, DebateState, Participant, Role, Stage
 from bot.core.kernel.errors import RuleError
-from bot.core.library.loader import PROMPTS_DIR, load_library
+from bot.core.library.loader import load_library
+from bot.prompt_folder import PROMPTS_DIR, PromptFolder
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-LIB = load_library(PROMPTS_DIR)
+LIB = load_library(PromptFolder(PROMPTS_DIR))
 QUICK = LIB.formats["quick"]
 
 

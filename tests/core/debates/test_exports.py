@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 from matplotlib import image as mpimg
 
-from bot.charts import debate as charts
 from bot.charts.debate import DEBATE_SIZE
 from bot.charts.poll import POLL_SIZE, poll_chart_size
+from bot.charts.renderer import MatplotlibCharts
 from bot.core.debates import export
 from bot.core.debates.model import Actor, Choice
 from bot.core.debates.voting import oxford_result
 from bot.core.kernel.request import Request
 from bot.core.polls import export as poll_export
+from bot.core.ports import DebateChart
 from tests.conftest import CHANNEL, say
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -133,7 +134,7 @@ async def poll_export(core, pid: int, kind: str, who: str = "teacher"):
 
 @pytest.fixture
 def no_charts(core):
-    core.polls.charts = False
+    core.charts = None
 
 
 async def test_poll_json_of_every_mode_validates_against_its_schema(core, no_charts):
@@ -383,6 +384,23 @@ async def test_the_end_of_a_debate_and_results_carry_the_chart(core, chat):
     assert cards[0].attachment is None and cards[0].kind == "result"
 
 
+async def test_a_chart_that_cannot_be_drawn_leaves_the_result_without_a_picture(core, chat, caplog):
+    core.charts = charts = RecordingCharts(fail=True)
+    await run_debate(core)
+    final = chat.last("result")
+    assert len(charts.asked) == 1 and final.attachment is None
+    assert final.body.startswith("Pro wins: it gained more support.")
+    assert any("could not draw the chart debate-1.png" in r.getMessage() for r in caplog.records)
+
+
+async def test_without_a_charts_port_results_go_out_without_pictures(core, chat):
+    core.charts = None
+    await run_debate(core)
+    assert chat.last("result").attachment is None
+    cards = await act(core, who("v1"), "/debate results")
+    assert cards[0].kind == "result" and cards[0].attachment is None
+
+
 async def test_a_swing_too_small_to_show_is_plus_zero_never_minus_zero(core):
     """Pro holds 1 of 150 voters before and 1 of 151 after: it lost 0.0044 points, which rounds
     to zero on the card (one decimal) and in the JSON (two), and zero has no minus sign."""
@@ -416,16 +434,40 @@ def verdicts(core, r):
     return {lang: export.debate_verdict(core, lang, r) for lang in ("en", "ja")}
 
 
-async def test_the_chart_title_names_the_winner_and_the_margin(core, monkeypatch):
-    drawn = []
-    real = charts.debate_chart
-    monkeypatch.setattr(charts, "debate_chart", lambda path, **kw: drawn.append(kw) or real(path, **kw))
+class RecordingCharts:
+    """The real renderer, keeping every chart the core asked it for."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.asked: list[object] = []
+        self.fail = fail
+        self.real = MatplotlibCharts()
+
+    def debate(self, chart):
+        self.asked.append(chart)
+        if self.fail:
+            raise RuntimeError("no fonts today")
+        return self.real.debate(chart)
+
+    def poll(self, chart):
+        self.asked.append(chart)
+        return self.real.poll(chart)
+
+    def claim_map(self, chart):
+        self.asked.append(chart)
+        return self.real.claim_map(chart)
+
+
+async def test_the_chart_title_names_the_winner_and_the_margin(core):
+    core.charts = charts = RecordingCharts()
     await run_debate(core)
+    drawn = charts.asked[-1]
+    assert isinstance(drawn, DebateChart)
     # pre 1/1/1, post 2/1/0: Pro +33.3 points, Con +0.0, so Pro by 33.3
-    assert drawn[-1]["verdict"] == "Pro wins by 33.3 points"
-    assert drawn[-1]["winner"] == "pro"
-    assert drawn[-1]["swing"] == "Swing: Pro +33.3 pts · Con +0.0 pts"
-    assert drawn[-1]["title"].startswith("Debate #1: This house would")
+    assert drawn.verdict == "Pro wins by 33.3 points"
+    assert drawn.winner == "pro"
+    assert drawn.swing == "Swing: Pro +33.3 pts · Con +0.0 pts"
+    assert drawn.title.startswith("Debate #1: This house would")
+    assert (drawn.pre, drawn.post) == ({"pro": 1, "con": 1, "undecided": 1}, {"pro": 2, "con": 1, "undecided": 0})
     p, c, u = Choice.PRO, Choice.CON, Choice.UNDECIDED
     r = oxford_result({"v1": p, "v2": c, "v3": u}, {"v1": p, "v2": p, "v3": c})
     assert verdicts(core, r)["ja"] == (

@@ -101,7 +101,7 @@ async def test_a_poll_result_the_crash_kept_from_being_posted_is_posted_at_the_n
     path = tmp_path / "bot.db"
     chat = CrashingChat(crash_on="result", error=ConnectionError)  # the platform is away
     core = await build_core(path, {"test": chat}, clock=clock, secret=SECRET)
-    core.polls.charts = False
+    core.charts = None
     await core.start()
     await say(core, "teacher", '/poll create question:"Tea?" options:"yes|no"')
     await say(core, "v1", "/poll vote id:1 yes")
@@ -111,7 +111,7 @@ async def test_a_poll_result_the_crash_kept_from_being_posted_is_posted_at_the_n
 
     after = FakeChat()
     core = await build_core(path, {"test": after}, clock=clock, secret=SECRET)
-    core.polls.charts = False
+    core.charts = None
     await core.start()
     try:
         results = [p.card for p in after.posts if p.card.kind == "result"]

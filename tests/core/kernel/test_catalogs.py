@@ -18,6 +18,7 @@ from bot.core.debates import voting
 from bot.core.debates.model import Choice, DebateState, PhaseKind, Role, Side, Stage
 from bot.core.kernel.commands import COMMAND_NAMES, usage_keys
 from bot.core.kernel.i18n import FALLBACK, OTHER, Catalog, placeholders, plural_forms
+from bot.prompt_folder import PromptFolder
 
 ROOT = Path(__file__).resolve().parents[3]
 LOCALES = ROOT / "prompts" / "locales"
@@ -42,7 +43,7 @@ COMMAND_WORD = re.compile(r"(?<![\w/.:<])/(" + "|".join(COMMAND_NAMES) + r")\b")
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    return Catalog.load(LOCALES)
+    return Catalog.load(PromptFolder(LOCALES.parent))
 
 
 def other_languages(catalog: Catalog) -> list[str]:
@@ -163,7 +164,7 @@ def test_a_missing_translation_falls_back_to_english(catalog: Catalog) -> None:
 def test_a_key_missing_everywhere_shows_the_key(tmp_path: Path) -> None:
     (tmp_path / "en.toml").write_text('[a]\nb = "Hello {name}"\n', encoding="utf-8")
     (tmp_path / "ja.toml").write_text('[a]\nb = "こんにちは {name}"\n', encoding="utf-8")
-    small = Catalog.load(tmp_path)
+    small = Catalog.load(PromptFolder(tmp_path.parent), tmp_path.name)
     assert small.t("ja", "a.b", name="Ada") == "こんにちは Ada"
     assert small.t("ja", "a.nope") == "a.nope"
 

@@ -7,7 +7,7 @@ import pytest
 from bot.core.kernel import help as help_cards
 from bot.core.kernel.commands import SPECS
 from bot.core.kernel.i18n import Catalog
-from bot.core.library.loader import PROMPTS_DIR
+from bot.prompt_folder import PROMPTS_DIR, PromptFolder
 from tests.conftest import say
 
 
@@ -61,7 +61,7 @@ async def test_help_for_an_unknown_command_says_so_with_the_usage(core):
 
 
 def test_every_command_has_its_help_texts_in_every_language():
-    catalog = Catalog.load(PROMPTS_DIR / "locales")
+    catalog = Catalog.load(PromptFolder(PROMPTS_DIR))
     for lang in catalog.languages:
         missing = sorted(key for key in help_cards.all_keys() if key not in catalog.messages[lang])
         assert not missing, f"{lang}.toml lacks {missing}"

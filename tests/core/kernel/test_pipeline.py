@@ -7,11 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.core import ports
 from bot.core.kernel.errors import RuleError
 from bot.core.kernel.pipeline import Pipeline, Route, Router
 from bot.core.kernel.request import Request
-from bot.core.ports import SystemClock
 from bot.storage.sqlite_connection import _ts
 from tests.conftest import CHANNEL, actor
 
@@ -92,23 +90,6 @@ async def test_a_conditional_route_answers_before_the_plain_one_and_two_plain_on
 async def test_a_platform_attaches_before_the_core_starts_not_after(core, chat):
     with pytest.raises(RuntimeError, match="after the core started"):
         core.attach(chat)
-
-
-def test_the_system_clock_hands_out_one_datetime_per_millisecond(monkeypatch):
-    ns = [1_795_000_000_123_056_789]
-    monkeypatch.setattr(ports.time, "time_ns", lambda: ns[0])
-    clock = SystemClock()
-    first = clock.now()
-    assert first == datetime(2026, 11, 18, 11, 6, 40, 123000, tzinfo=UTC)
-    assert first.tzinfo is UTC
-    ns[0] += 800_000  # still the same millisecond
-    assert clock.now() is first
-    ns[0] += 200_000
-    assert clock.now() == first + timedelta(milliseconds=1)
-
-
-def test_the_real_system_clock_is_near_the_time_of_day():
-    assert abs(SystemClock().now() - datetime.now(UTC)) < timedelta(seconds=1)
 
 
 def test_stored_times_keep_their_own_zone():

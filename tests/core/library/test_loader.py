@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 
 from bot.core.library.loader import (
-    PROMPTS_DIR,
     LibraryError,
     load_format,
     load_library,
     load_motion,
 )
+from bot.prompt_folder import PROMPTS_DIR, PromptFolder
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_shipped_file_loads():
-    lib = load_library(PROMPTS_DIR)
+    lib = load_library(PromptFolder(PROMPTS_DIR))
     assert len(lib.motions) >= 8
     assert set(lib.formats) >= {"classroom", "oxford", "lincoln-douglas", "quick", "async"}
     assert lib.default_motion.id == "id-checks"
@@ -34,7 +34,7 @@ def test_every_shipped_file_loads():
 
 
 def test_quick_is_a_ten_minute_debate():
-    quick = load_library(PROMPTS_DIR).formats["quick"]
+    quick = load_library(PromptFolder(PROMPTS_DIR)).formats["quick"]
     assert [(p.kind.value, p.side.value, p.seconds) for p in quick.phases] == [
         ("pre_vote", "both", 120), ("speech", "pro", 180), ("speech", "con", 180), ("post_vote", "both", 120)]
 
@@ -61,7 +61,7 @@ def test_a_broken_format_names_file_field_and_reason(tmp_path, old, new, field):
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(LibraryError) as err:
-        load_format(path)
+        load_format(path.name, path.read_bytes())
     assert err.value.field == field
     assert str(err.value).startswith(f"quick.toml: {field}: ")
 
@@ -71,7 +71,7 @@ def test_a_format_must_open_and_close_with_the_votes(tmp_path):
     text = path.read_text(encoding="utf-8").replace('kind = "post_vote"', 'kind = "speech"\n', 1)
     path.write_text(text.replace('id = "post_vote"', 'id = "closing"'), encoding="utf-8")
     with pytest.raises(LibraryError) as err:
-        load_format(path)
+        load_format(path.name, path.read_bytes())
     assert err.value.field.startswith("phases")
 
 
@@ -80,7 +80,7 @@ def test_a_motion_without_japanese_or_points_is_refused(tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text[: text.index("[ja]")], encoding="utf-8")
     with pytest.raises(LibraryError) as err:
-        load_motion(path)
+        load_motion(path.name, path.read_bytes())
     assert err.value.field == "ja"
 
 
@@ -88,7 +88,7 @@ def test_not_toml_at_all(tmp_path):
     path = tmp_path / "broken.toml"
     path.write_text("id = [unclosed", encoding="utf-8")
     with pytest.raises(LibraryError) as err:
-        load_motion(path)
+        load_motion(path.name, path.read_bytes())
     assert "not valid TOML" in err.value.reason
 
 

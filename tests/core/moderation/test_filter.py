@@ -15,6 +15,7 @@ from bot.core.moderation.filter import (
     validate_entry,
 )
 from bot.core.moderation.filter_normalise import normalise
+from bot.prompt_folder import PromptFolder
 
 PROMPTS = Path(__file__).resolve().parents[3] / "prompts"
 
@@ -305,10 +306,10 @@ def test_long_text_against_a_thousand_entries() -> None:
 def test_shipped_lists_load_and_are_valid() -> None:
     folder = PROMPTS / "filters"
     for name in ("en.txt", "ja.txt", "allow.txt"):
-        entries = read_word_list(folder / name)
+        entries = read_word_list((folder / name).read_bytes())
         assert entries, name
         assert [(w, validate_entry(w)) for w in entries if validate_entry(w)] == []
-    f = load_default_filter(PROMPTS)
+    f = load_default_filter(PromptFolder(PROMPTS))
     assert any(w.isascii() for w in f.blocked)
     assert any(not w.isascii() for w in f.blocked)
     assert f.find("f u c k this") is not None
@@ -341,12 +342,12 @@ DEFAULT_INNOCENT = [
 
 @pytest.mark.parametrize("text", DEFAULT_INNOCENT)
 def test_default_lists_pass_ordinary_sentences(text: str) -> None:
-    f = load_default_filter(PROMPTS)
+    f = load_default_filter(PromptFolder(PROMPTS))
     assert f.find_all(text) == []
 
 
 def test_missing_list_folder_gives_empty_filter(tmp_path: Path) -> None:
-    f = load_default_filter(tmp_path)
+    f = load_default_filter(PromptFolder(tmp_path))
     assert f.blocked == frozenset()
     assert f.find("anything") is None
 
@@ -359,7 +360,7 @@ def test_list_file_comments_and_blank_lines(tmp_path: Path) -> None:
     )
     (folder / "xx.txt").write_text("\ufeffquux\n", encoding="utf-8")
     (folder / "allow.txt").write_text("blorpy\n", encoding="utf-8")
-    f = load_default_filter(tmp_path)
+    f = load_default_filter(PromptFolder(tmp_path))
     assert f.blocked == frozenset({"blorp", "zonk*", "quux"})
     assert f.allowed == frozenset({"blorpy"})
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef, Stage
 from bot.core.kernel.request import Request
-from bot.core.library.loader import PROMPTS_DIR
 from bot.core.moderation.filter import read_word_list
 from bot.core.moderation.mentions import normalise_channel, normalise_role
+from bot.prompt_folder import PROMPTS_DIR
 from bot.testing.chat import FakeChat
 from tests.conftest import CHANNEL, say
 
@@ -228,7 +228,7 @@ async def test_filtered_speech_and_question_are_refused_naming_the_word(core, ch
     assert not [p for p in chat.posts if p.card.kind == "speech"]
     # The refusal does not use up the rate limit: the rephrased speech goes straight through.
     assert "on the floor" in (await say(core, "alice", "/speak We should assess the class of masks."))[0].body
-    ja = read_word_list(PROMPTS_DIR / "filters" / "ja.txt")[0]  # a shipped Japanese entry
+    ja = read_word_list((PROMPTS_DIR / "filters" / "ja.txt").read_bytes())[0]  # a shipped Japanese entry
     cards = await say(core, "v1", f"/ask あなたは{ja}ですか？")
     assert f"'{ja}'" in cards[0].body
     entries = [e for e in await log(core) if e.action == "filter.block"]

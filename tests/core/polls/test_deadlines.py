@@ -84,7 +84,7 @@ async def wait_for_post(chat: FakeChat, kind: str, count: int = 1) -> None:
 
 
 async def test_the_poll_closes_at_its_zoned_deadline_by_the_scheduler(core, chat, clock):
-    core.polls.charts = False
+    core.charts = None
     await say(core, "teacher", "/debate timezone Asia/Tokyo")  # the class reads times in Japan's zone
     await say(core, "teacher", '/poll create question:"Lunch?" options:"rice|bread" closes:2026-11-22T20:00+09:00')
     p = core.polls.polls[1]
@@ -108,7 +108,7 @@ async def test_the_poll_closes_at_its_zoned_deadline_by_the_scheduler(core, chat
 
 
 async def test_a_vote_after_the_deadline_is_refused_even_before_the_scheduler_ran(core, clock):
-    core.polls.charts = False
+    core.charts = None
     await say(core, "teacher", '/poll create question:"Q?" options:"a|b" closes:10m')
     core.polls.next_deadline = lambda: None  # the scheduler does not see this poll's deadline
     clock.advance(600)
@@ -159,7 +159,7 @@ async def test_ballots_survive_a_restart_and_can_still_be_changed(tmp_path, cloc
     db = tmp_path / "polls.db"
     core = await build_core(db, {"test": FakeChat()}, clock=clock, secret=b"k")
     await core.start()
-    core.polls.charts = False
+    core.charts = None
     await say(core, "teacher", '/poll create question:"Q?" options:"a|b|c" mode:multi anonymous:yes closes:2h')
     await say(core, "ann", "/poll vote id:1 a b")
     await core.stop()

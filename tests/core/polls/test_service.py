@@ -27,7 +27,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(autouse=True)
 def _no_charts(core):
     """Charts are tested in test_exports; here they would only cost time."""
-    core.polls.charts = False
+    core.charts = None
 
 
 async def create(core, line: str = 'question:"Best drink?" options:"tea|coffee|water"'):

@@ -3,22 +3,22 @@
 Laid out by :func:`bot.core.claims.layout.tidy` (Reingold–Tilford), drawn with matplotlib like
 the result charts (:mod:`bot.charts`): the Okabe–Ito colours, pro blue and con orange, and
 every box also names its side in words, so nothing is told by colour alone. Boxes are sized for
-a phone screen; a map larger than MAX_NODES claims is drawn to its first MAX_NODES in map order
-(a parent always comes before its children there) and says how many were left out.
+a phone screen; the core gives at most MAP_NODES claims (bot.core.ports.charts), the first in map
+order (a parent always comes before its children there), and a note of how many were left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from matplotlib.patches import FancyBboxPatch
 
 from bot.charts.common import CON, INK, PRO, UNDECIDED, _figure, _plain, _wrap
 from bot.core.claims.layout import tidy
+from bot.core.ports.charts import MapNode as Node
 
-MAX_NODES = 24
 BOX_W, BOX_H = 300, 150  # pixels
 GAP_X, GAP_Y = 40, 70
 MARGIN = 40
@@ -27,18 +27,6 @@ TEXT_COLUMNS, TEXT_LINES = 30, 3
 BUS = "#777777"  # the lines joining siblings; each drop to a claim takes the claim's colour
 COLOURS = {"pro": PRO, "con": CON, "thesis": UNDECIDED}
 TINTS = {"pro": "#E5F1F8", "con": "#FBEDE5", "thesis": "#F0F0F0"}
-
-
-@dataclass(frozen=True)
-class Node:
-    """One box: `parent` None for the thesis (id 0)."""
-
-    id: int
-    parent: int | None
-    side: str  # pro | con | thesis
-    heading: str  # "#12 Pro", bold
-    detail: str  # its impact, under the heading
-    text: str
 
 
 def size_of(nodes: Sequence[Node]) -> tuple[int, int]:
@@ -58,7 +46,7 @@ def _places(nodes: Sequence[Node]) -> dict[int, tuple[float, int]]:
     return tidy(0, lambda i: kids.get(i, []))
 
 
-def draw_map(path: Path, nodes: Sequence[Node], note: str = "") -> None:
+def draw_map(path: Path | IO[bytes], nodes: Sequence[Node], note: str = "") -> None:
     """Draw the thesis (the node with id 0) and its claims to `path` as PNG; `note` goes under it."""
     places = _places(nodes)
     width, height = size_of(nodes)

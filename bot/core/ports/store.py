@@ -1,11 +1,9 @@
-"""The core's seams: the clock, the chat platforms and the store."""
+"""The store: the single source of truth behind the services (SQLite or PostgreSQL, see bot/storage)."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from bot.core.claims.tree import Claim
@@ -20,62 +18,9 @@ from bot.core.debates.model import (
     Stage,
     VoteRow,
 )
-from bot.core.kernel.cards import Card
 from bot.core.kernel.writer import GroupCommitWriter
 from bot.core.moderation.rules import Discussion, Mute, Strike
 from bot.core.polls.model import BallotRow, Poll
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class SystemClock:
-    """The real time in UTC, to the millisecond.
-
-    Within one millisecond every caller gets the same datetime object, so the ballots of one
-    millisecond share one datetime (and the store one text form of it).
-    """
-
-    def __init__(self) -> None:
-        self._ms = -1
-        self._now = _EPOCH
-
-    def now(self) -> datetime:
-        ms = time.time_ns() // 1_000_000
-        if ms != self._ms:
-            self._ms = ms
-            self._now = _EPOCH + timedelta(milliseconds=ms)
-        return self._now
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds))
-
-
-class ChatPort(Protocol):
-    """What the core needs from a chat platform. Message ids are opaque strings."""
-
-    platform: str
-    min_edit_interval: float  # seconds between two edits of one message
-
-    async def open_space(self, channel: ChannelRef, title: str, card: Card) -> tuple[ChannelRef, str]:
-        """Post `card` and give the debate a place of its own (a thread where the platform has them).
-
-        Returns the place the debate lives in and the id of the opening message.
-        """
-        ...
-
-    async def post(self, channel: ChannelRef, card: Card) -> str: ...
-
-    async def edit(self, channel: ChannelRef, message_id: str, card: Card) -> None: ...
-
-    async def send_private(self, channel: ChannelRef, user_id: str, card: Card) -> None: ...
-
 
 CHANNEL_GENERATION = "channels"  # the store's count of changes to channel settings (language, zone)
 
@@ -380,48 +325,3 @@ class Store(Protocol):
     async def record_edit(self, message_key: str, at: datetime) -> None:
         """The edit landed at `at` (the later of this and the stored time is kept)."""
         ...
-
-
-class Metrics(Protocol):
-    """What the core and the adapters count for an operator (GET /metrics); the implementation
-    lives outside the core (bot/web/metrics.py). Every method returns at once and never raises."""
-
-    def vote(self, platform: str, outcome: str, seconds: float) -> None:
-        """A ballot was answered: `outcome` "confirmed" (stored) or "refused", `seconds` from the
-        request reaching the core to its answer."""
-        ...
-
-    def tally_edit(self, platform: str) -> None:
-        """A live tally (or another card) was edited on the platform."""
-        ...
-
-    def rate_limited(self, platform: str) -> None:
-        """The platform answered 429."""
-        ...
-
-    def deadline_fired(self, kind: str) -> None:
-        """A deadline ran: "phase" (a debate's speaking time), "poll" (a poll closing), "mute"."""
-        ...
-
-    def duplicate(self, platform: str) -> None:
-        """A delivery seen before (a platform's retry) was left alone."""
-        ...
-
-
-class NoMetrics:
-    """Counts nothing: the core without a metrics endpoint."""
-
-    def vote(self, platform: str, outcome: str, seconds: float) -> None:
-        pass
-
-    def tally_edit(self, platform: str) -> None:
-        pass
-
-    def rate_limited(self, platform: str) -> None:
-        pass
-
-    def deadline_fired(self, kind: str) -> None:
-        pass
-
-    def duplicate(self, platform: str) -> None:
-        pass
