@@ -60,23 +60,16 @@ def test_the_core_imports_only_itself_and_the_standard_library_it_may_use():
     assert wrong == []
 
 
-def test_no_module_imports_itself_back_in_a_circle():
-    mods = sources()
-    def with_parents(imported: str) -> set[str]:  # importing a.b.c runs a/__init__ and a/b/__init__ first
-        parts = imported.split(".")
-        return {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
-
-    graph = {name: {m for i in imports(path, everywhere=False) for m in with_parents(i)
-                    if m in mods and m != name and not name.startswith(m + ".")}
-             for name, path in mods.items()}
-    circles: list[list[str]] = []
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every circle a depth-first walk of `graph` meets, each from its first module back to it."""
+    found: list[list[str]] = []
     state: dict[str, int] = {}  # 1 on the path, 2 done
 
     def walk(node: str, path: list[str]) -> None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                circles.append([*path[path.index(nxt):], nxt])
+                found.append([*path[path.index(nxt):], nxt])
             elif nxt not in state:
                 walk(nxt, [*path, nxt])
         state[node] = 2
@@ -84,7 +77,20 @@ def test_no_module_imports_itself_back_in_a_circle():
     for start in sorted(graph):
         if start not in state:
             walk(start, [start])
-    assert circles == []
+    return found
+
+
+def test_no_module_imports_itself_back_in_a_circle():
+    mods = sources()
+
+    def with_parents(imported: str) -> set[str]:  # importing a.b.c runs a/__init__ and a/b/__init__ first
+        parts = imported.split(".")
+        return {".".join(parts[:n]) for n in range(1, len(parts) + 1)}
+
+    graph = {name: {m for i in imports(path, everywhere=False) for m in with_parents(i)
+                    if m in mods and m != name and not name.startswith(m + ".")}
+             for name, path in mods.items()}
+    assert circles(graph) == []
 
 
 def test_the_checks_above_can_fail(tmp_path: Path):
@@ -92,6 +98,8 @@ def test_the_checks_above_can_fail(tmp_path: Path):
     circular.write_text("import os\nif TYPE_CHECKING:\n    import sys\ndef f():\n    import tempfile\n", encoding="utf-8")
     assert imports(circular, everywhere=False) == {"os"}
     assert imports(circular, everywhere=True) == {"os", "tempfile"}
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert circles({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
 
 
 def test_no_module_outside_the_test_doubles_is_over_400_lines():
