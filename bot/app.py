@@ -51,14 +51,15 @@ def assemble(core: Core, *, prompts: PromptFiles, adjust: Adjust | None = None,
     # router tries such conditional routes before the plain one (debates' `/speak`).
     router = Router([*moderation.routes(), *debates.routes(), *polls.routes(), *screens.routes(),
                      *claims.routes()])
+    # Moderation's parts are declared themselves, not through forwarding methods of the service.
     pipeline = Pipeline(
-        guards=(moderation.guard,),  # may refuse speak, ask, vote (debates and polls), join
-        observers=(moderation.observe,),  # join, speak, ask, end
-        ballot_observers=(moderation.observe_ballot,),  # every stored debate ballot
+        guards=(moderation.checks.guard,),  # may refuse speak, ask, vote (debates and polls), join
+        observers=(moderation.signals.observe,),  # join, speak, ask, end
+        ballot_observers=(moderation.signals.observe_ballot,),  # every stored debate ballot
         audit_listeners=(moderation.mirror,),  # the moderator log channel
-        refusal_listeners=(moderation.refused,),  # refused speeches, questions, ballots are audited
+        refusal_listeners=(moderation.checks.refused,),  # refused speeches, questions, ballots are audited
         moderator_checks=(core.platform_moderator, moderation.has_moderator_role),  # the first yes wins
-        flagged=moderation.flagged_voters,
+        flagged=moderation.signals.flagged_voters,
     )
     return Assembly(
         debates=debates,

@@ -65,3 +65,36 @@ async def test_drain_gives_up_after_its_time_and_says_so(tmp_path, caplog):
         assert "1 requests still in flight" in caplog.text
     finally:
         await core.stop()
+
+
+class CountedBallots:
+    """A Metrics that keeps the ballots it is told of (the rest it ignores)."""
+
+    def __init__(self) -> None:
+        self.ballots: list[tuple[str, str]] = []
+
+    def vote(self, platform: str, outcome: str, seconds: float) -> None:
+        self.ballots.append((platform, outcome))
+
+    def tally_edit(self, platform: str) -> None: ...
+    def rate_limited(self, platform: str) -> None: ...
+    def deadline_fired(self, kind: str) -> None: ...
+    def duplicate(self, platform: str) -> None: ...
+
+
+async def test_while_stopping_a_mistyped_line_is_refused_as_stopping_and_a_ballot_counts_as_refused(tmp_path):
+    metrics = CountedBallots()
+    core = await build_core(tmp_path / "t.db", {"test": FakeChat()}, clock=FakeClock(), secret=b"k" * 32,
+                            metrics=metrics)
+    await core.start()
+    try:
+        await core.handle(Request(TEACHER, ROOM, "/debate start format:quick"))
+        await core.handle(Request(Actor("test", "w1", "v1", "v1"), ROOM, "/vote pro"))
+        assert await core.drain(5.0)
+        mistyped = await core.handle(Request(TEACHER, ROOM, "/debate extend seconds:many"))
+        assert mistyped[0].card.kind == "error" and "stopping" in mistyped[0].card.body
+        refused = await core.handle(Request(Actor("test", "w1", "v2", "v2"), ROOM, "/vote con"))
+        assert "stopping" in refused[0].card.body
+        assert metrics.ballots == [("test", "confirmed"), ("test", "refused")]
+    finally:
+        await core.stop()

@@ -60,7 +60,7 @@ class DebateBallots:
             now = self.core.clock.now()
             try:
                 # an anonymous ballot is stored without its time, which could name the voter
-                await self.debates.writer.submit(VoteRow(d.id, stage.value, voter, choice.value,
+                await self.debates.writer.submit(VoteRow(d.id, stage, voter, choice,
                                                  NO_TIME if d.anonymous else now,
                                                  d.version if store.shared else None))
             except RowRefused:

@@ -66,7 +66,7 @@ class DebatePhases:
         d.votes[stage] = await self.core.store.stage_votes(d.id, stage)
         mid = d.tally_message_ids.get(stage)
         if mid:
-            key = f"{d.id}:{stage.value}"
+            key = f"{d.id}:{stage}"
             port = self.core.port(d.space)
             await self.debates.tallies.finish(key, port.min_edit_interval, lambda: port.edit(
                 d.space, mid, debate_cards.tally(self.core, d, stage, open_=False)))

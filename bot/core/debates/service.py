@@ -311,7 +311,7 @@ class DebateService:
             still_open = engine.open_stage(d, self.fmt(d)) is stage
             await port.edit(d.space, mid, debate_cards.tally(self.core, d, stage, open_=still_open))
 
-        self.tallies.request(f"{d.id}:{stage.value}", port.min_edit_interval, draw)
+        self.tallies.request(f"{d.id}:{stage}", port.min_edit_interval, draw)
 
     async def deliver_owed(self, grace: float | None = None) -> None:
         """Post the announcements a crash left owed (see `DebatePhases.deliver_owed`)."""

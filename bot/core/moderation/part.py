@@ -15,15 +15,14 @@ if TYPE_CHECKING:
 
 class ServicePart:
     """A part of the moderation service. Its state (mutes, removals, flags, …) is the service's,
-    read as `self.mod.…`; the core, the config, the store and the debates are read through the
-    service too, so a store swapped on the service is the store every part uses."""
+    read as `self.mod.…`; the config and the store are read through the service too, so a store
+    swapped on the service is the store every part uses. The core and the debates are the
+    service's for its whole life, given at construction."""
 
     def __init__(self, mod: ModerationService) -> None:
         self.mod = mod
-
-    @property
-    def core(self) -> Core:
-        return self.mod.core
+        self.core: Core = mod.core
+        self.debates: DebateService = mod.debates
 
     @property
     def config(self) -> ModerationConfig:
@@ -32,10 +31,6 @@ class ServicePart:
     @property
     def store(self) -> ModerationStorage:
         return self.mod.store
-
-    @property
-    def debates(self) -> DebateService:
-        return self.mod.debates
 
     def t(self, lang: str, key: str, **params: object) -> str:
         return self.mod.t(lang, key, **params)

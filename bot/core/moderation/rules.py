@@ -192,15 +192,23 @@ class RateLimiter:
 
     def take(self, key: Hashable, now: datetime, limit: RateLimit) -> float:
         """`retry_after`, and when that is 0 also `hit`: an action that counts when it is allowed."""
-        wait = self.retry_after(key, now, limit)
-        if wait == 0:
-            self.hit(key, now, limit)
-        return wait
+        count = limit.count
+        if count <= 0 or limit.seconds <= 0:
+            return 0.0
+        hits = self._window(key, now, limit)
+        if len(hits) >= count:
+            wait = (hits[len(hits) - count] + limit.window - now).total_seconds()
+            if wait > 0:
+                return wait
+        self._record(key, hits, now, limit)
+        return 0.0
 
     def hit(self, key: Hashable, now: datetime, limit: RateLimit) -> None:
         if limit.count <= 0 or limit.seconds <= 0:
             return
-        hits = self._hits.get(key, ())
+        self._record(key, self._hits.get(key, ()), now, limit)
+
+    def _record(self, key: Hashable, hits: tuple[datetime, ...], now: datetime, limit: RateLimit) -> None:
         self._hits[key] = (*hits[len(hits) - limit.count + 1:], now) if len(hits) >= limit.count else (*hits, now)
         if limit.window > self._longest:
             self._longest = limit.window

@@ -26,10 +26,9 @@ import logging
 from collections.abc import Coroutine
 from datetime import datetime, tzinfo
 
-from bot.core.debates.model import Actor, AuditEntry, ChannelRef, Debate, Stage
+from bot.core.debates.model import Actor, AuditEntry, ChannelRef, Debate
 from bot.core.debates.service import DebateService
 from bot.core.kernel.cards import Card
-from bot.core.kernel.errors import RuleError
 from bot.core.kernel.lru import LRU
 from bot.core.kernel.pipeline import Route
 from bot.core.kernel.request import Request
@@ -260,10 +259,6 @@ class ModerationService:
 
     # --- what the pipeline, the core and the adapters call, answered by the parts ---
 
-    async def guard(self, action: str, actor: Actor, channel: ChannelRef, target: object, text: str) -> None:
-        """The pipeline's guard for "speak", "ask", "vote" and "join" (see `Guard.guard`)."""
-        await self.checks.guard(action, actor, channel, target, text)
-
     async def check_message(self, actor: Actor, channel: ChannelRef, text: str) -> str | None:
         """May a plain chat message typed in `channel` stand? None if so, else the localised
         reason (see `Guard.check_message`)."""
@@ -273,25 +268,9 @@ class ModerationService:
         """The shipped lists plus the workspace's own words (see `Guard.word_filter`)."""
         return await self.checks.word_filter(platform, workspace)
 
-    async def refused(self, req: Request, exc: RuleError) -> None:
-        """The core's refusal listener (see `Guard.refused`)."""
-        await self.checks.refused(req, exc)
-
-    async def observe(self, event: str, actor: Actor | None, target: object, details: dict[str, object]) -> None:
-        """The pipeline's observer (see `VoteSignals.observe`)."""
-        await self.signals.observe(event, actor, target, details)
-
-    def observe_ballot(self, actor: Actor, d: Debate, stage: Stage, first: bool, now: datetime) -> None:
-        """The core's ballot observer (see `VoteSignals.observe_ballot`)."""
-        self.signals.observe_ballot(actor, d, stage, first, now)
-
     def _see(self, actor: Actor, now: datetime) -> datetime:
         """When the bot first saw `actor` act in this workspace (see `VoteSignals._see`)."""
         return self.signals._see(actor, now)
-
-    async def flagged_voters(self, d: object) -> set[str]:
-        """The voter keys of flagged ballots (see `VoteSignals.flagged_voters`)."""
-        return await self.signals.flagged_voters(d)
 
     async def mirror(self, entry: AuditEntry) -> None:
         """The core's audit listener: the moderator log channel (see `LogMirror.mirror`)."""

@@ -97,7 +97,7 @@ class VoteSignals(ServicePart):
                 self._flag(d, voter, reason, stage, now)
         # a new participant: known here for less than the window
         if first_seen is now or now - first_seen < self.mod._new_window:
-            burst = self.mod.bursts.add((d.id, stage.value), voter, now)
+            burst = self.mod.bursts.add((d.id, stage), voter, now)
             if burst.started:
                 self.mod._later(self.mod._audit(d.space.platform, d.space.workspace, BOT, "vote.burst", reason=FlagReason.BURST,
                                         debate_id=d.id,

@@ -175,3 +175,19 @@ def test_a_burst_can_end_and_start_again():
     assert again.started and again.flag == ["d", "e", "f"]
     bursts.forget("k")
     assert bursts.add("k", "g", at(63)).size == 1
+
+
+def test_take_counts_what_it_allows_and_only_that():
+    limiter = RateLimiter()
+    limit = RateLimit(2, 10)
+    key = "voter"
+    assert limiter.take(key, at(0), limit) == 0
+    assert limiter.take(key, at(1), limit) == 0
+    assert limiter.take(key, at(4), limit) == 6  # refused: the first leaves the window at 10 s
+    assert limiter.take(key, at(9), limit) == 1  # a refusal was not counted as a hit
+    assert limiter.take(key, at(10), limit) == 0  # the first has left: allowed, and counted
+    assert limiter.retry_after(key, at(10.5), limit) == 0.5  # the second (1 s) leaves at 11 s
+    assert limiter.take(key, at(21), limit) == 0  # both earlier hits have left the window
+    assert limiter.take(key, at(21.5), limit) == 0
+    assert limiter.take(key, at(22), limit) == 9
+    assert RateLimiter().take(key, at(0), RateLimit(0, 10)) == 0  # no limit: nothing is kept

@@ -115,6 +115,23 @@ async def test_the_third_strike_removes_from_the_debate_for_the_rest_of_it(core,
     assert actions.count("remove") == 1 and actions.count("mute") == 1
 
 
+async def test_one_removed_from_the_audience_may_not_vote_and_others_still_may(core, chat, clock):
+    d = await start_quick(core)
+    await say(core, "teacher", "/debate extend seconds:3600")  # the pre-vote stays open
+    await say(core, "erin", "/debate join side:audience")
+    for _ in range(3):
+        await say(core, "teacher", "/mod warn user:erin", channel=d.space)
+    clock.advance(11 * 60)  # the mute of the second strike is over; the removal is not
+    await core.run_due()
+    cards = await say(core, "erin", "/vote pro", channel=d.space)
+    assert cards[0].kind == "error"
+    assert "You were removed from debate #1 and may not take part in it." in cards[0].body
+    cards = await say(core, "frank", "/vote pro", channel=d.space)
+    assert cards[0].kind == "notice"
+    await core.debates.writer.flush()
+    assert list((await core.store.stage_votes(d.id, Stage.PRE)).values()) == ["pro"]
+
+
 async def test_the_third_strike_outside_a_debate_mutes(core, chat):
     for _ in range(3):
         cards = await say(core, "teacher", "/mod warn user:zed")
