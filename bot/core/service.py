@@ -374,10 +374,9 @@ class Core:
         except Exception:
             log.exception("command failed: %r", request.line or request.command)
             replies = [self.error_reply(lang, "error.internal", None, handback_text(request), {})]
-        done = request.command
-        if done is not None and (done.name == "vote" or (done.name, done.sub) == ("poll", "vote")):
-            refused = bool(replies) and replies[0].card.kind == "error"
-            self.metrics.vote(request.channel.platform, "refused" if refused else "confirmed",
+        done = request.command  # a repeated delivery has no reply and is not counted again
+        if replies and done is not None and (done.name == "vote" or (done.name, done.sub) == ("poll", "vote")):
+            self.metrics.vote(request.channel.platform, "refused" if replies[0].card.kind == "error" else "confirmed",
                               time.perf_counter() - started)
         return replies
 

@@ -17,6 +17,7 @@ from bot.adapters.slack.port import SlackPort
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef
 from bot.core.kernel.cards import Card
+from bot.core.kernel.commands import parse
 from bot.core.kernel.request import Request
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
@@ -59,6 +60,10 @@ async def test_votes_deadlines_duplicates_open_debates_and_batches_are_counted(t
                                                 dedupe_key=f"d{n}"))
             assert "Your vote" in replies[0].card.body
         assert await core.handle(Request(Actor("test", "w1", "v0", "v0"), ROOM, "/vote con", dedupe_key="d0")) == []
+        # a platform's retry of a ballot the adapter parsed itself (Discord, Slack) is not a vote again
+        parsed = parse("/vote con", core.words)
+        assert await core.handle(Request(Actor("test", "w1", "v1", "v1"), ROOM, "", command=parsed,
+                                         dedupe_key="d1")) == []
         await core.handle(Request(TEACHER, ROOM, "/debate join side:pro"))
         refused = await core.handle(Request(TEACHER, ROOM, "/vote con"))  # a debater may not vote
         assert refused[0].card.kind == "error"
@@ -74,7 +79,7 @@ async def test_votes_deadlines_duplicates_open_debates_and_batches_are_counted(t
     assert got[("debate_bot_votes_total", (("outcome", "confirmed"), ("platform", "test")))] == 3
     assert got[("debate_bot_votes_total", (("outcome", "refused"), ("platform", "test")))] == 1
     assert got[("debate_bot_vote_seconds_count", (("platform", "test"),))] == 4
-    assert got[("debate_bot_deliveries_deduplicated_total", (("platform", "test"),))] == 1
+    assert got[("debate_bot_deliveries_deduplicated_total", (("platform", "test"),))] == 2
     assert got[("debate_bot_deadlines_fired_total", (("kind", "phase"),))] == 1
     assert got[("debate_bot_open_debates", ())] == 1 and got[("debate_bot_open_polls", ())] == 0
     # three ballots, each committed in a batch of its own (they came one after another)
