@@ -8,6 +8,7 @@ import asyncio
 from bot.app import build_core
 from bot.core.debates.model import Actor, ChannelRef, Stage
 from bot.core.kernel.request import Request
+from bot.core.ports import NoMetrics
 from bot.testing.chat import FakeChat
 from bot.testing.clock import FakeClock
 from bot.web.health import Health
@@ -67,19 +68,14 @@ async def test_drain_gives_up_after_its_time_and_says_so(tmp_path, caplog):
         await core.stop()
 
 
-class CountedBallots:
-    """A Metrics that keeps the ballots it is told of (the rest it ignores)."""
+class CountedBallots(NoMetrics):
+    """Metrics that keep the ballots they are told of (and count nothing else)."""
 
     def __init__(self) -> None:
         self.ballots: list[tuple[str, str]] = []
 
     def vote(self, platform: str, outcome: str, seconds: float) -> None:
         self.ballots.append((platform, outcome))
-
-    def tally_edit(self, platform: str) -> None: ...
-    def rate_limited(self, platform: str) -> None: ...
-    def deadline_fired(self, kind: str) -> None: ...
-    def duplicate(self, platform: str) -> None: ...
 
 
 async def test_while_stopping_a_mistyped_line_is_refused_as_stopping_and_a_ballot_counts_as_refused(tmp_path):

@@ -184,24 +184,23 @@ class RateLimiter:
         """Seconds until one more action is allowed; 0 when it is allowed now."""
         if limit.count <= 0 or limit.seconds <= 0:
             return 0.0
-        hits = self._window(key, now, limit)
-        if len(hits) < limit.count:
-            return 0.0
-        oldest = hits[len(hits) - limit.count]
-        return max(0.0, (oldest + limit.window - now).total_seconds())
+        return self._wait(self._window(key, now, limit), now, limit)
 
     def take(self, key: Hashable, now: datetime, limit: RateLimit) -> float:
         """`retry_after`, and when that is 0 also `hit`: an action that counts when it is allowed."""
-        count = limit.count
-        if count <= 0 or limit.seconds <= 0:
+        if limit.count <= 0 or limit.seconds <= 0:
             return 0.0
-        hits = self._window(key, now, limit)
-        if len(hits) >= count:
-            wait = (hits[len(hits) - count] + limit.window - now).total_seconds()
-            if wait > 0:
-                return wait
-        self._record(key, hits, now, limit)
-        return 0.0
+        hits = self._window(key, now, limit)  # read once, for the wait and the hit
+        wait = self._wait(hits, now, limit)
+        if wait == 0:
+            self._record(key, hits, now, limit)
+        return wait
+
+    @staticmethod
+    def _wait(hits: tuple[datetime, ...], now: datetime, limit: RateLimit) -> float:
+        if len(hits) < limit.count:
+            return 0.0
+        return max(0.0, (hits[len(hits) - limit.count] + limit.window - now).total_seconds())
 
     def hit(self, key: Hashable, now: datetime, limit: RateLimit) -> None:
         if limit.count <= 0 or limit.seconds <= 0:
